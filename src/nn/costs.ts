@@ -1,0 +1,55 @@
+// nn/costs.ts: cost functions, each a value and the output-layer error δᴸ
+// (BP1), as network2.py's cost classes are. Both assume sigmoid outputs.
+// `a` is the network's output and `y` the desired output (one-hot), both
+// L×m with one column per sample; n = L·m entries.
+
+export interface Cost {
+  /** network2.py's class name, kept in model files. */
+  readonly name: 'QuadraticCost' | 'CrossEntropyCost';
+  /** C summed over the m samples (divide by m for the mean). */
+  fn(a: Float32Array, y: Float32Array, n: number): number;
+  /** BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ), written into `delta` (σ′ taken from a = σ(zᴸ)). */
+  delta(delta: Float32Array, a: Float32Array, y: Float32Array, n: number): void;
+}
+
+/** C = ½‖a − y‖² (chapter 1). */
+export const QuadraticCost: Cost = {
+  name: 'QuadraticCost',
+  fn(a, y, n) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const d = a[i] - y[i];
+      sum += d * d;
+    }
+    return 0.5 * sum;
+  },
+  delta(delta, a, y, n) {
+    // BP1: δᴸ = (aᴸ − y) ⊙ σ′(zᴸ), with σ′(zᴸ) = aᴸ(1 − aᴸ)
+    for (let i = 0; i < n; i++) {
+      const ai = a[i];
+      delta[i] = (ai - y[i]) * ai * (1 - ai);
+    }
+  },
+};
+
+/** C = −Σ [y ln a + (1 − y) ln(1 − a)] (chapter 3). */
+export const CrossEntropyCost: Cost = {
+  name: 'CrossEntropyCost',
+  fn(a, y, n) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const ai = a[i];
+      const yi = y[i];
+      // network2.py's np.nan_to_num: 0·ln 0 counts as 0
+      if (yi !== 0) sum -= yi * Math.log(ai);
+      if (yi !== 1) sum -= (1 - yi) * Math.log(1 - ai);
+    }
+    return Number.isNaN(sum) ? Infinity : sum;
+  },
+  delta(delta, a, y, n) {
+    // BP1 with the cross-entropy cost: σ′ cancels, δᴸ = aᴸ − y
+    for (let i = 0; i < n; i++) delta[i] = a[i] - y[i];
+  },
+};
+
+export const costs: Record<Cost['name'], Cost> = { QuadraticCost, CrossEntropyCost };

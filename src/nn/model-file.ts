@@ -1,0 +1,182 @@
+// nn/model-file.ts: the model file, one JSON format for the CLI, the library
+// and the page. Its keys are network2.py's save() layout (sizes, weights as
+// [n_out][n_in], biases as [n_out][1], cost), so a model saved by network2.py
+// loads here and one saved here loads there; digitnet adds a format tag, a
+// version and training metadata, which network2.py ignores.
+// Text in, text out: reading and writing files is src/node's business.
+
+import type { RngState } from '../rng.js';
+import { costs, type Cost } from './costs.js';
+import { checkSizes, Network } from './network.js';
+
+export const MODEL_FORMAT = 'digitnet-model';
+export const MODEL_VERSION = 1;
+
+/** A model file that cannot be used: the message says which file and why. */
+export class ModelFileError extends Error {
+  override name = 'ModelFileError';
+}
+
+/** One evaluated epoch of a training run. */
+export interface EpochRecord {
+  epoch: number;
+  correct: number;
+  total: number;
+}
+
+/** How a model was trained: enough to report it and to resume the run exactly. */
+export interface TrainingMeta {
+  seed: number;
+  /** The run's planned epoch count and how many are done. */
+  epochs: number;
+  epochsCompleted: number;
+  miniBatchSize: number;
+  eta: number;
+  shuffle: boolean;
+  trainSize: number;
+  /** Which set `history` counts: 'validation' or 'test'. */
+  evaluatedOn: 'validation' | 'test';
+  history: EpochRecord[];
+  best: EpochRecord | null;
+  /** The Rng state after the last completed epoch, so a resumed run shuffles as the whole run would. */
+  rngState: RngState;
+  /** Where the training data came from. */
+  data: string;
+}
+
+export interface LoadedModel {
+  network: Network;
+  meta: TrainingMeta | null;
+}
+
+/** The shortest decimal that reads back as the same float32 (e.g. 0.1, not 0.10000000149011612). */
+export function float32ToString(v: number): string {
+  for (let p = 6; p < 9; p++) {
+    const s = Number(v.toPrecision(p)).toString();
+    if (Math.fround(Number(s)) === v) return s;
+  }
+  return Number(v.toPrecision(9)).toString();
+}
+
+function matrixJson(data: Float32Array, rows: number, cols: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < rows; i++) {
+    const row: string[] = [];
+    for (let j = 0; j < cols; j++) row.push(float32ToString(data[i * cols + j]));
+    out.push(`[${row.join(',')}]`);
+  }
+  return `[${out.join(',')}]`;
+}
+
+/** The model file text for a network (and, for a training run, its metadata). */
+export function serializeModel(net: Network, meta: TrainingMeta | null = null): string {
+  const weights = net.weights.map((w) => matrixJson(w.data, w.rows, w.cols));
+  const biases = net.biases.map((b) => matrixJson(b.data, b.rows, 1));
+  const lines = [
+    `"format": ${JSON.stringify(MODEL_FORMAT)}`,
+    `"version": ${MODEL_VERSION}`,
+    `"sizes": ${JSON.stringify(net.sizes)}`,
+    `"cost": ${JSON.stringify(net.cost.name)}`,
+    `"meta": ${JSON.stringify(meta)}`,
+    `"weights": [\n${weights.join(',\n')}\n]`,
+    `"biases": [\n${biases.join(',\n')}\n]`,
+  ];
+  return `{\n${lines.join(',\n')}\n}\n`;
+}
+
+/** Reads a model file's text (`name` is used in messages), validating every field. */
+export function parseModel(text: string, name: string): LoadedModel {
+  const fail = (what: string): never => {
+    throw new ModelFileError(`${name}: ${what}`);
+  };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    fail(`not a model file: invalid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('not a model file: expected a JSON object');
+  const d = doc as Record<string, unknown>;
+  if ('format' in d && d.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(d.format)}, expected "${MODEL_FORMAT}"`);
+  if ('version' in d && (typeof d.version !== 'number' || d.version > MODEL_VERSION)) {
+    fail(`format version ${JSON.stringify(d.version)} is newer than this digitnet reads (${MODEL_VERSION}); update digitnet`);
+  }
+
+  const sizes = d.sizes;
+  if (!Array.isArray(sizes)) fail('"sizes" is missing or not a list such as [784, 30, 10]');
+  try {
+    checkSizes(sizes as number[]); // sane sizes before anything is allocated
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const s = sizes as number[];
+
+  let cost: Cost = costs.QuadraticCost;
+  if ('cost' in d) {
+    const known = costs[d.cost as Cost['name']];
+    if (!known) fail(`cost ${JSON.stringify(d.cost)} is unknown; expected one of ${Object.keys(costs).join(', ')}`);
+    cost = known;
+  }
+
+  const network = new Network(s, { cost });
+  const layers = s.length - 1;
+  const readLayers = (key: 'weights' | 'biases') => {
+    const v = d[key];
+    if (!Array.isArray(v) || v.length !== layers) {
+      fail(`"${key}" must be a list of ${layers} matrices for sizes ${JSON.stringify(s)}`);
+    }
+    return v as unknown[];
+  };
+  const weights = readLayers('weights');
+  const biases = readLayers('biases');
+  for (let l = 0; l < layers; l++) {
+    readMatrix(weights[l], network.weights[l].data, s[l + 1], s[l], `weights[${l}]`, fail);
+    readMatrix(biases[l], network.biases[l].data, s[l + 1], 1, `biases[${l}]`, fail);
+  }
+  const meta = d.meta === undefined || d.meta === null ? null : checkMeta(d.meta, fail);
+  return { network, meta };
+}
+
+function readMatrix(
+  v: unknown, out: Float32Array, rows: number, cols: number, label: string, fail: (what: string) => never,
+): void {
+  if (!Array.isArray(v) || v.length !== rows) fail(`${label} must have ${rows} rows of ${cols} (shape ${rows}×${cols})`);
+  const r = v as unknown[];
+  for (let i = 0; i < rows; i++) {
+    const row = r[i];
+    if (!Array.isArray(row) || row.length !== cols) {
+      fail(`${label}[${i}] must be a list of ${cols} numbers (shape ${rows}×${cols})`);
+    }
+    for (let j = 0; j < cols; j++) {
+      const x = (row as unknown[])[j];
+      if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${label}[${i}][${j}] is ${JSON.stringify(x)}, not a finite number`);
+      out[i * cols + j] = x as number;
+    }
+  }
+}
+
+function checkMeta(v: unknown, fail: (what: string) => never): TrainingMeta {
+  if (typeof v !== 'object' || v === null) fail('"meta" must be an object');
+  const m = v as Record<string, unknown>;
+  const int = (k: string, min: number) => {
+    if (!Number.isInteger(m[k]) || (m[k] as number) < min) fail(`meta.${k} must be an integer ≥ ${min}; got ${JSON.stringify(m[k])}`);
+  };
+  int('seed', 0);
+  int('epochs', 1);
+  int('epochsCompleted', 0);
+  int('miniBatchSize', 1);
+  int('trainSize', 1);
+  if (typeof m.eta !== 'number' || !(m.eta > 0)) fail(`meta.eta must be a positive number; got ${JSON.stringify(m.eta)}`);
+  if (typeof m.shuffle !== 'boolean') fail('meta.shuffle must be true or false');
+  if (m.evaluatedOn !== 'validation' && m.evaluatedOn !== 'test') fail('meta.evaluatedOn must be "validation" or "test"');
+  const state = m.rngState;
+  if (
+    !Array.isArray(state) || state.length !== 4 ||
+    !state.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32) || state.every((w) => w === 0)
+  ) {
+    fail('meta.rngState must be four 32-bit unsigned integers, not all zero');
+  }
+  if (!Array.isArray(m.history)) fail('meta.history must be a list');
+  if (typeof m.data !== 'string') fail('meta.data must be a string');
+  return m as unknown as TrainingMeta;
+}

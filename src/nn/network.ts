@@ -1,0 +1,282 @@
+// nn/network.ts: the feedforward network of the book's chapter 1 (network.py),
+// in matrix form: a whole mini-batch flows through at once, one sample per
+// column. Feedforward, backpropagation (BP1–BP4) and the SGD step.
+//
+// Indexing: the book numbers layers from 1 (the input layer) to L, so the
+// first weight matrix is w². In the code, weights[0] is w², weights[1] is w³,
+// and so on: weights[l] is the book's w^(l+2). Comments use the book's names.
+//
+// All weights and biases live in one Float32Array (`params`), the gradients in
+// another of the same layout (`grads`); each W and b is a Matrix view into it.
+// Workspaces are allocated once per mini-batch size, so a training step
+// allocates nothing.
+
+import { axpy as axpyKernel, allFinite } from '../kernels/elementwise.js';
+import { Matrix } from '../tensor/matrix.js';
+import { addColumn, argmaxCols, matmul, sumCols } from '../tensor/ops.js';
+import { gatherBatch, type LabelledImages } from '../data/dataset.js';
+import { sigmoid, type Activation } from './activations.js';
+import { QuadraticCost, type Cost } from './costs.js';
+import type { Rng } from '../rng.js';
+
+/** Receives one line per tensor when shapes are being traced (--debug-shapes). */
+export type ShapeTrace = (line: string) => void;
+
+/** Per-mini-batch-size buffers: everything a step writes besides the gradients. */
+interface Workspace {
+  readonly m: number;
+  readonly x: Matrix; // input a¹: sizes[0] × m
+  readonly y: Matrix; // desired output: sizes[L−1] × m, one-hot
+  readonly zs: Matrix[]; // zs[l]: sizes[l+1] × m (the book's z^(l+2))
+  readonly activations: Matrix[]; // activations[l]: sizes[l] × m; activations[0] is ws.x
+  readonly deltas: Matrix[]; // deltas[l]: sizes[l+1] × m (the book's δ^(l+2))
+  readonly predictions: Uint8Array; // m
+}
+
+/** The largest layer and parameter counts a network may have (checked before allocating). */
+export const MAX_LAYER_SIZE = 1 << 20;
+export const MAX_PARAMETERS = 1 << 27;
+
+/** Checks `sizes` (e.g. [784, 30, 10]) and returns the parameter count. */
+export function checkSizes(sizes: readonly number[]): number {
+  if (!Array.isArray(sizes) || sizes.length < 2) {
+    throw new RangeError(`sizes must list at least an input and an output layer, e.g. [784, 30, 10]; got ${JSON.stringify(sizes)}`);
+  }
+  let count = 0;
+  for (let l = 0; l < sizes.length; l++) {
+    const s = sizes[l];
+    if (!Number.isInteger(s) || s < 1 || s > MAX_LAYER_SIZE) {
+      throw new RangeError(`sizes[${l}] must be an integer from 1 to ${MAX_LAYER_SIZE}; got ${JSON.stringify(s)}`);
+    }
+    if (l > 0) count += sizes[l] * sizes[l - 1] + sizes[l];
+  }
+  if (count > MAX_PARAMETERS) {
+    throw new RangeError(`sizes ${sizes.join('-')} need ${count} parameters, more than the ${MAX_PARAMETERS} allowed`);
+  }
+  return count;
+}
+
+export class Network {
+  /** Neurons per layer, input first: [784, 30, 10] for the chapter-1 net. */
+  readonly sizes: readonly number[];
+  readonly numLayers: number;
+  /** Every weight and bias, layer by layer: w², b², w³, b³, … */
+  readonly params: Float32Array;
+  /** ∂C/∂w and ∂C/∂b for the last mini-batch, summed over its samples, same layout. */
+  readonly grads: Float32Array;
+  /** weights[l]: sizes[l+1] × sizes[l], so a layer computes w·a + b (the book's w^(l+2)). */
+  readonly weights: Matrix[] = [];
+  /** biases[l]: sizes[l+1] × 1 */
+  readonly biases: Matrix[] = [];
+  /** nablaW[l], nablaB[l]: the gradients, views into `grads`, shaped as weights[l], biases[l]. */
+  readonly nablaW: Matrix[] = [];
+  readonly nablaB: Matrix[] = [];
+  cost: Cost;
+  readonly activation: Activation = sigmoid;
+  private readonly workspaces = new Map<number, Workspace>();
+
+  /** A network with the given parameters (or zeros). See Network.random for the book's initialisation. */
+  constructor(sizes: readonly number[], options: { params?: Float32Array; cost?: Cost } = {}) {
+    const count = checkSizes(sizes);
+    if (options.params && options.params.length !== count) {
+      throw new RangeError(`Network: sizes ${sizes.join('-')} need ${count} parameters, got ${options.params.length}`);
+    }
+    this.sizes = [...sizes];
+    this.numLayers = sizes.length;
+    this.params = options.params ?? new Float32Array(count);
+    this.grads = new Float32Array(count);
+    this.cost = options.cost ?? QuadraticCost;
+    let offset = 0;
+    for (let l = 0; l + 1 < sizes.length; l++) {
+      const nIn = sizes[l];
+      const nOut = sizes[l + 1];
+      const w = nOut * nIn;
+      this.weights.push(new Matrix(nOut, nIn, this.params.subarray(offset, offset + w)));
+      this.nablaW.push(new Matrix(nOut, nIn, this.grads.subarray(offset, offset + w)));
+      offset += w;
+      this.biases.push(new Matrix(nOut, 1, this.params.subarray(offset, offset + nOut)));
+      this.nablaB.push(new Matrix(nOut, 1, this.grads.subarray(offset, offset + nOut)));
+      offset += nOut;
+    }
+  }
+
+  /**
+   * network.py's initialisation: every bias and weight drawn from N(0, 1),
+   * all the biases first, then all the weights, as network.py draws them.
+   */
+  static random(sizes: readonly number[], rng: Rng, cost?: Cost): Network {
+    const net = new Network(sizes, { cost });
+    for (const b of net.biases) for (let i = 0; i < b.size; i++) b.data[i] = rng.gaussian();
+    for (const w of net.weights) for (let i = 0; i < w.size; i++) w.data[i] = rng.gaussian();
+    return net;
+  }
+
+  /** The buffers for mini-batches of m samples, made on first use and kept. */
+  private workspace(m: number): Workspace {
+    let ws = this.workspaces.get(m);
+    if (ws) return ws;
+    const L = this.numLayers;
+    const x = new Matrix(this.sizes[0], m);
+    const zs: Matrix[] = [];
+    const activations: Matrix[] = [x];
+    const deltas: Matrix[] = [];
+    for (let l = 1; l < L; l++) {
+      zs.push(new Matrix(this.sizes[l], m));
+      activations.push(new Matrix(this.sizes[l], m));
+      deltas.push(new Matrix(this.sizes[l], m));
+    }
+    const y = new Matrix(this.sizes[L - 1], m);
+    ws = { m, x, y, zs, activations, deltas, predictions: new Uint8Array(m) };
+    this.workspaces.set(m, ws);
+    return ws;
+  }
+
+  /** The input matrix (sizes[0] × m) for a batch of m, to fill before feedforward/backprop. */
+  input(m: number): Matrix {
+    return this.workspace(m).x;
+  }
+
+  /** The desired-output matrix (sizes[L−1] × m) for a batch of m, to fill before backprop. */
+  target(m: number): Matrix {
+    return this.workspace(m).y;
+  }
+
+  /**
+   * aᴸ for the columns of x (sizes[0] × m): a view into the workspace,
+   * overwritten by the next call with the same m.
+   */
+  feedforward(x: Matrix, trace?: ShapeTrace): Matrix {
+    this.checkInput('feedforward', x);
+    const ws = this.workspace(x.cols);
+    let a = x;
+    for (let l = 0; l < this.numLayers - 1; l++) {
+      const w = this.weights[l];
+      const b = this.biases[l];
+      const z = ws.zs[l];
+      matmul(z, w, a); // zˡ = wˡ·aˡ⁻¹ …
+      addColumn(z, z, b); // … + bˡ, the bias added to every sample's column
+      const next = ws.activations[l + 1];
+      this.activation.forward(next.data, z.data, z.size); // aˡ = σ(zˡ)
+      if (trace) {
+        const n = l + 2;
+        trace(`layer ${n}  z${sup(n)} = W${sup(n)}(${w.shape})·a${sup(n - 1)}(${a.shape}) + b${sup(n)}(${b.shape}) → (${z.shape})`);
+        trace(`layer ${n}  a${sup(n)} = σ(z${sup(n)}) → (${next.shape})`);
+      }
+      a = next;
+    }
+    return a;
+  }
+
+  /**
+   * Backpropagation for a mini-batch: fills nablaW and nablaB with ∂C/∂w and
+   * ∂C/∂b summed over the m columns of x (sizes[0] × m) against the desired
+   * outputs y (sizes[L−1] × m). network.py does this one sample at a time and
+   * adds up; here the sum over samples falls out of the matrix products.
+   */
+  backprop(x: Matrix, y: Matrix, trace?: ShapeTrace): void {
+    const L = this.numLayers;
+    const m = x.cols;
+    if (y.rows !== this.sizes[L - 1] || y.cols !== m) {
+      throw new RangeError(`backprop: y must be ${this.sizes[L - 1]}×${m} for x ${x.shape}; got ${y.shape}`);
+    }
+    const ws = this.workspace(m);
+    if (trace) trace(`input    a¹ = x (${x.shape}): ${m} samples as columns; y (${y.shape}) desired outputs`);
+    const out = this.feedforward(x, trace); // every zˡ and aˡ kept in ws
+
+    // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ), the error of the output layer
+    const last = L - 2;
+    this.cost.delta(ws.deltas[last].data, out.data, y.data, out.size);
+    if (trace) trace(`BP1  δ${sup(L)} = ∇ₐC ⊙ σ′(z${sup(L)}) (${this.cost.name}) → (${ws.deltas[last].shape})`);
+
+    for (let l = last; l >= 0; l--) {
+      const n = l + 2; // the book's layer number
+      const delta = ws.deltas[l];
+      if (l < last) {
+        // BP2: δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ), the error moved one layer down
+        matmul(delta, this.weights[l + 1], ws.deltas[l + 1], { transA: true });
+        this.activation.backward(delta.data, ws.activations[l + 1].data, delta.size);
+        if (trace) {
+          trace(`BP2  δ${sup(n)} = (W${sup(n + 1)}ᵀ(${this.weights[l + 1].cols}×${this.weights[l + 1].rows})·δ${sup(n + 1)}(${ws.deltas[l + 1].shape})) ⊙ σ′(z${sup(n)})(${ws.zs[l].shape}) → (${delta.shape})`);
+        }
+      }
+      // BP3: ∂C/∂bˡ = δˡ, summed over the samples of the mini-batch
+      sumCols(this.nablaB[l], delta);
+      // BP4: ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ; the product sums over the samples
+      const aPrev = l === 0 ? x : ws.activations[l];
+      matmul(this.nablaW[l], delta, aPrev, { transB: true });
+      if (trace) {
+        trace(`BP3  ∇b${sup(n)} = Σ δ${sup(n)}(${delta.shape}) over ${m} samples → (${this.nablaB[l].shape})`);
+        trace(`BP4  ∇W${sup(n)} = δ${sup(n)}(${delta.shape})·a${sup(n - 1)}ᵀ(${aPrev.cols}×${aPrev.rows}) → (${this.nablaW[l].shape})`);
+      }
+    }
+  }
+
+  /**
+   * One step of mini-batch gradient descent on the samples in the columns of
+   * x and y: w ← w − (η/m)·∇w, b ← b − (η/m)·∇b, over the one parameter buffer.
+   */
+  updateMiniBatch(x: Matrix, y: Matrix, eta: number, trace?: ShapeTrace): void {
+    this.backprop(x, y, trace);
+    const m = x.cols;
+    axpyKernel(this.params, -eta / m, this.grads, this.params.length);
+    if (trace) trace(`SGD  w ← w − (η/m)·∇w, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
+  }
+
+  /** How many samples of `data` the network classifies right (argmax of the output). */
+  evaluate(data: LabelledImages, batchSize = 1000): number {
+    let correct = 0;
+    for (let start = 0; start < data.count; start += batchSize) {
+      const m = Math.min(batchSize, data.count - start);
+      const ws = this.workspace(m);
+      gatherBatch(ws.x.data, null, 0, data, null, start, m);
+      argmaxCols(ws.predictions, this.feedforward(ws.x));
+      for (let j = 0; j < m; j++) if (ws.predictions[j] === data.labels[start + j]) correct++;
+    }
+    return correct;
+  }
+
+  /** The cost C averaged over the samples of `data`. */
+  totalCost(data: LabelledImages, batchSize = 1000): number {
+    const classes = this.sizes[this.numLayers - 1];
+    let sum = 0;
+    for (let start = 0; start < data.count; start += batchSize) {
+      const m = Math.min(batchSize, data.count - start);
+      const ws = this.workspace(m);
+      gatherBatch(ws.x.data, ws.y.data, classes, data, null, start, m);
+      const out = this.feedforward(ws.x);
+      sum += this.cost.fn(out.data, ws.y.data, out.size);
+    }
+    return sum / data.count;
+  }
+
+  /** Predicts one image of sizes[0] values in [0, 1]: the digit and the output layer aᴸ (a copy). */
+  predict(pixels: ArrayLike<number>): { digit: number; output: Float32Array } {
+    if (pixels.length !== this.sizes[0]) {
+      throw new RangeError(`predict: the network takes ${this.sizes[0]} inputs, got ${pixels.length}`);
+    }
+    const x = this.workspace(1).x;
+    for (let i = 0; i < pixels.length; i++) x.data[i] = pixels[i];
+    const out = this.feedforward(x);
+    let digit = 0;
+    for (let i = 1; i < out.rows; i++) if (out.data[i] > out.data[digit]) digit = i;
+    return { digit, output: out.data.slice() };
+  }
+
+  /** True when no weight or bias is NaN or infinite. */
+  isFinite(): boolean {
+    return allFinite(this.params, this.params.length);
+  }
+
+  private checkInput(op: string, x: Matrix): void {
+    if (x.rows !== this.sizes[0]) {
+      throw new RangeError(`${op}: x must have ${this.sizes[0]} rows (one per input neuron); got ${x.shape}`);
+    }
+  }
+}
+
+const SUPERSCRIPTS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** 12 → "¹²": the book's layer superscripts. */
+export function sup(n: number): string {
+  return String(n).replace(/\d/g, (d) => SUPERSCRIPTS[Number(d)]);
+}

@@ -1,0 +1,97 @@
+// node/cli.ts: what every command-line script shares: option parsing
+// helpers, and a main() wrapper that turns user mistakes into one clear line
+// and an exit code (2 for bad usage, 1 for bad files or a failed run), while
+// a real bug still shows its stack trace.
+
+import { DataFileError } from '../data/idx.js';
+import { ModelFileError } from '../nn/model-file.js';
+
+/** A mistake in the command line: exit 2 with a hint to read --help. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A run that cannot go on for a reason the user can act on: exit 1, no stack trace. */
+export class RunError extends Error {
+  override name = 'RunError';
+}
+
+export async function runMain(command: string, main: () => Promise<void> | void): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    if (err instanceof UsageError || isParseArgsError(err)) {
+      process.stderr.write(`${command}: ${cleanParseArgsMessage((err as Error).message)}\nRun 'npm run ${command} -- --help' for the options.\n`);
+      process.exitCode = 2;
+    } else if (err instanceof DataFileError || err instanceof ModelFileError || err instanceof RunError) {
+      process.stderr.write(`${command}: ${err.message}\n`);
+      process.exitCode = 1;
+    } else if (isFileSystemError(err)) {
+      process.stderr.write(`${command}: ${err.path ? `${err.path}: ` : ''}${describeFsError(err)}\n`);
+      process.exitCode = 1;
+    } else {
+      throw err;
+    }
+  }
+}
+
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+/** Node's "Unknown option '--foo'. To specify a positional…" → "unknown option '--foo'". */
+function cleanParseArgsMessage(message: string): string {
+  const first = message.split('. ')[0].replace(/\.$/, '');
+  return first.charAt(0).toLowerCase() + first.slice(1);
+}
+
+interface FsError extends Error {
+  code: string;
+  path?: string;
+}
+
+function isFileSystemError(err: unknown): err is FsError {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && ['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EROFS', 'EEXIST'].includes(code);
+}
+
+function describeFsError(err: FsError): string {
+  switch (err.code) {
+    case 'ENOENT': return 'no such file or folder';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a folder, expected a file';
+    case 'ENOTDIR': return 'a part of the path is not a folder';
+    case 'ENOSPC': return 'the disk is full';
+    case 'EROFS': return 'the file system is read-only';
+    default: return err.message;
+  }
+}
+
+/** A positive (or ≥ min) integer option value, or a UsageError naming the option. */
+export function intOption(name: string, value: string, min = 1): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new UsageError(`--${name} must be an integer ≥ ${min}; got '${value}'`);
+  }
+  return n;
+}
+
+/** A positive finite number option value. */
+export function positiveOption(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--${name} must be a positive number; got '${value}'`);
+  }
+  return n;
+}
+
+/** "784,30,10" → [784, 30, 10]. */
+export function listOption(name: string, value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  const list = parts.map(Number);
+  if (parts.some((p) => p === '') || list.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new UsageError(`--${name} must be positive integers separated by commas, e.g. 784,30,10; got '${value}'`);
+  }
+  return list;
+}

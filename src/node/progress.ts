@@ -1,0 +1,64 @@
+// node/progress.ts: training progress for a terminal. On a TTY, one
+// redrawn line per epoch with a bar, samples/s and the time left; elsewhere
+// (a log file, CI) a plain line at most every few seconds.
+
+export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export function fmtSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${String(Math.round(s - 60 * m)).padStart(2, '0')} s`;
+}
+
+interface Stream {
+  write(s: string): boolean;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export class Progress {
+  private epochStarted = 0;
+  private lastDraw = 0;
+  private drawn = false;
+  private readonly tty: boolean;
+
+  constructor(
+    private readonly out: Stream,
+    private readonly epochs: number,
+    private readonly plainEverySeconds = 10,
+  ) {
+    this.tty = Boolean(out.isTTY);
+  }
+
+  startEpoch(): void {
+    this.epochStarted = performance.now();
+    this.lastDraw = this.epochStarted;
+  }
+
+  update(epoch: number, done: number, total: number): void {
+    const now = performance.now();
+    const interval = this.tty ? 100 : this.plainEverySeconds * 1000;
+    if (now - this.lastDraw < interval || done >= total) return;
+    this.lastDraw = now;
+    const seconds = (now - this.epochStarted) / 1000;
+    const rate = done / seconds;
+    const eta = (total - done) / rate;
+    const counts = `${fmtInt(done)}/${fmtInt(total)}  ${fmtInt(rate)} samples/s  ETA ${fmtSeconds(eta)}`;
+    if (this.tty) {
+      const width = 24;
+      const filled = Math.round((width * done) / total);
+      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+      const pct = `${Math.floor((100 * done) / total)}%`.padStart(4);
+      this.out.write(`\r\x1b[2KEpoch ${epoch}/${this.epochs} ${bar} ${pct}  ${counts}`);
+      this.drawn = true;
+    } else {
+      this.out.write(`  epoch ${epoch}: ${counts}\n`);
+    }
+  }
+
+  /** Removes the bar so the next line starts clean. */
+  clear(): void {
+    if (this.drawn) this.out.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+}

@@ -1,0 +1,130 @@
+// tensor/ops.ts: the checked operations on Matrix: the friendly boundary.
+// Each op checks shapes once, throws a RangeError that names the op and both
+// shapes, then hands bare Float32Arrays to a kernel. Results go into an `out`
+// matrix the caller owns, so a training step allocates nothing.
+
+import { gemmNN, gemmNT, gemmTN, gemmTT } from '../kernels/gemm.js';
+import {
+  addColumnInPlace, argmaxColumns, axpy as axpyKernel, mapInto, mulInto, subInto, sumColumns, zipInto,
+} from '../kernels/elementwise.js';
+import { Matrix } from './matrix.js';
+
+export interface MatmulOptions {
+  /** Use Aᵀ instead of A (read in place, not copied). */
+  transA?: boolean;
+  /** Use Bᵀ instead of B (read in place, not copied). */
+  transB?: boolean;
+  /** Add to `out` instead of overwriting it. */
+  accumulate?: boolean;
+}
+
+/** out = op(a) · op(b), where op is the identity or the transpose. */
+export function matmul(out: Matrix, a: Matrix, b: Matrix, options: MatmulOptions = {}): Matrix {
+  const { transA = false, transB = false, accumulate = false } = options;
+  const m = transA ? a.cols : a.rows;
+  const k = transA ? a.rows : a.cols;
+  const kb = transB ? b.cols : b.rows;
+  const n = transB ? b.rows : b.cols;
+  const flags = `transA=${transA}, transB=${transB}`;
+  if (k !== kb) {
+    throw new RangeError(
+      `matmul: inner dimensions ${k} and ${kb} differ; a is ${a.shape}, b is ${b.shape} (${flags})`,
+    );
+  }
+  if (out.rows !== m || out.cols !== n) {
+    throw new RangeError(
+      `matmul: out is ${out.shape} but a (${a.shape}) times b (${b.shape}) is ${m}×${n} (${flags})`,
+    );
+  }
+  if (out.data === a.data || out.data === b.data) {
+    throw new RangeError(`matmul: out must not share its data with a or b (out is ${out.shape})`);
+  }
+  const gemm = transA ? (transB ? gemmTT : gemmTN) : transB ? gemmNT : gemmNN;
+  gemm(out.data, a.data, b.data, m, k, n, accumulate);
+  return out;
+}
+
+/** out = a + b broadcast along the rows: b is a column (rows×1) added to every column of a. */
+export function addColumn(out: Matrix, a: Matrix, b: Matrix): Matrix {
+  if (b.cols !== 1 || b.rows !== a.rows) {
+    throw new RangeError(`addColumn: b must be a ${a.rows}×1 column for a ${a.shape}; a is ${a.shape}, b is ${b.shape}`);
+  }
+  sameShape('addColumn', out, a);
+  if (out !== a) out.data.set(a.data);
+  addColumnInPlace(out.data, b.data, a.rows, a.cols);
+  return out;
+}
+
+/** out (rows×1) = the sum over the columns of a (rows×cols). */
+export function sumCols(out: Matrix, a: Matrix): Matrix {
+  if (out.cols !== 1 || out.rows !== a.rows) {
+    throw new RangeError(`sumCols: out must be ${a.rows}×1; a is ${a.shape}, out is ${out.shape}`);
+  }
+  sumColumns(out.data, a.data, a.rows, a.cols);
+  return out;
+}
+
+/** out = f(a) entry by entry (out may be a). */
+export function map(out: Matrix, a: Matrix, f: (x: number) => number): Matrix {
+  sameShape('map', out, a);
+  mapInto(out.data, a.data, f, a.size);
+  return out;
+}
+
+/** out = f(a, b) entry by entry (out may be a or b). */
+export function zip(out: Matrix, a: Matrix, b: Matrix, f: (x: number, y: number) => number): Matrix {
+  sameShape('zip', a, b);
+  sameShape('zip', out, a);
+  zipInto(out.data, a.data, b.data, f, a.size);
+  return out;
+}
+
+/** out = a − b */
+export function sub(out: Matrix, a: Matrix, b: Matrix): Matrix {
+  sameShape('sub', a, b);
+  sameShape('sub', out, a);
+  subInto(out.data, a.data, b.data, a.size);
+  return out;
+}
+
+/** out = a ⊙ b (the Hadamard, entry-by-entry, product) */
+export function hadamard(out: Matrix, a: Matrix, b: Matrix): Matrix {
+  sameShape('hadamard', a, b);
+  sameShape('hadamard', out, a);
+  mulInto(out.data, a.data, b.data, a.size);
+  return out;
+}
+
+/** y += alpha · x */
+export function axpy(y: Matrix, alpha: number, x: Matrix): Matrix {
+  sameShape('axpy', y, x);
+  axpyKernel(y.data, alpha, x.data, x.size);
+  return y;
+}
+
+/** out[j] = the row of the largest entry in column j: the predicted digit of sample j. */
+export function argmaxCols(out: Uint8Array | Int32Array, a: Matrix): Uint8Array | Int32Array {
+  if (out.length !== a.cols) {
+    throw new RangeError(`argmaxCols: out has ${out.length} entries but a is ${a.shape} (one per column)`);
+  }
+  argmaxColumns(out, a.data, a.rows, a.cols);
+  return out;
+}
+
+/** out = aᵀ (a copy; the gemm kernels read transposes in place and never need this). */
+export function transpose(out: Matrix, a: Matrix): Matrix {
+  if (out.rows !== a.cols || out.cols !== a.rows) {
+    throw new RangeError(`transpose: out must be ${a.cols}×${a.rows}; a is ${a.shape}, out is ${out.shape}`);
+  }
+  if (out.data === a.data) throw new RangeError(`transpose: out must not share its data with a (${a.shape})`);
+  for (let i = 0; i < a.rows; i++) {
+    for (let j = 0; j < a.cols; j++) out.data[j * a.rows + i] = a.data[i * a.cols + j];
+  }
+  return out;
+}
+
+function sameShape(op: string, a: Matrix, b: Matrix): void {
+  if (a.rows !== b.rows || a.cols !== b.cols) {
+    throw new RangeError(`${op}: shapes differ; ${a.shape} and ${b.shape}`);
+  }
+}
