@@ -213,9 +213,9 @@ async function main(): Promise<void> {
   const saved = lastSaved as { epoch: number; path: string } | null;
   if (diverged !== null) {
     const kept = saved
-      ? `the last good model, after epoch ${saved.epoch}, is in ${saved.path}`
-      : epochsDone > 0 ? `${args.resume} is unchanged` : 'nothing was saved';
-    throw new RunError(`training diverged in epoch ${diverged}: weights became NaN or infinite; try a smaller --eta than ${eta}. ${kept}`);
+      ? `The last good model, after epoch ${saved.epoch}, is in ${saved.path}`
+      : epochsDone > 0 ? `${args.resume} is unchanged` : 'Nothing was saved';
+    throw new RunError(`training diverged in epoch ${diverged}: weights became NaN or infinite; try a smaller --eta than ${eta}. ${kept}.`);
   }
   const best = bestOf(history);
   const total = (performance.now() - started) / 1000;
@@ -226,6 +226,9 @@ async function main(): Promise<void> {
     `${results.length} epochs in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
     saved ? `saved the model after epoch ${saved.epoch} to ${saved.path}` : null,
   ].filter(Boolean);
+  if (best && best.correct / best.total < 1.5 / MNIST_CLASSES) {
+    summary.push(`hint: accuracy stayed near chance (${pct(best)}); the neurons may be saturated: try a smaller --eta than ${eta} (the book uses 3.0)`);
+  }
   process.stdout.write(`${summary.join('\n')}\n`);
 }
 

@@ -45,11 +45,11 @@ export async function gunzipIfNeeded(bytes: Uint8Array, name: string): Promise<U
 
 function header(bytes: Uint8Array, name: string, dims: number, expectedMagic: number, kind: string): number[] {
   const headerBytes = 4 + 4 * dims;
-  if (bytes.length < headerBytes) {
-    throw new DataFileError(
+  const tooShort = () =>
+    new DataFileError(
       `${name}: only ${bytes.length} bytes, too short for an IDX ${kind} header (${headerBytes} bytes); the file is truncated or not an IDX file`,
     );
-  }
+  if (bytes.length < 4) throw tooShort();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0); // IDX is big-endian
   if (magic !== expectedMagic) {
@@ -59,6 +59,7 @@ function header(bytes: Uint8Array, name: string, dims: number, expectedMagic: nu
       `${name}: magic number is ${magic}${known}, expected ${expectedMagic} for IDX ${kind}; is this the right file?`,
     );
   }
+  if (bytes.length < headerBytes) throw tooShort();
   const out: number[] = [];
   for (let d = 0; d < dims; d++) out.push(view.getUint32(4 + 4 * d));
   return out;

@@ -1,0 +1,87 @@
+// The model file: round trip, network2.py's layout, and validation of
+// everything on load.
+
+import { describe, expect, it } from 'vitest';
+import { CrossEntropyCost } from '../src/nn/costs.js';
+import { float32ToString, ModelFileError, parseModel, serializeModel, type TrainingMeta } from '../src/nn/model-file.js';
+import { Network } from '../src/nn/network.js';
+import { Rng } from '../src/rng.js';
+
+const meta: TrainingMeta = {
+  seed: 1, epochs: 30, epochsCompleted: 2, miniBatchSize: 10, eta: 3, shuffle: true, trainSize: 50000,
+  evaluatedOn: 'test', history: [{ epoch: 1, correct: 9000, total: 10000 }, { epoch: 2, correct: 9100, total: 10000 }],
+  best: { epoch: 2, correct: 9100, total: 10000 }, rngState: [1, 2, 3, 4], data: 'test',
+};
+
+describe('model file', () => {
+  it('round-trips every weight bit for bit, and the metadata', () => {
+    const net = Network.random([7, 5, 3], new Rng(2), CrossEntropyCost);
+    const text = serializeModel(net, meta);
+    const back = parseModel(text, 'm.json');
+    expect(Array.from(back.network.params)).toEqual(Array.from(net.params));
+    expect(back.network.sizes).toEqual([7, 5, 3]);
+    expect(back.network.cost.name).toBe('CrossEntropyCost');
+    expect(back.meta).toEqual(meta);
+    expect(serializeModel(back.network, back.meta)).toBe(text);
+  });
+
+  it("uses network2.py's keys and shapes: weights [n_out][n_in], biases [n_out][1]", () => {
+    const net = Network.random([4, 3, 2], new Rng(3));
+    const doc = JSON.parse(serializeModel(net));
+    expect(doc.sizes).toEqual([4, 3, 2]);
+    expect(doc.cost).toBe('QuadraticCost');
+    expect(doc.weights[0]).toHaveLength(3);
+    expect(doc.weights[0][0]).toHaveLength(4);
+    expect(doc.biases[1]).toEqual([[expect.any(Number)], [expect.any(Number)]]);
+    expect(doc.weights[1][1][2]).toBe(Number(float32ToString(net.weights[1].get(1, 2))));
+  });
+
+  it('loads a file as network2.py writes it (no format tag, no metadata)', () => {
+    const text = JSON.stringify({
+      sizes: [2, 2, 1],
+      weights: [[[0.5, -1.25], [2, 0]], [[1, -1]]],
+      biases: [[[0.1], [-0.2]], [[0.3]]],
+      cost: 'CrossEntropyCost',
+    });
+    const { network, meta: m } = parseModel(text, 'net2.json');
+    expect(m).toBeNull();
+    expect(network.weights[0].toRows()).toEqual([[0.5, -1.25], [2, 0]]);
+    expect(network.biases[1].get(0, 0)).toBeCloseTo(0.3, 7);
+  });
+
+  it('writes the shortest decimal that reads back as the same float32', () => {
+    expect(float32ToString(Math.fround(0.1))).toBe('0.1');
+    expect(float32ToString(Math.fround(-1.2345678))).toBe('-1.2345678');
+    const r = new Rng(4);
+    for (let i = 0; i < 2000; i++) {
+      const v = Math.fround(r.gaussian() * 10 ** (r.below(12) - 6));
+      expect(Math.fround(Number(float32ToString(v)))).toBe(v);
+    }
+  });
+
+  it('rejects bad files with a message naming the file and the field', () => {
+    const good = JSON.parse(serializeModel(Network.random([3, 2], new Rng(5)), meta));
+    const cases: [unknown, string][] = [
+      ['{not json', 'bad.json: not a model file: invalid JSON'],
+      [[1, 2], 'bad.json: not a model file: expected a JSON object'],
+      [{ ...good, format: 'other' }, 'format is "other", expected "digitnet-model"'],
+      [{ ...good, version: 99 }, 'format version 99 is newer than this digitnet reads'],
+      [{ ...good, sizes: undefined }, '"sizes" is missing'],
+      [{ ...good, sizes: [3, -2] }, 'sizes[1] must be an integer from 1'],
+      [{ ...good, sizes: [100000, 100000, 10] }, 'parameters, more than the'],
+      [{ ...good, cost: 'HingeCost' }, 'cost "HingeCost" is unknown'],
+      [{ ...good, weights: [] }, '"weights" must be a list of 1 matrices for sizes [3,2]'],
+      [{ ...good, weights: [[[1, 2, 3]]] }, 'weights[0] must have 2 rows of 3 (shape 2×3)'],
+      [{ ...good, weights: [[[1, 2, 3], [1, 2]]] }, 'weights[0][1] must be a list of 3 numbers'],
+      [{ ...good, weights: [[[1, 2, 3], [1, 'x', 3]]] }, 'weights[0][1][1] is "x", not a finite number'],
+      [{ ...good, biases: [[[1], [null]]] }, 'biases[0][1][0] is null, not a finite number'],
+      [{ ...good, meta: { ...meta, rngState: [0, 0, 0, 0] } }, 'meta.rngState must be four 32-bit unsigned integers'],
+      [{ ...good, meta: { ...meta, epochs: 0 } }, 'meta.epochs must be an integer ≥ 1'],
+    ];
+    for (const [doc, message] of cases) {
+      const text = typeof doc === 'string' ? doc : JSON.stringify(doc);
+      expect(() => parseModel(text, 'bad.json')).toThrow(ModelFileError);
+      expect(() => parseModel(text, 'bad.json')).toThrow(message);
+    }
+  });
+});
