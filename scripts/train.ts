@@ -2,15 +2,14 @@
 // shows progress, and saves the model after every epoch (atomically), so an
 // interrupted run keeps its last complete epoch and can be resumed exactly.
 
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { slice, type LabelledImages } from '../src/data/dataset.js';
 import { Network } from '../src/nn/network.js';
-import { parseModel, serializeModel, type EpochRecord, type TrainingMeta } from '../src/nn/model-file.js';
+import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
-import { writeFileAtomic } from '../src/node/atomic.js';
+import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
 import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { fmtInt, fmtSeconds, Progress } from '../src/node/progress.js';
@@ -118,7 +117,7 @@ async function main(): Promise<void> {
   // A resumed run takes its settings from the file; options given now override them.
   let resumed: { network: Network; meta: TrainingMeta | null } | null = null;
   if (args.resume !== undefined) {
-    resumed = parseModel(readFileSync(args.resume, 'utf8'), args.resume);
+    resumed = loadModelFile(args.resume);
     const fileSizes = resumed.network.sizes;
     if (args.sizes && args.sizes.join() !== fileSizes.join()) {
       throw new UsageError(`--sizes ${args.sizes.join(',')} does not match ${args.resume}, a ${fileSizes.join('-')} network`);
@@ -203,7 +202,7 @@ async function main(): Promise<void> {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source,
       };
-      writeFileAtomic(out, serializeModel(net, trainingMeta));
+      saveModelFile(out, net, trainingMeta);
       lastSaved = { epoch: r.epoch, path: out };
       log(`Epoch ${r.epoch}/${epochs}: ${fmtInt(record.correct)} / ${fmtInt(record.total)} (${pct(record)})  ${fmtSeconds(r.seconds)}`);
       progress.startEpoch();

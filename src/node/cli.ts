@@ -21,7 +21,8 @@ export async function runMain(command: string, main: () => Promise<void> | void)
     await main();
   } catch (err) {
     if (err instanceof UsageError || isParseArgsError(err)) {
-      process.stderr.write(`${command}: ${cleanParseArgsMessage((err as Error).message)}\nRun 'npm run ${command} -- --help' for the options.\n`);
+      const message = err instanceof UsageError ? err.message : cleanParseArgsMessage((err as Error).message);
+      process.stderr.write(`${command}: ${message}\nRun 'npm run ${command} -- --help' for the options.\n`);
       process.exitCode = 2;
     } else if (err instanceof DataFileError || err instanceof ModelFileError || err instanceof RunError) {
       process.stderr.write(`${command}: ${err.message}\n`);
@@ -42,6 +43,11 @@ function isParseArgsError(err: unknown): boolean {
 
 /** Node's "Unknown option '--foo'. To specify a positional…" → "unknown option '--foo'". */
 function cleanParseArgsMessage(message: string): string {
+  const ambiguous = message.match(/^Option '(--[\w-]+)' argument is ambiguous/);
+  if (ambiguous) {
+    const name = ambiguous[1];
+    return `${name} needs a value; for a value that starts with '-', write ${name}=VALUE`;
+  }
   const first = message.split('. ')[0].replace(/\.$/, '');
   return first.charAt(0).toLowerCase() + first.slice(1);
 }

@@ -1,0 +1,214 @@
+// The command-line scripts as a user runs them: exit codes and one-line
+// messages for bad input, checkpoints, resume, determinism, evaluation.
+// Runs on small synthetic MNIST-layout folders, so it is quick and offline.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomImages, writeMnistDir } from './fixtures.js';
+
+const root = mkdtempSync(join(tmpdir(), 'digitnet-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// 120 training images (100 training + 20 validation) and 30 test images of 28×28
+const dataDir = join(root, 'mnist');
+writeMnistDir(dataDir, randomImages(1, 120), randomImages(2, 30));
+const gzDir = join(root, 'mnist-gz');
+writeMnistDir(gzDir, randomImages(1, 120), randomImages(2, 30), true);
+
+function run(script: 'train' | 'evaluate', args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const quick = (out: string, ...more: string[]) => ['--data-dir', dataDir, '--epochs', '2', '--out', out, ...more];
+
+describe('train: bad command lines exit 2 with one line and a hint, no stack trace', () => {
+  const cases: [string[], string][] = [
+    [['--epochs', '0'], "train: --epochs must be an integer ≥ 1; got '0'"],
+    [['--epochs', 'ten'], "train: --epochs must be an integer ≥ 1; got 'ten'"],
+    [['--batch-size=-5'], "train: --batch-size must be an integer ≥ 1; got '-5'"],
+    [['--batch-size', '-5'], "train: --batch-size needs a value; for a value that starts with '-', write --batch-size=VALUE"],
+    [['--epochs'], "train: option '--epochs <value>' argument missing"],
+    [['--eta', '0'], "train: --eta must be a positive number; got '0'"],
+    [['--eta', 'fast'], "train: --eta must be a positive number; got 'fast'"],
+    [['--seed=-1'], "train: --seed must be an integer from 0 to 4294967295; got '-1'"],
+    [['--bogus'], "train: unknown option '--bogus'"],
+    [['extra'], "train: unexpected argument 'extra'"],
+    [['--eval', 'train'], "train: --eval must be 'test' or 'validation'; got 'train'"],
+    [['--sizes', '784,x,10'], "train: --sizes must be positive integers separated by commas, e.g. 784,30,10; got '784,x,10'"],
+    [['--sizes', '100,30,10', '--data-dir', 'DATA'], 'train: the first layer must have 784 neurons, one per pixel of the 28×28 images; got --sizes 100,30,10'],
+    [['--sizes', '784,30,9', '--data-dir', 'DATA'], 'train: the last layer must have 10 neurons, one per digit; got --sizes 784,30,9'],
+    [['--sizes', '784,10', '--hidden', '30'], 'train: give --sizes or --hidden, not both'],
+    [['--train-size', '5000', '--data-dir', 'DATA'], 'train: --train-size 5000 is more than the 100 training images'],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), () => {
+      const r = run('train', args.map((a) => (a === 'DATA' ? dataDir : a)));
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines[0]).toBe(message);
+      expect(lines[1]).toBe("Run 'npm run train -- --help' for the options.");
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    });
+  }
+
+  it('--help prints the options and exits 0', () => {
+    const r = run('train', ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: npm run train -- [options]');
+    expect(r.stdout).toContain('--debug-shapes');
+  });
+});
+
+describe('train: bad data exits 1 naming the file', () => {
+  it('a missing folder', () => {
+    const r = run('train', ['--data-dir', join(root, 'nowhere')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`train: ${join(root, 'nowhere')}: no such folder; --data-dir must name a folder holding the four MNIST IDX files`);
+  });
+
+  it('a truncated image file', () => {
+    const dir = join(root, 'truncated');
+    writeMnistDir(dir, randomImages(1, 120), randomImages(2, 30));
+    const file = join(dir, 't10k-images-idx3-ubyte');
+    writeFileSync(file, readFileSync(file).subarray(0, 5000));
+    const r = run('train', ['--data-dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `train: ${file}: truncated: the header promises 30 images × 28×28 pixels = 23520 bytes but only 4984 follow; download the file again`,
+    );
+  });
+
+  it('a missing file', () => {
+    const dir = join(root, 'missing');
+    writeMnistDir(dir, randomImages(1, 120), randomImages(2, 30));
+    rmSync(join(dir, 'train-labels-idx1-ubyte'));
+    const r = run('train', ['--data-dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${dir}: no train-labels-idx1-ubyte (or train-labels-idx1-ubyte.gz) found`);
+  });
+});
+
+describe('train: runs, checkpoints and resume', () => {
+  it('trains from gzipped files, prints each epoch and the summary, and saves a model that evaluates', () => {
+    const out = join(root, 'gz.json');
+    const r = run('train', ['--data-dir', gzDir, '--epochs', '2', '--batch-size', '7', '--eval', 'validation', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('100 training, 20 validation (the last sixth of 120, as the book');
+    expect(r.stdout).toMatch(/^Epoch 1\/2: \d+ \/ 20 \(\d+\.\d\d%\) {2}\d+\.\d s$/m);
+    expect(r.stdout).toMatch(/^Epoch 2\/2: /m);
+    expect(r.stdout).toContain(`saved the model after epoch 2 to ${out}`);
+    const model = JSON.parse(readFileSync(out, 'utf8'));
+    expect(model.sizes).toEqual([784, 30, 10]);
+    expect(model.meta.epochsCompleted).toBe(2);
+    expect(model.meta.miniBatchSize).toBe(7);
+
+    const e = run('evaluate', ['--model', out, '--data-dir', gzDir]);
+    expect(e.code).toBe(0);
+    const acc = e.stdout.match(/^accuracy: (\d+) \/ 30 /m);
+    expect(acc).not.toBeNull();
+    const rows = e.stdout.split('\n').filter((l) => /^ {8}\d( +\d+){10}$/.test(l));
+    expect(rows).toHaveLength(10);
+    const cells = rows.map((l) => l.trim().split(/ +/).slice(1).map(Number));
+    expect(cells.flat().reduce((s, v) => s + v, 0)).toBe(30); // every test image counted once
+    expect(cells.reduce((s, row, d) => s + row[d], 0)).toBe(Number(acc![1])); // diagonal = correct
+  });
+
+  it('the same seed gives the same model file, byte for byte; another seed does not', () => {
+    const a = join(root, 'a.json');
+    const b = join(root, 'b.json');
+    const c = join(root, 'c.json');
+    expect(run('train', quick(a, '--seed', '7')).code).toBe(0);
+    expect(run('train', quick(b, '--seed', '7')).code).toBe(0);
+    expect(run('train', quick(c, '--seed', '8')).code).toBe(0);
+    expect(readFileSync(a, 'utf8')).toBe(readFileSync(b, 'utf8'));
+    expect(readFileSync(a, 'utf8')).not.toBe(readFileSync(c, 'utf8'));
+  });
+
+  it('a run stopped after epoch 1 and resumed ends exactly as an uninterrupted one', () => {
+    const whole = join(root, 'whole.json');
+    const part = join(root, 'part.json');
+    expect(run('train', ['--data-dir', dataDir, '--epochs', '3', '--seed', '3', '--out', whole]).code).toBe(0);
+    expect(run('train', ['--data-dir', dataDir, '--epochs', '1', '--seed', '3', '--out', part]).code).toBe(0);
+    const r = run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '3']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`resuming ${part} after epoch 1`);
+    expect(r.stdout).not.toMatch(/^Epoch 1\//m);
+    const meta = JSON.parse(readFileSync(part, 'utf8')).meta;
+    expect(meta.epochs).toBe(3);
+    expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+
+    const again = run('train', ['--data-dir', dataDir, '--resume', part]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${part} has finished 3 of 3 epochs; pass --epochs N with N > 3 to train more`);
+  });
+
+  it('a corrupt or mismatched --resume file is an error and is left as it was', () => {
+    const bad = join(root, 'bad.json');
+    writeFileSync(bad, '{"sizes": [784, 30, 10], "weights": [');
+    const r = run('train', ['--data-dir', dataDir, '--resume', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^train: ${bad}: not a model file: invalid JSON`));
+    expect(readFileSync(bad, 'utf8')).toBe('{"sizes": [784, 30, 10], "weights": [');
+
+    const good = join(root, 'good.json');
+    expect(run('train', quick(good)).code).toBe(0);
+    const before = readFileSync(good, 'utf8');
+    const m = run('train', ['--data-dir', dataDir, '--resume', good, '--sizes', '784,100,10', '--epochs', '5']);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain(`--sizes 784,100,10 does not match ${good}, a 784-30-10 network`);
+    expect(readFileSync(good, 'utf8')).toBe(before);
+  });
+
+  it('a diverging run stops with a message and keeps the last good checkpoint', () => {
+    const out = join(root, 'diverge.json');
+    expect(run('train', ['--data-dir', dataDir, '--epochs', '1', '--out', out]).code).toBe(0);
+    const before = readFileSync(out, 'utf8');
+    const r = run('train', ['--data-dir', dataDir, '--resume', out, '--epochs', '3', '--eta', '1e300']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `train: training diverged in epoch 2: weights became NaN or infinite; try a smaller --eta than 1e+300. ${out} is unchanged.`,
+    );
+    expect(readFileSync(out, 'utf8')).toBe(before);
+    expect(readdirSync(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
+
+    const fresh = join(root, 'fresh.json');
+    const f = run('train', ['--data-dir', dataDir, '--eta', '1e300', '--out', fresh]);
+    expect(f.code).toBe(1);
+    expect(f.stderr).toContain('training diverged in epoch 1');
+    expect(f.stderr).toContain('Nothing was saved.');
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  it('--debug-shapes (and DIGITNET_DEBUG=shapes) print the tensors of the first mini-batch', () => {
+    for (const [args, env] of [[['--debug-shapes'], {}], [[], { DIGITNET_DEBUG: 'shapes' }]] as const) {
+      const r = run('train', [...quick(join(root, 'shapes.json')), '--batch-size', '10', ...args], env);
+      expect(r.code).toBe(0);
+      const lines = r.stdout.split('\n').map((l) => l.trim());
+      expect(lines).toContain('layer 2  z² = W²(30×784)·a¹(784×10) + b²(30×1) → (30×10)');
+      expect(lines).toContain('BP1  δ³ = ∇ₐC ⊙ σ′(z³) (QuadraticCost) → (10×10)');
+      expect(lines).toContain('BP2  δ² = (W³ᵀ(30×10)·δ³(10×10)) ⊙ σ′(z²)(30×10) → (30×10)');
+      expect(lines).toContain('BP3  ∇b³ = Σ δ³(10×10) over 10 samples → (10×1)');
+      expect(lines).toContain('BP4  ∇W³ = δ³(10×10)·a²ᵀ(10×30) → (10×30)');
+      expect(lines.filter((l) => l.startsWith('BP4')).length).toBe(2); // first mini-batch only
+    }
+  });
+});
+
+describe('evaluate: bad input', () => {
+  it('needs --model, and names a bad model file', () => {
+    const r = run('evaluate', []);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('evaluate: --model FILE is required: the model to evaluate');
+    const missing = join(root, 'nope.json');
+    const m = run('evaluate', ['--model', missing]);
+    expect(m.code).toBe(1);
+    expect(m.stderr.trim()).toBe(`evaluate: ${missing}: no such file or folder`);
+  });
+});
