@@ -26,6 +26,7 @@ export class Progress {
     private readonly out: Stream,
     private readonly epochs: number,
     private readonly plainEverySeconds = 10,
+    private readonly ttyEverySeconds = 0.1,
   ) {
     this.tty = Boolean(out.isTTY);
   }
@@ -37,7 +38,7 @@ export class Progress {
 
   update(epoch: number, done: number, total: number): void {
     const now = performance.now();
-    const interval = this.tty ? 100 : this.plainEverySeconds * 1000;
+    const interval = 1000 * (this.tty ? this.ttyEverySeconds : this.plainEverySeconds);
     if (now - this.lastDraw < interval || done >= total) return;
     this.lastDraw = now;
     const seconds = (now - this.epochStarted) / 1000;
