@@ -201,6 +201,20 @@ describe('train: runs, checkpoints and resume', () => {
   });
 });
 
+describe('train --quiet', () => {
+  it('prints only the final summary', () => {
+    const out = join(root, 'quiet.json');
+    const r = run('train', [...quick(out), '--quiet']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^best: epoch \d, \d+ \/ 30 \(/);
+    expect(lines[1]).toMatch(/^2 epochs in /);
+    expect(lines[2]).toBe(`saved the model after epoch 2 to ${out}`);
+    expect(r.stdout).not.toContain('Epoch 1/2');
+    expect(r.stderr).toBe('');
+  });
+});
+
 describe('evaluate: bad input', () => {
   it('needs --model, and names a bad model file', () => {
     const r = run('evaluate', []);
