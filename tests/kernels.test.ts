@@ -12,7 +12,7 @@ import { expectAllClose, randomArray, refMatmul } from './reference.js';
 // (m, k, n): 1×n, n×1, k = 1, odd and prime sizes, and the network's real shapes
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 9, 1], [1, 5, 7], [7, 5, 1], [6, 1, 4], [3, 7, 5], [13, 17, 11],
-  [30, 784, 10], [10, 30, 10], [30, 10, 784], [100, 784, 1],
+  [4, 4, 4], [8, 3, 6], [12, 5, 9], [30, 784, 10], [10, 30, 10], [30, 10, 784], [100, 784, 1],
 ];
 
 const KERNELS = [
