@@ -2,7 +2,7 @@
 // float64 twins, on seeded random inputs and awkward shapes.
 
 import { describe, expect, it } from 'vitest';
-import { gemmNN, gemmNT, gemmTN, gemmTT } from '../src/kernels/gemm.js';
+import { gemmNN, gemmNT, gemmStrided, gemmTN, gemmTT } from '../src/kernels/gemm.js';
 import {
   addColumnInPlace, allFinite, argmaxColumns, axpy, mulInto, subInto, sumColumns,
 } from '../src/kernels/elementwise.js';
@@ -46,6 +46,23 @@ describe('gemm kernels match the triple-loop reference', () => {
   }
 });
 
+describe('gemmStrided with column-major operands and output', () => {
+  for (const [m, k, n] of SHAPES) {
+    it(`${m}×${k}·${k}×${n}, every operand column-major`, () => {
+      const rng = new Rng(m + 7 * k + 13 * n);
+      const a = randomArray(rng, m * k); // A m×k column-major: A(i, p) = a[p·m + i]
+      const b = randomArray(rng, k * n); // B k×n column-major: B(p, j) = b[j·k + p]
+      const c = new Float32Array(m * n); // C m×n column-major
+      gemmStrided(c, a, b, m, k, n, 1, m, 1, k, 1, m, false);
+      // the same product with A and B stored transposed-row-major is Aᵀᵀ·Bᵀᵀ
+      const expected = refMatmul(a, k, m, b, n, k, true, true); // row-major m×n
+      const asColMajor = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) asColMajor[j * m + i] = expected[i * n + j];
+      expectAllClose(c, asColMajor, 1e-5, 1e-4, 'col-major');
+    });
+  }
+});
+
 describe('element-wise kernels', () => {
   const rng = new Rng(7);
   const rows = 5;
@@ -56,13 +73,13 @@ describe('element-wise kernels', () => {
   it('addColumnInPlace adds b[i] to every entry of row i', () => {
     const bias = randomArray(rng, rows);
     const z = a.slice();
-    addColumnInPlace(z, bias, rows, cols);
+    addColumnInPlace(z, bias, rows, cols, cols, 1);
     expectAllClose(z, Array.from(a, (v, i) => v + bias[Math.floor(i / cols)]), 1e-6, 1e-6);
   });
 
   it('sumColumns sums each row over its columns', () => {
     const out = new Float32Array(rows);
-    sumColumns(out, a, rows, cols);
+    sumColumns(out, a, rows, cols, cols, 1);
     const expected = Array.from({ length: rows }, (_, i) => a[i * cols] + a[i * cols + 1] + a[i * cols + 2]);
     expectAllClose(out, expected, 1e-6, 1e-6);
   });
@@ -82,8 +99,29 @@ describe('element-wise kernels', () => {
     // columns: [1, 3, 2] → 1; [5, 5, 0] → 0 (tie); [-1, -3, -0.5] → 2
     const m = new Float32Array([1, 5, -1, 3, 5, -3, 2, 0, -0.5]);
     const out = new Uint8Array(3);
-    argmaxColumns(out, m, 3, 3);
+    argmaxColumns(out, m, 3, 3, 3, 1);
     expect(Array.from(out)).toEqual([1, 0, 2]);
+  });
+
+  it('the strided loops read column-major storage too', () => {
+    // the same 5×3 matrix stored column by column
+    const colMajor = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) colMajor[j * rows + i] = a[i * cols + j];
+    const byRow = new Float32Array(rows);
+    const byCol = new Float32Array(rows);
+    sumColumns(byRow, a, rows, cols, cols, 1);
+    sumColumns(byCol, colMajor, rows, cols, 1, rows);
+    expectAllClose(byCol, byRow, 1e-6, 1e-6);
+    const argRow = new Uint8Array(cols);
+    const argCol = new Uint8Array(cols);
+    argmaxColumns(argRow, a, rows, cols, cols, 1);
+    argmaxColumns(argCol, colMajor, rows, cols, 1, rows);
+    expect(Array.from(argCol)).toEqual(Array.from(argRow));
+    const bias = randomArray(rng, rows);
+    addColumnInPlace(colMajor, bias, rows, cols, 1, rows);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
+      expect(colMajor[j * rows + i]).toBe(Math.fround(a[i * cols + j] + bias[i]));
+    }
   });
 
   it('allFinite finds NaN and infinities', () => {

@@ -20,10 +20,10 @@ function toRef(net: Network): RefNet {
   };
 }
 
-function randomBatch(rng: Rng, nIn: number, nOut: number, m: number): { x: Matrix; y: Matrix } {
-  const x = new Matrix(nIn, m);
+function randomBatch(rng: Rng, nIn: number, nOut: number, m: number, order: 'row' | 'col' = 'col'): { x: Matrix; y: Matrix } {
+  const x = new Matrix(nIn, m, undefined, order);
   for (let i = 0; i < x.size; i++) x.data[i] = rng.uniform();
-  const y = new Matrix(nOut, m);
+  const y = new Matrix(nOut, m, undefined, order);
   for (let j = 0; j < m; j++) y.set(rng.below(nOut), j, 1);
   return { x, y };
 }
@@ -89,7 +89,7 @@ describe('SGD step', () => {
     const eta = 3.0;
     for (let step = 0; step < 3; step++) {
       const m = [2, 5, 1][step]; // includes a smaller last mini-batch
-      const { x, y } = randomBatch(rng, 6, 3, m);
+      const { x, y } = randomBatch(rng, 6, 3, m, step === 1 ? 'row' : 'col'); // any storage order works
       net.updateMiniBatch(x, y, eta);
       const batch = Array.from({ length: m }, (_, j) => ({
         x: Array.from({ length: 6 }, (_, i) => x.get(i, j)),
@@ -162,18 +162,18 @@ describe('training runs', () => {
 });
 
 describe('gatherBatch', () => {
-  it('puts sample order[start + j] in column j, scaled to [0, 1], with one-hot labels', () => {
+  it('puts sample order[start + j] in column j (column-major), scaled to [0, 1], with one-hot labels', () => {
     const set = randomImages(4, 6, 2, 2, 3);
-    const x = new Float32Array(4 * 2);
-    const y = new Float32Array(3 * 2);
-    gatherBatch(x, y, 3, set, new Uint32Array([5, 2, 0]), 1, 2); // samples 2 and 0
+    const x = new Matrix(4, 2, undefined, 'col');
+    const y = new Matrix(3, 2, undefined, 'col');
+    gatherBatch(x.data, y.data, 3, set, new Uint32Array([5, 2, 0]), 1, 2); // samples 2 and 0
     for (let p = 0; p < 4; p++) {
-      expect(x[p * 2]).toBe(Math.fround(set.images[2 * 4 + p] / 255));
-      expect(x[p * 2 + 1]).toBe(Math.fround(set.images[0 * 4 + p] / 255));
+      expect(x.get(p, 0)).toBe(Math.fround(set.images[2 * 4 + p] / 255));
+      expect(x.get(p, 1)).toBe(Math.fround(set.images[0 * 4 + p] / 255));
     }
-    expect(y[set.labels[2] * 2]).toBe(1);
-    expect(y[set.labels[0] * 2 + 1]).toBe(1);
-    expect(y.reduce((s, v) => s + v, 0)).toBe(2);
+    expect(y.get(set.labels[2], 0)).toBe(1);
+    expect(y.get(set.labels[0], 1)).toBe(1);
+    expect(y.data.reduce((s, v) => s + v, 0)).toBe(2);
   });
 });
 

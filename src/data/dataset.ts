@@ -37,7 +37,9 @@ const SCALE = new Float32Array(256).map((_, v) => v / 255);
 /**
  * Gather m samples into an input matrix x (pixels × m, column j = sample
  * order[start + j], scaled to [0, 1]) and, if given, a one-hot label matrix
- * y (classes × m). With no `order`, samples start..start+m−1 are taken.
+ * y (classes × m). Both are stored column-major: each sample's column is
+ * contiguous, so gathering is a straight copy per image. With no `order`,
+ * samples start..start+m−1 are taken.
  */
 export function gatherBatch(
   x: Float32Array,
@@ -53,8 +55,9 @@ export function gatherBatch(
   if (y) y.fill(0, 0, classes * m);
   for (let j = 0; j < m; j++) {
     const sample = order ? order[start + j] : start + j;
-    const base = sample * pixels;
-    for (let p = 0; p < pixels; p++) x[p * m + j] = SCALE[images[base + p]];
-    if (y) y[set.labels[sample] * m + j] = 1;
+    const from = sample * pixels;
+    const to = j * pixels;
+    for (let p = 0; p < pixels; p++) x[to + p] = SCALE[images[from + p]];
+    if (y) y[j * classes + set.labels[sample]] = 1;
   }
 }

@@ -1,6 +1,7 @@
 // kernels/elementwise.ts: element-wise and reduction loops on Float32Arrays.
-// Bare loops with no checks and no allocation; `n` is the element count and
-// `rows`/`cols` describe a row-major matrix. Callers check shapes.
+// Bare loops with no checks and no allocation; `n` is the element count, and
+// a matrix is `rows`×`cols` with entry (i, j) at i·rs + j·cs (rs = cols, cs = 1
+// for row-major storage; rs = 1, cs = rows for column-major). Callers check shapes.
 
 /** out[i] = f(a[i]) */
 export function mapInto(out: Float32Array, a: Float32Array, f: (x: number) => number, n: number): void {
@@ -15,21 +16,21 @@ export function zipInto(
 }
 
 /** Broadcast a bias column over every column: z (rows×cols) += b (rows×1). */
-export function addColumnInPlace(z: Float32Array, b: Float32Array, rows: number, cols: number): void {
-  for (let i = 0; i < rows; i++) {
-    const bi = b[i];
-    const zi = i * cols;
-    for (let j = 0; j < cols; j++) z[zi + j] += bi;
+export function addColumnInPlace(
+  z: Float32Array, b: Float32Array, rows: number, cols: number, rs: number, cs: number,
+): void {
+  for (let j = 0; j < cols; j++) {
+    const zj = j * cs;
+    for (let i = 0; i < rows; i++) z[zj + i * rs] += b[i];
   }
 }
 
 /** out (rows×1) = the sum of the columns of a (rows×cols). */
-export function sumColumns(out: Float32Array, a: Float32Array, rows: number, cols: number): void {
-  for (let i = 0; i < rows; i++) {
-    const ai = i * cols;
-    let sum = 0;
-    for (let j = 0; j < cols; j++) sum += a[ai + j];
-    out[i] = sum;
+export function sumColumns(out: Float32Array, a: Float32Array, rows: number, cols: number, rs: number, cs: number): void {
+  out.fill(0, 0, rows);
+  for (let j = 0; j < cols; j++) {
+    const aj = j * cs;
+    for (let i = 0; i < rows; i++) out[i] += a[aj + i * rs];
   }
 }
 
@@ -50,13 +51,14 @@ export function mulInto(out: Float32Array, a: Float32Array, b: Float32Array, n: 
 
 /** out[j] = the row index of the largest entry of column j (first one on ties). */
 export function argmaxColumns(
-  out: Uint8Array | Int32Array, a: Float32Array, rows: number, cols: number,
+  out: Uint8Array | Int32Array, a: Float32Array, rows: number, cols: number, rs: number, cs: number,
 ): void {
   for (let j = 0; j < cols; j++) {
+    const aj = j * cs;
     let best = 0;
-    let bestValue = a[j];
+    let bestValue = a[aj];
     for (let i = 1; i < rows; i++) {
-      const v = a[i * cols + j];
+      const v = a[aj + i * rs];
       if (v > bestValue) {
         bestValue = v;
         best = i;

@@ -22,7 +22,11 @@ import type { Rng } from '../rng.js';
 /** Receives one line per tensor when shapes are being traced (--debug-shapes). */
 export type ShapeTrace = (line: string) => void;
 
-/** Per-mini-batch-size buffers: everything a step writes besides the gradients. */
+/**
+ * Per-mini-batch-size buffers: everything a step writes besides the gradients.
+ * Each is n × m with one sample per column, stored column-major, so that one
+ * sample's values are contiguous (see tensor/matrix.ts).
+ */
 interface Workspace {
   readonly m: number;
   readonly x: Matrix; // input a¹: sizes[0] × m
@@ -116,22 +120,23 @@ export class Network {
     let ws = this.workspaces.get(m);
     if (ws) return ws;
     const L = this.numLayers;
-    const x = new Matrix(this.sizes[0], m);
+    const batch = (rows: number) => new Matrix(rows, m, undefined, 'col');
+    const x = batch(this.sizes[0]);
     const zs: Matrix[] = [];
     const activations: Matrix[] = [x];
     const deltas: Matrix[] = [];
     for (let l = 1; l < L; l++) {
-      zs.push(new Matrix(this.sizes[l], m));
-      activations.push(new Matrix(this.sizes[l], m));
-      deltas.push(new Matrix(this.sizes[l], m));
+      zs.push(batch(this.sizes[l]));
+      activations.push(batch(this.sizes[l]));
+      deltas.push(batch(this.sizes[l]));
     }
-    const y = new Matrix(this.sizes[L - 1], m);
+    const y = batch(this.sizes[L - 1]);
     ws = { m, x, y, zs, activations, deltas, predictions: new Uint8Array(m) };
     this.workspaces.set(m, ws);
     return ws;
   }
 
-  /** The input matrix (sizes[0] × m) for a batch of m, to fill before feedforward/backprop. */
+  /** The input matrix (sizes[0] × m, column-major: gatherBatch's layout) for a batch of m. */
   input(m: number): Matrix {
     return this.workspace(m).x;
   }
@@ -182,6 +187,10 @@ export class Network {
     const ws = this.workspace(m);
     if (trace) trace(`input    a¹ = x (${x.shape}): ${m} samples as columns; y (${y.shape}) desired outputs`);
     const out = this.feedforward(x, trace); // every zˡ and aˡ kept in ws
+    if (y !== ws.y && y.order !== out.order) {
+      for (let i = 0; i < y.rows; i++) for (let j = 0; j < m; j++) ws.y.set(i, j, y.get(i, j));
+      y = ws.y; // the cost walks y and aᴸ as flat arrays: same storage order
+    }
 
     // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ), the error of the output layer
     const last = L - 2;
@@ -255,7 +264,7 @@ export class Network {
       throw new RangeError(`predict: the network takes ${this.sizes[0]} inputs, got ${pixels.length}`);
     }
     const x = this.workspace(1).x;
-    for (let i = 0; i < pixels.length; i++) x.data[i] = pixels[i];
+    for (let i = 0; i < pixels.length; i++) x.data[i] = pixels[i]; // one column: either order
     const out = this.feedforward(x);
     let digit = 0;
     for (let i = 1; i < out.rows; i++) if (out.data[i] > out.data[digit]) digit = i;

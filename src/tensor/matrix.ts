@@ -1,17 +1,31 @@
-// tensor/matrix.ts: the Matrix type, a row-major Float32Array with a shape.
-// A Matrix is a view: it never copies its data, so weights can be views into
-// one parameter buffer. It knows nothing of networks; the checked operations
-// on matrices live in tensor/ops.ts.
+// tensor/matrix.ts: the Matrix type, a Float32Array with a shape and a
+// storage order. A Matrix is a view: it never copies its data, so weights can
+// be views into one parameter buffer. It knows nothing of networks; the
+// checked operations on matrices live in tensor/ops.ts.
+//
+// Storage order: 'row' (row-major, the default) keeps each row contiguous;
+// 'col' (column-major) keeps each column contiguous. The network's
+// activations are n × m matrices with one sample per column, as in the book,
+// stored 'col' so that each sample's values sit together in memory (what the
+// fast kernels and the gather of a mini-batch want). The shapes and the maths
+// are the same either way; only `stride` differs.
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+export type Order = 'row' | 'col';
 
 export class Matrix {
   readonly rows: number;
   readonly cols: number;
-  /** Entry (i, j) is data[i * cols + j]. */
+  /** Entry (i, j) is data[i * rowStride + j * colStride]. */
   readonly data: Float32Array;
+  readonly order: Order;
+  /** How far apart in `data` two entries are that are one row apart: cols for 'row', 1 for 'col'. */
+  readonly rowStride: number;
+  /** How far apart two entries are that are one column apart: 1 for 'row', rows for 'col'. */
+  readonly colStride: number;
 
-  constructor(rows: number, cols: number, data?: Float32Array) {
+  constructor(rows: number, cols: number, data?: Float32Array, order: Order = 'row') {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
       throw new RangeError(`Matrix: rows and cols must be positive integers, got ${rows}×${cols}`);
     }
@@ -23,6 +37,9 @@ export class Matrix {
     this.rows = rows;
     this.cols = cols;
     this.data = data ?? new Float32Array(rows * cols);
+    this.order = order;
+    this.rowStride = order === 'row' ? cols : 1;
+    this.colStride = order === 'row' ? 1 : rows;
   }
 
   static zeros(rows: number, cols: number): Matrix {
@@ -58,32 +75,35 @@ export class Matrix {
   }
 
   get(i: number, j: number): number {
-    return this.data[i * this.cols + j];
+    return this.data[i * this.rowStride + j * this.colStride];
   }
 
   set(i: number, j: number, value: number): void {
-    this.data[i * this.cols + j] = value;
+    this.data[i * this.rowStride + j * this.colStride] = value;
   }
 
   toRows(): number[][] {
     const out: number[][] = [];
     for (let i = 0; i < this.rows; i++) {
-      out.push(Array.from(this.data.subarray(i * this.cols, (i + 1) * this.cols)));
+      const row: number[] = [];
+      for (let j = 0; j < this.cols; j++) row.push(this.get(i, j));
+      out.push(row);
     }
     return out;
   }
 
-  /** A copy with its own data. */
+  /** A copy with its own data (and the same storage order). */
   clone(): Matrix {
-    return new Matrix(this.rows, this.cols, this.data.slice());
+    return new Matrix(this.rows, this.cols, this.data.slice(), this.order);
   }
 
-  /** "Matrix 30×784 [0.1234, -0.5, 1.2, …, 0.01]": the shape and a few values. */
+  /** "Matrix 30×784 [0.1234, -0.5, 1.2, …, 0.01]": the shape and a few values, row by row. */
   toString(): string {
-    const n = this.data.length;
-    const shown = n <= 6 ? Array.from(this.data) : [...this.data.subarray(0, 3), NaN, ...this.data.subarray(n - 2)];
-    const values = shown.map((v, i) => (n > 6 && i === 3 ? '…' : formatValue(v)));
-    return `Matrix ${this.shape} [${values.join(', ')}]`;
+    const n = this.size;
+    const at = (k: number) => this.get(Math.floor(k / this.cols), k % this.cols);
+    const ks = n <= 6 ? [...Array(n).keys()] : [0, 1, 2, -1, n - 2, n - 1];
+    const values = ks.map((k) => (k < 0 ? '…' : formatValue(at(k))));
+    return `Matrix ${this.shape}${this.order === 'col' ? ' (column-major)' : ''} [${values.join(', ')}]`;
   }
 
   [inspectSymbol](): string {

@@ -3,7 +3,7 @@
 // shapes, then hands bare Float32Arrays to a kernel. Results go into an `out`
 // matrix the caller owns, so a training step allocates nothing.
 
-import { gemmNN, gemmNT, gemmTN, gemmTT } from '../kernels/gemm.js';
+import { gemmStrided } from '../kernels/gemm.js';
 import {
   addColumnInPlace, argmaxColumns, axpy as axpyKernel, mapInto, mulInto, subInto, sumColumns, zipInto,
 } from '../kernels/elementwise.js';
@@ -39,8 +39,10 @@ export function matmul(out: Matrix, a: Matrix, b: Matrix, options: MatmulOptions
   if (out.data === a.data || out.data === b.data) {
     throw new RangeError(`matmul: out must not share its data with a or b (out is ${out.shape})`);
   }
-  const gemm = transA ? (transB ? gemmTT : gemmTN) : transB ? gemmNT : gemmNN;
-  gemm(out.data, a.data, b.data, m, k, n, accumulate);
+  // op(A)(i, p) and op(B)(p, j) as strides into the operands' storage
+  const [sAi, sAp] = transA ? [a.colStride, a.rowStride] : [a.rowStride, a.colStride];
+  const [sBp, sBj] = transB ? [b.colStride, b.rowStride] : [b.rowStride, b.colStride];
+  gemmStrided(out.data, a.data, b.data, m, k, n, sAi, sAp, sBp, sBj, out.rowStride, out.colStride, accumulate);
   return out;
 }
 
@@ -51,7 +53,7 @@ export function addColumn(out: Matrix, a: Matrix, b: Matrix): Matrix {
   }
   sameShape('addColumn', out, a);
   if (out !== a) out.data.set(a.data);
-  addColumnInPlace(out.data, b.data, a.rows, a.cols);
+  addColumnInPlace(out.data, b.data, a.rows, a.cols, a.rowStride, a.colStride);
   return out;
 }
 
@@ -60,7 +62,7 @@ export function sumCols(out: Matrix, a: Matrix): Matrix {
   if (out.cols !== 1 || out.rows !== a.rows) {
     throw new RangeError(`sumCols: out must be ${a.rows}×1; a is ${a.shape}, out is ${out.shape}`);
   }
-  sumColumns(out.data, a.data, a.rows, a.cols);
+  sumColumns(out.data, a.data, a.rows, a.cols, a.rowStride, a.colStride);
   return out;
 }
 
@@ -107,7 +109,7 @@ export function argmaxCols(out: Uint8Array | Int32Array, a: Matrix): Uint8Array 
   if (out.length !== a.cols) {
     throw new RangeError(`argmaxCols: out has ${out.length} entries but a is ${a.shape} (one per column)`);
   }
-  argmaxColumns(out, a.data, a.rows, a.cols);
+  argmaxColumns(out, a.data, a.rows, a.cols, a.rowStride, a.colStride);
   return out;
 }
 
@@ -118,13 +120,17 @@ export function transpose(out: Matrix, a: Matrix): Matrix {
   }
   if (out.data === a.data) throw new RangeError(`transpose: out must not share its data with a (${a.shape})`);
   for (let i = 0; i < a.rows; i++) {
-    for (let j = 0; j < a.cols; j++) out.data[j * a.rows + i] = a.data[i * a.cols + j];
+    for (let j = 0; j < a.cols; j++) out.set(j, i, a.get(i, j));
   }
   return out;
 }
 
+/** Same shape and the same storage order, so the entries can be walked as one flat array. */
 function sameShape(op: string, a: Matrix, b: Matrix): void {
   if (a.rows !== b.rows || a.cols !== b.cols) {
     throw new RangeError(`${op}: shapes differ; ${a.shape} and ${b.shape}`);
+  }
+  if (a.order !== b.order) {
+    throw new RangeError(`${op}: storage orders differ; a ${a.shape} '${a.order}' and a ${b.shape} '${b.order}' matrix`);
   }
 }
