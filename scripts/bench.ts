@@ -11,7 +11,9 @@ import { gatherBatch } from '../src/data/dataset.js';
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { Network } from '../src/nn/network.js';
 import { Rng } from '../src/rng.js';
-import { intOption, listOption, positiveOption, runMain } from '../src/node/cli.js';
+import { selectBackend, type BackendName } from '../src/backend.js';
+import { wasmSimdSupported } from '../src/kernels/wasm.js';
+import { intOption, listOption, positiveOption, runMain, UsageError } from '../src/node/cli.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { fmtInt } from '../src/node/progress.js';
 
@@ -20,6 +22,7 @@ const USAGE = `Usage: npm run bench -- [options]
 Times the real training step (gather, feedforward, backprop, SGD update) on
 MNIST images, and one-image inference.
 
+  --backend ts,wasm    kernel backends to bench (default: both where supported)
   --hidden 30,100      hidden-layer sizes to bench, one 784-h-10 network each
   --batch-size 10,100  mini-batch sizes
   --repeats 5          timed repeats per case (median and spread are reported)
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
     options: {
+      backend: { type: 'string' },
       hidden: { type: 'string' },
       'batch-size': { type: 'string' },
       repeats: { type: 'string' },
@@ -77,6 +81,10 @@ async function main(): Promise<void> {
   const batches = values['batch-size'] ? listOption('batch-size', values['batch-size']) : [10, 100];
   const repeats = values.repeats ? intOption('repeats', values.repeats) : 5;
   const seconds = values.seconds ? positiveOption('seconds', values.seconds) : 1;
+  const backends = (values.backend ?? (wasmSimdSupported() ? 'ts,wasm' : 'ts')).split(',') as BackendName[];
+  for (const b of backends) {
+    if (b !== 'ts' && b !== 'wasm') throw new UsageError(`--backend must list 'ts' and/or 'wasm'; got '${values.backend}'`);
+  }
   const say = values.json ? () => {} : (s: string) => process.stdout.write(`${s}\n`);
 
   const { sets } = await loadMnist();
@@ -88,6 +96,8 @@ async function main(): Promise<void> {
   say('backend  network     batch   samples/s (median, min–max)   GFLOP/s   s/epoch   inference µs');
 
   const results: CaseResult[] = [];
+  for (const backend of backends) {
+  await selectBackend(backend);
   for (const h of hidden) {
     const sizes = [784, h, MNIST_CLASSES];
     const flops = flopsPerSample(sizes);
@@ -132,7 +142,7 @@ async function main(): Promise<void> {
       const rate = stats(rates);
       const lat = stats(latencies);
       const result: CaseResult = {
-        backend: 'ts',
+        backend,
         sizes: sizes.join('-'),
         miniBatchSize: m,
         flopsPerSample: flops,
@@ -149,6 +159,7 @@ async function main(): Promise<void> {
           `${lat.median.toFixed(1).padStart(13)}`,
       );
     }
+  }
   }
   const peakMb = process.resourceUsage().maxRSS / 1024;
   say('');

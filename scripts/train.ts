@@ -9,6 +9,7 @@ import { Network } from '../src/nn/network.js';
 import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
+import { selectBackend } from '../src/backend.js';
 import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
 import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
 import { loadMnist } from '../src/node/mnist-files.js';
@@ -23,6 +24,8 @@ and saves it after every epoch. The defaults are the book's run:
 784-30-10, 30 epochs, mini-batch 10, eta 3.0.
 
 Network and training
+  --backend auto        kernels: 'wasm' (WebAssembly SIMD), 'ts' (plain TypeScript),
+                        or 'auto' (wasm where supported)
   --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
   --hidden 30           shorthand for the hidden layers: --hidden 100 is 784,100,10
   --epochs 30           epochs in the run (with --resume: the run's total)
@@ -53,6 +56,7 @@ function parseCommandLine(argv: string[]) {
     allowPositionals: false,
     allowNegative: false,
     options: {
+      backend: { type: 'string' },
       sizes: { type: 'string' },
       hidden: { type: 'string' },
       epochs: { type: 'string' },
@@ -80,7 +84,12 @@ function parseCommandLine(argv: string[]) {
   if (evalSet !== undefined && evalSet !== 'test' && evalSet !== 'validation') {
     throw new UsageError(`--eval must be 'test' or 'validation'; got '${evalSet}'`);
   }
+  const backend = values.backend ?? 'auto';
+  if (backend !== 'auto' && backend !== 'ts' && backend !== 'wasm') {
+    throw new UsageError(`--backend must be 'auto', 'ts' or 'wasm'; got '${backend}'`);
+  }
   return {
+    backend: backend as 'auto' | 'ts' | 'wasm',
     sizes: sizes ?? (hidden ? [784, ...hidden, MNIST_CLASSES] : undefined),
     epochs: values.epochs !== undefined ? intOption('epochs', values.epochs) : undefined,
     batchSize: values['batch-size'] !== undefined ? intOption('batch-size', values['batch-size']) : undefined,
@@ -113,6 +122,12 @@ async function main(): Promise<void> {
     return;
   }
   const log = args.quiet ? () => {} : (line: string) => process.stdout.write(`${line}\n`);
+  let backend;
+  try {
+    backend = await selectBackend(args.backend);
+  } catch (err) {
+    throw new RunError((err as Error).message);
+  }
 
   // A resumed run takes its settings from the file; options given now override them.
   let resumed: { network: Network; meta: TrainingMeta | null } | null = null;
@@ -162,7 +177,7 @@ async function main(): Promise<void> {
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   log(
     `network ${sizes.join('-')} (sigmoid, ${net.cost.name}), SGD: ${epochs} epochs, mini-batch ${miniBatchSize}, η = ${eta}, ` +
-      `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images`,
+      `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ${backend.name} kernels`,
   );
   if (resumed) log(`resuming ${args.resume} after epoch ${epochsDone}`);
 
@@ -200,7 +215,7 @@ async function main(): Promise<void> {
       const best = bestOf(history);
       const trainingMeta: TrainingMeta = {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
-        evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source,
+        evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
       };
       saveModelFile(out, net, trainingMeta);
       lastSaved = { epoch: r.epoch, path: out };
@@ -222,7 +237,7 @@ async function main(): Promise<void> {
   const peakMb = process.resourceUsage().maxRSS / 1024;
   const summary = [
     best ? `best: epoch ${best.epoch}, ${fmtInt(best.correct)} / ${fmtInt(best.total)} (${pct(best)}) on ${evalSet}` : null,
-    `${results.length} epochs in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
+    `${results.length} epoch${results.length === 1 ? '' : 's'} in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
     saved ? `saved the model after epoch ${saved.epoch} to ${saved.path}` : null,
   ].filter(Boolean);
   if (best && best.correct / best.total < 1.5 / MNIST_CLASSES) {

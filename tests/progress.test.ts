@@ -35,6 +35,7 @@ describe('Progress', () => {
 
   it('formats durations', () => {
     expect(fmtSeconds(3.44)).toBe('3.4 s');
+    expect(fmtSeconds(0.084)).toBe('0.08 s');
     expect(fmtSeconds(106)).toBe('1 min 46 s');
   });
 });

@@ -42,6 +42,8 @@ export interface TrainingMeta {
   rngState: RngState;
   /** Where the training data came from. */
   data: string;
+  /** The kernels that trained it ('ts' or 'wasm'): the same seed gives the same weights on the same backend. */
+  backend?: string;
 }
 
 export interface LoadedModel {

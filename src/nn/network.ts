@@ -11,13 +11,14 @@
 // Workspaces are allocated once per mini-batch size, so a training step
 // allocates nothing.
 
-import { axpy as axpyKernel, allFinite } from '../kernels/elementwise.js';
+import { allFinite } from '../kernels/elementwise.js';
 import { Matrix } from '../tensor/matrix.js';
-import { addColumn, argmaxCols, matmul, sumCols } from '../tensor/ops.js';
+import { addColumn, argmaxCols, axpyArrays, matmul, sumCols } from '../tensor/ops.js';
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import { sigmoid, type Activation } from './activations.js';
 import { QuadraticCost, type Cost } from './costs.js';
 import type { Rng } from '../rng.js';
+import { defaultBackend, type Backend } from '../backend.js';
 
 /** Receives one line per tensor when shapes are being traced (--debug-shapes). */
 export type ShapeTrace = (line: string) => void;
@@ -77,18 +78,25 @@ export class Network {
   readonly nablaB: Matrix[] = [];
   cost: Cost;
   readonly activation: Activation = sigmoid;
+  /** Where the parameters and workspaces live, and so which kernels run (backend.ts). */
+  readonly backend: Backend;
   private readonly workspaces = new Map<number, Workspace>();
 
-  /** A network with the given parameters (or zeros). See Network.random for the book's initialisation. */
-  constructor(sizes: readonly number[], options: { params?: Float32Array; cost?: Cost } = {}) {
+  /**
+   * A network with the given parameters (copied into the backend's memory) or
+   * zeros. See Network.random for the book's initialisation.
+   */
+  constructor(sizes: readonly number[], options: { params?: Float32Array; cost?: Cost; backend?: Backend } = {}) {
     const count = checkSizes(sizes);
     if (options.params && options.params.length !== count) {
       throw new RangeError(`Network: sizes ${sizes.join('-')} need ${count} parameters, got ${options.params.length}`);
     }
     this.sizes = [...sizes];
     this.numLayers = sizes.length;
-    this.params = options.params ?? new Float32Array(count);
-    this.grads = new Float32Array(count);
+    this.backend = options.backend ?? defaultBackend();
+    this.params = this.backend.alloc(count);
+    if (options.params) this.params.set(options.params);
+    this.grads = this.backend.alloc(count);
     this.cost = options.cost ?? QuadraticCost;
     let offset = 0;
     for (let l = 0; l + 1 < sizes.length; l++) {
@@ -108,8 +116,8 @@ export class Network {
    * network.py's initialisation: every bias and weight drawn from N(0, 1),
    * all the biases first, then all the weights, as network.py draws them.
    */
-  static random(sizes: readonly number[], rng: Rng, cost?: Cost): Network {
-    const net = new Network(sizes, { cost });
+  static random(sizes: readonly number[], rng: Rng, cost?: Cost, backend?: Backend): Network {
+    const net = new Network(sizes, { cost, backend });
     for (const b of net.biases) for (let i = 0; i < b.size; i++) b.data[i] = rng.gaussian();
     for (const w of net.weights) for (let i = 0; i < w.size; i++) w.data[i] = rng.gaussian();
     return net;
@@ -120,7 +128,7 @@ export class Network {
     let ws = this.workspaces.get(m);
     if (ws) return ws;
     const L = this.numLayers;
-    const batch = (rows: number) => new Matrix(rows, m, undefined, 'col');
+    const batch = (rows: number) => new Matrix(rows, m, this.backend.alloc(rows * m), 'col');
     const x = batch(this.sizes[0]);
     const zs: Matrix[] = [];
     const activations: Matrix[] = [x];
@@ -227,7 +235,7 @@ export class Network {
   updateMiniBatch(x: Matrix, y: Matrix, eta: number, trace?: ShapeTrace): void {
     this.backprop(x, y, trace);
     const m = x.cols;
-    axpyKernel(this.params, -eta / m, this.grads, this.params.length);
+    axpyArrays(this.params, -eta / m, this.grads);
     if (trace) trace(`SGD  w ← w − (η/m)·∇w, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
   }
 

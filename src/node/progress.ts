@@ -5,6 +5,7 @@
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 export function fmtSeconds(s: number): string {
+  if (s < 1) return `${s.toFixed(2)} s`;
   if (s < 60) return `${s.toFixed(1)} s`;
   const m = Math.floor(s / 60);
   return `${m} min ${String(Math.round(s - 60 * m)).padStart(2, '0')} s`;

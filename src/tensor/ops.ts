@@ -9,6 +9,22 @@ import {
 } from '../kernels/elementwise.js';
 import { Matrix } from './matrix.js';
 
+/** The faster kernels for arrays that live in WebAssembly memory (kernels/wasm.ts), once loaded. */
+interface MemoryKernels {
+  owns(a: Float32Array): boolean;
+  gemm(
+    c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number,
+    sAi: number, sAp: number, sBp: number, sBj: number, sCi: number, sCj: number, accumulate: boolean,
+  ): void;
+  axpy(y: Float32Array, alpha: number, x: Float32Array, n: number): void;
+}
+let wasm: MemoryKernels | null = null;
+
+/** Called by backend.ts when the WebAssembly kernels are loaded. */
+export function useWasmKernels(k: MemoryKernels | null): void {
+  wasm = k;
+}
+
 export interface MatmulOptions {
   /** Use Aᵀ instead of A (read in place, not copied). */
   transA?: boolean;
@@ -42,7 +58,11 @@ export function matmul(out: Matrix, a: Matrix, b: Matrix, options: MatmulOptions
   // op(A)(i, p) and op(B)(p, j) as strides into the operands' storage
   const [sAi, sAp] = transA ? [a.colStride, a.rowStride] : [a.rowStride, a.colStride];
   const [sBp, sBj] = transB ? [b.colStride, b.rowStride] : [b.rowStride, b.colStride];
-  gemmStrided(out.data, a.data, b.data, m, k, n, sAi, sAp, sBp, sBj, out.rowStride, out.colStride, accumulate);
+  if (wasm && wasm.owns(out.data) && wasm.owns(a.data) && wasm.owns(b.data)) {
+    wasm.gemm(out.data, a.data, b.data, m, k, n, sAi, sAp, sBp, sBj, out.rowStride, out.colStride, accumulate);
+  } else {
+    gemmStrided(out.data, a.data, b.data, m, k, n, sAi, sAp, sBp, sBj, out.rowStride, out.colStride, accumulate);
+  }
   return out;
 }
 
@@ -100,8 +120,15 @@ export function hadamard(out: Matrix, a: Matrix, b: Matrix): Matrix {
 /** y += alpha · x */
 export function axpy(y: Matrix, alpha: number, x: Matrix): Matrix {
   sameShape('axpy', y, x);
-  axpyKernel(y.data, alpha, x.data, x.size);
+  axpyArrays(y.data, alpha, x.data);
   return y;
+}
+
+/** y += alpha · x for two arrays of the same length (the SGD step over a whole parameter buffer). */
+export function axpyArrays(y: Float32Array, alpha: number, x: Float32Array): void {
+  if (y.length !== x.length) throw new RangeError(`axpy: lengths differ; y has ${y.length}, x has ${x.length}`);
+  if (wasm && wasm.owns(y) && wasm.owns(x)) wasm.axpy(y, alpha, x, x.length);
+  else axpyKernel(y, alpha, x, x.length);
 }
 
 /** out[j] = the row of the largest entry in column j: the predicted digit of sample j. */

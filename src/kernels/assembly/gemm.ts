@@ -1,0 +1,205 @@
+// kernels/assembly/gemm.ts: the WebAssembly SIMD twin of kernels/gemm.ts,
+// written in AssemblyScript (compiled by scripts/build-wasm.ts; not part of
+// the TypeScript project). Same contract: C(i, j) (+)= Σₚ A(i, p)·B(p, j) with
+// A(i, p) = a[i·sAi + p·sAp], B(p, j) = b[p·sBp + j·sBj], C(i, j) = c[i·sCi + j·sCj];
+// pointers are byte offsets into the module's memory, strides count floats.
+// It picks the axis along which the operands are contiguous and works on four
+// floats at a time (f32x4) along it:
+//   p contiguous in A and B (feedforward, w·a): dot products, 4×2 blocks of C;
+//   j contiguous in B and C (BP4, δ·aᵀ): rows of C, 4×8 blocks;
+//   i contiguous in A and C (BP2, wᵀ·δ): the same as j, on the transposed problem;
+//   anything else: plain loops.
+// Also axpy (y += αx), the SGD update, four vectors at a time.
+
+@inline function ld(base: usize, index: i32): v128 {
+  return v128.load(base + (<usize>index << 2));
+}
+
+@inline function at(base: usize, index: i32): f32 {
+  return load<f32>(base + (<usize>index << 2));
+}
+
+@inline function put(base: usize, index: i32, value: f32, accumulate: bool): void {
+  const ptr = base + (<usize>index << 2);
+  store<f32>(ptr, accumulate ? load<f32>(ptr) + value : value);
+}
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+@inline function fma(acc: v128, x: v128, y: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(x, y));
+}
+
+export function gemm(
+  c: usize, a: usize, b: usize, m: i32, k: i32, n: i32,
+  sAi: i32, sAp: i32, sBp: i32, sBj: i32, sCi: i32, sCj: i32, accumulate: i32,
+): void {
+  const acc = accumulate != 0;
+  if (sAp == 1 && sBp == 1) dotKernel(c, a, b, m, k, n, sAi, sBj, sCi, sCj, acc);
+  else if (sBj == 1 && sCj == 1) rowKernel(c, a, b, m, k, n, sAi, sAp, sBp, sCi, acc);
+  else if (sAi == 1 && sCi == 1) rowKernel(c, b, a, n, k, m, sBj, sBp, sAp, sCj, acc); // Cᵀ = Bᵀ·Aᵀ
+  else scalarKernel(c, a, b, m, k, n, sAi, sAp, sBp, sBj, sCi, sCj, acc);
+}
+
+/** One dot product Σₚ x[p]·y[p] over k contiguous floats. */
+@inline function dot(x: usize, y: usize, k: i32): f32 {
+  let s = f32x4.splat(0);
+  let p = 0;
+  for (; p + 4 <= k; p += 4) s = fma(s, ld(x, p), ld(y, p));
+  let t = hsum(s);
+  for (; p < k; p++) t += at(x, p) * at(y, p);
+  return t;
+}
+
+/** A's rows and B's columns are contiguous: C(i, j) = dot(A row i, B column j). */
+function dotKernel(
+  c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sBj: i32, sCi: i32, sCj: i32, acc: bool,
+): void {
+  const k4 = k & ~3;
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = a + (<usize>(i * sAi) << 2);
+    const a1 = a0 + (<usize>sAi << 2);
+    const a2 = a1 + (<usize>sAi << 2);
+    const a3 = a2 + (<usize>sAi << 2);
+    let j = 0;
+    for (; j + 2 <= n; j += 2) {
+      const b0 = b + (<usize>(j * sBj) << 2);
+      const b1 = b0 + (<usize>sBj << 2);
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      for (let p = 0; p < k4; p += 4) {
+        const x0 = ld(b0, p), x1 = ld(b1, p);
+        const w0 = ld(a0, p), w1 = ld(a1, p), w2 = ld(a2, p), w3 = ld(a3, p);
+        s00 = fma(s00, w0, x0); s01 = fma(s01, w0, x1);
+        s10 = fma(s10, w1, x0); s11 = fma(s11, w1, x1);
+        s20 = fma(s20, w2, x0); s21 = fma(s21, w2, x1);
+        s30 = fma(s30, w3, x0); s31 = fma(s31, w3, x1);
+      }
+      let t00 = hsum(s00), t01 = hsum(s01), t10 = hsum(s10), t11 = hsum(s11);
+      let t20 = hsum(s20), t21 = hsum(s21), t30 = hsum(s30), t31 = hsum(s31);
+      for (let p = k4; p < k; p++) {
+        const x0 = at(b0, p), x1 = at(b1, p);
+        t00 += at(a0, p) * x0; t01 += at(a0, p) * x1;
+        t10 += at(a1, p) * x0; t11 += at(a1, p) * x1;
+        t20 += at(a2, p) * x0; t21 += at(a2, p) * x1;
+        t30 += at(a3, p) * x0; t31 += at(a3, p) * x1;
+      }
+      const o = i * sCi + j * sCj;
+      put(c, o, t00, acc); put(c, o + sCj, t01, acc);
+      put(c, o + sCi, t10, acc); put(c, o + sCi + sCj, t11, acc);
+      put(c, o + 2 * sCi, t20, acc); put(c, o + 2 * sCi + sCj, t21, acc);
+      put(c, o + 3 * sCi, t30, acc); put(c, o + 3 * sCi + sCj, t31, acc);
+    }
+    for (; j < n; j++) {
+      const bj = b + (<usize>(j * sBj) << 2);
+      const o = i * sCi + j * sCj;
+      put(c, o, dot(a0, bj, k), acc);
+      put(c, o + sCi, dot(a1, bj, k), acc);
+      put(c, o + 2 * sCi, dot(a2, bj, k), acc);
+      put(c, o + 3 * sCi, dot(a3, bj, k), acc);
+    }
+  }
+  for (; i < m; i++) {
+    const ai = a + (<usize>(i * sAi) << 2);
+    for (let j = 0; j < n; j++) put(c, i * sCi + j * sCj, dot(ai, b + (<usize>(j * sBj) << 2), k), acc);
+  }
+}
+
+/** B's and C's rows are contiguous: C(i, j..j+3) += A(i, p)·B(p, j..j+3), four rows of C at a time. */
+function rowKernel(
+  c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool,
+): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const c0 = c + (<usize>(i * sCi) << 2);
+    const c1 = c0 + (<usize>sCi << 2);
+    const c2 = c1 + (<usize>sCi << 2);
+    const c3 = c2 + (<usize>sCi << 2);
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      let r00 = f32x4.splat(0), r01 = f32x4.splat(0), r10 = f32x4.splat(0), r11 = f32x4.splat(0);
+      let r20 = f32x4.splat(0), r21 = f32x4.splat(0), r30 = f32x4.splat(0), r31 = f32x4.splat(0);
+      for (let p = 0; p < k; p++) {
+        const bp = b + (<usize>(p * sBp + j) << 2);
+        const x0 = v128.load(bp), x1 = v128.load(bp, 16);
+        const ap = i * sAi + p * sAp;
+        const w0 = f32x4.splat(at(a, ap)), w1 = f32x4.splat(at(a, ap + sAi));
+        const w2 = f32x4.splat(at(a, ap + 2 * sAi)), w3 = f32x4.splat(at(a, ap + 3 * sAi));
+        r00 = fma(r00, w0, x0); r01 = fma(r01, w0, x1);
+        r10 = fma(r10, w1, x0); r11 = fma(r11, w1, x1);
+        r20 = fma(r20, w2, x0); r21 = fma(r21, w2, x1);
+        r30 = fma(r30, w3, x0); r31 = fma(r31, w3, x1);
+      }
+      storeRow(c0, j, r00, r01, acc);
+      storeRow(c1, j, r10, r11, acc);
+      storeRow(c2, j, r20, r21, acc);
+      storeRow(c3, j, r30, r31, acc);
+    }
+    for (; j < n; j++) {
+      let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+      for (let p = 0; p < k; p++) {
+        const x = at(b, p * sBp + j);
+        const ap = i * sAi + p * sAp;
+        t0 += at(a, ap) * x; t1 += at(a, ap + sAi) * x; t2 += at(a, ap + 2 * sAi) * x; t3 += at(a, ap + 3 * sAi) * x;
+      }
+      put(c0, j, t0, acc); put(c1, j, t1, acc); put(c2, j, t2, acc); put(c3, j, t3, acc);
+    }
+  }
+  for (; i < m; i++) {
+    const ci = c + (<usize>(i * sCi) << 2);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      let r = f32x4.splat(0);
+      for (let p = 0; p < k; p++) r = fma(r, f32x4.splat(at(a, i * sAi + p * sAp)), ld(b, p * sBp + j));
+      const ptr = ci + (<usize>j << 2);
+      v128.store(ptr, acc ? f32x4.add(v128.load(ptr), r) : r);
+    }
+    for (; j < n; j++) {
+      let t: f32 = 0;
+      for (let p = 0; p < k; p++) t += at(a, i * sAi + p * sAp) * at(b, p * sBp + j);
+      put(ci, j, t, acc);
+    }
+  }
+}
+
+@inline function storeRow(row: usize, j: i32, lo: v128, hi: v128, acc: bool): void {
+  const ptr = row + (<usize>j << 2);
+  if (acc) {
+    v128.store(ptr, f32x4.add(v128.load(ptr), lo));
+    v128.store(ptr, f32x4.add(v128.load(ptr, 16), hi), 16);
+  } else {
+    v128.store(ptr, lo);
+    v128.store(ptr, hi, 16);
+  }
+}
+
+function scalarKernel(
+  c: usize, a: usize, b: usize, m: i32, k: i32, n: i32,
+  sAi: i32, sAp: i32, sBp: i32, sBj: i32, sCi: i32, sCj: i32, acc: bool,
+): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let t: f32 = 0;
+      for (let p = 0; p < k; p++) t += at(a, i * sAi + p * sAp) * at(b, p * sBp + j * sBj);
+      put(c, i * sCi + j * sCj, t, acc);
+    }
+  }
+}
+
+/** y[i] += alpha·x[i] for n floats (the SGD step over the parameter buffer). */
+export function axpy(y: usize, alpha: f32, x: usize, n: i32): void {
+  const a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = y + (<usize>i << 2);
+    const q = x + (<usize>i << 2);
+    v128.store(p, fma(v128.load(p), a, v128.load(q)));
+    v128.store(p, fma(v128.load(p, 16), a, v128.load(q, 16)), 16);
+    v128.store(p, fma(v128.load(p, 32), a, v128.load(q, 32)), 32);
+    v128.store(p, fma(v128.load(p, 48), a, v128.load(q, 48)), 48);
+  }
+  for (; i < n; i++) put(y, i, alpha * at(x, i), true);
+}

@@ -1,0 +1,88 @@
+// kernels/wasm.ts: the WebAssembly SIMD gemm (kernels/assembly/gemm.ts) and
+// the memory it works in. Float32Arrays allocated here are views into that
+// memory, so the rest of the code uses them as any other array, and a matmul
+// whose three operands all live here runs in WebAssembly (see tensor/ops.ts).
+// Runs wherever WebAssembly SIMD does: Node, browsers, workers.
+
+import { GEMM_WASM_BASE64 } from './wasm-module.js';
+
+/** 64 KiB pages reserved up front: 64 MiB, more than a fully-connected net needs. */
+const PAGES = 1024;
+
+type GemmExport = (
+  c: number, a: number, b: number, m: number, k: number, n: number,
+  sAi: number, sAp: number, sBp: number, sBj: number, sCi: number, sCj: number, accumulate: number,
+) => void;
+
+type AxpyExport = (y: number, alpha: number, x: number, n: number) => void;
+
+export class WasmKernels {
+  readonly memory: WebAssembly.Memory;
+  private readonly gemmExport: GemmExport;
+  private readonly axpyExport: AxpyExport;
+  private readonly buffer: ArrayBuffer;
+  private top = 16; // byte 0..15 unused: a null pointer stays invalid
+
+  constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
+    this.memory = memory;
+    this.buffer = memory.buffer;
+    this.gemmExport = instance.exports.gemm as GemmExport;
+    this.axpyExport = instance.exports.axpy as AxpyExport;
+  }
+
+  /**
+   * n zeroed floats in WebAssembly memory, 16-byte aligned (one f32x4). The
+   * memory never grows (growing would detach every view handed out), so
+   * when it is full this returns an ordinary Float32Array, which the ops then
+   * multiply with the TypeScript kernels: slower, never wrong.
+   */
+  alloc(n: number): Float32Array {
+    const bytes = n * 4;
+    if (this.top + bytes > this.buffer.byteLength) return new Float32Array(n);
+    const view = new Float32Array(this.buffer, this.top, n);
+    this.top = (this.top + bytes + 15) & ~15;
+    return view;
+  }
+
+  /** Bytes handed out so far. */
+  get used(): number {
+    return this.top;
+  }
+
+  owns(a: Float32Array): boolean {
+    return a.buffer === this.buffer;
+  }
+
+  /** The strided gemm of kernels/gemm.ts, on arrays this memory owns. */
+  gemm(
+    c: Float32Array, a: Float32Array, b: Float32Array, m: number, k: number, n: number,
+    sAi: number, sAp: number, sBp: number, sBj: number, sCi: number, sCj: number, accumulate: boolean,
+  ): void {
+    this.gemmExport(c.byteOffset, a.byteOffset, b.byteOffset, m, k, n, sAi, sAp, sBp, sBj, sCi, sCj, accumulate ? 1 : 0);
+  }
+
+  
+/** y += alpha·x over n floats, on arrays this memory owns. */
+  axpy(y: Float32Array, alpha: number, x: Float32Array, n: number): void {
+    this.axpyExport(y.byteOffset, alpha, x.byteOffset, n);
+  }
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const text = atob(GEMM_WASM_BASE64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** True when this engine runs WebAssembly with the SIMD proposal (our module validates). */
+export function wasmSimdSupported(): boolean {
+  return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(moduleBytes());
+}
+
+/** Compiles and instantiates the SIMD kernels with a fresh memory. */
+export async function loadWasmKernels(): Promise<WasmKernels> {
+  const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
+  const { instance } = await WebAssembly.instantiate(moduleBytes(), { env: { memory } });
+  return new WasmKernels(instance, memory);
+}

@@ -1,0 +1,152 @@
+// The WebAssembly SIMD backend against its TypeScript twin and the float64
+// reference: every code path of the gemm (dot products, rows, transposed
+// rows, plain loops), axpy, whole training runs, backend selection and the
+// fallbacks. Also: the committed module is what its source compiles to.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultBackend, selectBackend, tsBackend, wasmKernels, type Backend } from '../src/backend.js';
+import { gemmStrided } from '../src/kernels/gemm.js';
+import { axpy as axpyTs } from '../src/kernels/elementwise.js';
+import { loadWasmKernels, wasmSimdSupported, type WasmKernels } from '../src/kernels/wasm.js';
+import { Network } from '../src/nn/network.js';
+import { sgd } from '../src/nn/sgd.js';
+import { Matrix } from '../src/tensor/matrix.js';
+import { matmul } from '../src/tensor/ops.js';
+import { Rng } from '../src/rng.js';
+import { compileKernels, moduleSource, TARGET } from '../scripts/build-wasm.js';
+import { randomImages } from './fixtures.js';
+import { expectAllClose, randomArray, refMatmul } from './reference.js';
+
+let kernels: WasmKernels;
+let wasm: Backend;
+beforeAll(async () => {
+  wasm = await selectBackend('wasm');
+  kernels = wasmKernels()!;
+  await selectBackend('ts');
+});
+afterAll(async () => {
+  await selectBackend('ts');
+});
+
+describe('the WebAssembly module', () => {
+  it('is supported here (Node 20 has WebAssembly SIMD)', () => {
+    expect(wasmSimdSupported()).toBe(true);
+  });
+
+  it('committed in src/kernels/wasm-module.ts is what src/kernels/assembly/gemm.ts compiles to', async () => {
+    expect(readFileSync(TARGET, 'utf8')).toBe(moduleSource(await compileKernels()));
+  });
+});
+
+// (m, k, n): multiples of 4 and 8 and not, 1×n, n×1, k = 1, k < 4, the network's shapes
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 9, 1], [1, 5, 7], [7, 5, 1], [6, 1, 4], [3, 7, 5], [4, 4, 4], [8, 3, 8], [9, 2, 17],
+  [13, 17, 11], [30, 784, 10], [10, 30, 10], [30, 10, 784], [100, 784, 1], [5, 3, 13],
+];
+
+// Storage orders of A, B, C: row-major (r) or column-major (c). Each picks a kernel path.
+const LAYOUTS = ['rrr', 'rcc', 'crr', 'ccc', 'rcr', 'crc', 'rrc', 'ccr'];
+
+describe('wasm gemm matches the TypeScript kernel and the reference', () => {
+  for (const layout of LAYOUTS) {
+    for (const [m, k, n] of SHAPES) {
+      it(`${layout} ${m}×${k}·${k}×${n}`, () => {
+        const rng = new Rng(m * 31 + k * 7 + n + layout.charCodeAt(0) + 3 * layout.charCodeAt(1));
+        const order = (ch: string) => (ch === 'r' ? 'row' : 'col') as 'row' | 'col';
+        const make = (rows: number, cols: number, o: 'row' | 'col') => {
+          const mat = new Matrix(rows, cols, kernels.alloc(rows * cols), o);
+          mat.data.set(randomArray(rng, rows * cols));
+          return mat;
+        };
+        const a = make(m, k, order(layout[0]));
+        const b = make(k, n, order(layout[1]));
+        const c = make(m, n, order(layout[2]));
+        const c0 = c.clone();
+        const expected = refMatmul(a.toRows().flat(), m, k, b.toRows().flat(), k, n, false, false);
+        for (const accumulate of [false, true]) {
+          c.data.set(c0.data);
+          kernels.gemm(c.data, a.data, b.data, m, k, n, a.rowStride, a.colStride, b.rowStride, b.colStride, c.rowStride, c.colStride, accumulate);
+          const twin = c0.clone();
+          gemmStrided(twin.data, a.data, b.data, m, k, n, a.rowStride, a.colStride, b.rowStride, b.colStride, twin.rowStride, twin.colStride, accumulate);
+          const want = expected.map((v, idx) => v + (accumulate ? c0.get(Math.floor(idx / n), idx % n) : 0));
+          expectAllClose(c.toRows().flat(), want, 1e-5, 1e-4, `wasm ${layout} acc=${accumulate}`);
+          expectAllClose(c.data, twin.data, 1e-5, 1e-4, `wasm vs ts ${layout} acc=${accumulate}`);
+        }
+      });
+    }
+  }
+
+  it('matmul uses it for arrays in WebAssembly memory and the TypeScript kernel otherwise', () => {
+    const rng = new Rng(5);
+    const a = new Matrix(30, 784, kernels.alloc(30 * 784));
+    a.data.set(randomArray(rng, a.size));
+    const x = new Matrix(784, 10, kernels.alloc(7840), 'col');
+    x.data.set(randomArray(rng, x.size));
+    const inWasm = matmul(new Matrix(30, 10, kernels.alloc(300), 'col'), a, x);
+    const onHeap = matmul(new Matrix(30, 10, undefined, 'col'), a.clone(), x.clone());
+    expect(kernels.owns(inWasm.data)).toBe(true);
+    expect(kernels.owns(onHeap.data)).toBe(false);
+    expectAllClose(inWasm.data, onHeap.data, 1e-5, 1e-4);
+    // the SIMD kernel sums in float32 lanes, the TypeScript one in float64: not bit-identical
+    expect(Array.from(inWasm.data)).not.toEqual(Array.from(onHeap.data));
+  });
+});
+
+describe('wasm axpy', () => {
+  for (const n of [1, 3, 15, 16, 17, 23860]) {
+    it(`matches the TypeScript loop for ${n} floats`, () => {
+      const rng = new Rng(n);
+      const y = kernels.alloc(n);
+      const x = kernels.alloc(n);
+      y.set(randomArray(rng, n));
+      x.set(randomArray(rng, n));
+      const twin = y.slice();
+      kernels.axpy(y, -0.3, x, n);
+      axpyTs(twin, -0.3, x, n);
+      expectAllClose(y, twin, 1e-7, 1e-6);
+    });
+  }
+});
+
+describe('training with both backends', () => {
+  it('gives the same weights after an epoch (to float32 tolerance)', () => {
+    const train = randomImages(3, 200, 28, 28);
+    const test = randomImages(4, 50, 28, 28);
+    const run = (backend: Backend) => {
+      const rng = new Rng(9);
+      const net = Network.random([784, 30, 10], rng, undefined, backend);
+      const results = sgd(net, train, { epochs: 1, miniBatchSize: 10, eta: 3.0, rng, evaluation: test });
+      return { net, results };
+    };
+    const ts = run(tsBackend);
+    const wa = run(wasm);
+    expect(kernels.owns(wa.net.params)).toBe(true);
+    expect(kernels.owns(ts.net.params)).toBe(false);
+    expectAllClose(wa.net.params, ts.net.params, 1e-4, 1e-3, 'params');
+    expect(wa.results[0].correct).toBe(ts.results[0].correct);
+  });
+});
+
+describe('backend selection', () => {
+  it("'auto' takes wasm where SIMD exists and ts where it does not", async () => {
+    expect((await selectBackend('auto')).name).toBe('wasm');
+    expect(defaultBackend().name).toBe('wasm');
+    expect(kernels.owns(new Network([4, 3, 2]).params)).toBe(true);
+    expect((await selectBackend('auto', { simdSupported: false })).name).toBe('ts');
+    expect(defaultBackend()).toBe(tsBackend);
+  });
+
+  it("asking for 'wasm' without SIMD is an error that says what to do", async () => {
+    await expect(selectBackend('wasm', { simdSupported: false })).rejects.toThrow('use the ts backend');
+  });
+
+  it('falls back to heap arrays and the TypeScript kernel when WebAssembly memory is full', async () => {
+    const own = await loadWasmKernels();
+    const big = own.alloc(15 * 1024 * 1024); // 60 MiB of the 64
+    expect(own.owns(big)).toBe(true);
+    const spill = own.alloc(2 * 1024 * 1024);
+    expect(own.owns(spill)).toBe(false);
+    expect(spill.length).toBe(2 * 1024 * 1024);
+  });
+});
