@@ -4,10 +4,10 @@
 // whose three operands all live here runs in WebAssembly (see tensor/ops.ts).
 // Runs wherever WebAssembly SIMD does: Node, browsers, workers.
 
-import { GEMM_WASM_BASE64 } from './wasm-module.js';
+import { GEMM_WASM_BASE64, GEMM_WASM_SHARED_BASE64 } from './wasm-module.js';
 
-/** 64 KiB pages reserved up front: 64 MiB, more than a fully-connected net needs. */
-const PAGES = 1024;
+/** 64 KiB pages reserved up front: 64 MiB, more than a fully-connected net needs (the modules' maximum). */
+export const WASM_PAGES = 1024;
 
 type GemmExport = (
   c: number, a: number, b: number, m: number, k: number, n: number,
@@ -20,7 +20,7 @@ export class WasmKernels {
   readonly memory: WebAssembly.Memory;
   private readonly gemmExport: GemmExport;
   private readonly axpyExport: AxpyExport;
-  private readonly buffer: ArrayBuffer;
+  private readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
 
   constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
@@ -68,8 +68,8 @@ export class WasmKernels {
   }
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(GEMM_WASM_BASE64);
+function moduleBytes(shared = false): Uint8Array<ArrayBuffer> {
+  const text = atob(shared ? GEMM_WASM_SHARED_BASE64 : GEMM_WASM_BASE64);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
@@ -80,9 +80,19 @@ export function wasmSimdSupported(): boolean {
   return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(moduleBytes());
 }
 
-/** Compiles and instantiates the SIMD kernels with a fresh memory. */
-export async function loadWasmKernels(): Promise<WasmKernels> {
-  const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
-  const { instance } = await WebAssembly.instantiate(moduleBytes(), { env: { memory } });
+/** True when memory can be shared with worker threads (Node; browsers only when cross-origin isolated). */
+export function sharedMemorySupported(): boolean {
+  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
+/**
+ * Compiles and instantiates the SIMD kernels. With no memory given, a fresh
+ * one (shared between threads if `shared`); a worker thread passes the memory
+ * its parent made, to work on the same arrays.
+ */
+export async function loadWasmKernels(options: { shared?: boolean; memory?: WebAssembly.Memory } = {}): Promise<WasmKernels> {
+  const shared = options.shared ?? options.memory?.buffer instanceof SharedArrayBuffer;
+  const memory = options.memory ?? new WebAssembly.Memory({ initial: WASM_PAGES, maximum: WASM_PAGES, shared });
+  const { instance } = await WebAssembly.instantiate(moduleBytes(shared), { env: { memory } });
   return new WasmKernels(instance, memory);
 }
