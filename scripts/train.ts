@@ -9,7 +9,10 @@ import { Network } from '../src/nn/network.js';
 import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
-import { selectBackend } from '../src/backend.js';
+import { availableParallelism } from 'node:os';
+import { selectBackend, sharedBackend } from '../src/backend.js';
+import { ThreadedSteps } from '../src/nn/threads.js';
+import { spawnNodeThread } from '../src/node/threads.js';
 import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
 import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
 import { loadMnist } from '../src/node/mnist-files.js';
@@ -26,6 +29,8 @@ and saves it after every epoch. The defaults are the book's run:
 Network and training
   --backend auto        kernels: 'wasm' (WebAssembly SIMD), 'ts' (plain TypeScript),
                         or 'auto' (wasm where supported)
+  --threads N           share each step among N threads (default: 2 where there are
+                        2 cores or more); the weights are the same for any N
   --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
   --hidden 30           shorthand for the hidden layers: --hidden 100 is 784,100,10
   --epochs 30           epochs in the run (with --resume: the run's total)
@@ -57,6 +62,7 @@ function parseCommandLine(argv: string[]) {
     allowNegative: false,
     options: {
       backend: { type: 'string' },
+      threads: { type: 'string' },
       sizes: { type: 'string' },
       hidden: { type: 'string' },
       epochs: { type: 'string' },
@@ -90,6 +96,7 @@ function parseCommandLine(argv: string[]) {
   }
   return {
     backend: backend as 'auto' | 'ts' | 'wasm',
+    threads: values.threads !== undefined ? intOption('threads', values.threads) : Math.min(2, availableParallelism()),
     sizes: sizes ?? (hidden ? [784, ...hidden, MNIST_CLASSES] : undefined),
     epochs: values.epochs !== undefined ? intOption('epochs', values.epochs) : undefined,
     batchSize: values['batch-size'] !== undefined ? intOption('batch-size', values['batch-size']) : undefined,
@@ -169,7 +176,16 @@ async function main(): Promise<void> {
   if (evaluation.count === 0) throw new RunError(`the ${evalSet} set is empty; use --eval ${evalSet === 'test' ? 'validation' : 'test'}`);
 
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
-  const net = resumed ? resumed.network : Network.random(sizes, rng);
+  // With threads, the network lives in memory the worker threads share.
+  const home = args.threads > 1 ? await sharedBackend(backend.name) : backend;
+  const net = resumed
+    ? new Network(sizes, { params: resumed.network.params, cost: resumed.network.cost, backend: home })
+    : Network.random(sizes, rng, undefined, home);
+  const lastBatch = trainSize % miniBatchSize;
+  const threads =
+    args.threads > 1
+      ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], args.threads, spawnNodeThread)
+      : undefined;
   const out = args.out ?? args.resume ?? `data/models/${sizes.join('-')}-seed${seed}.json`;
   const history: EpochRecord[] = meta ? [...meta.history] : [];
 
@@ -177,7 +193,8 @@ async function main(): Promise<void> {
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   log(
     `network ${sizes.join('-')} (sigmoid, ${net.cost.name}), SGD: ${epochs} epochs, mini-batch ${miniBatchSize}, η = ${eta}, ` +
-      `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ${backend.name} kernels`,
+      `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
+      `${backend.name} kernels, ${args.threads} thread${args.threads === 1 ? '' : 's'}`,
   );
   if (resumed) log(`resuming ${args.resume} after epoch ${epochsDone}`);
 
@@ -194,7 +211,9 @@ async function main(): Promise<void> {
   const started = performance.now();
 
   progress.startEpoch();
-  const results = sgd(net, training, {
+  let results;
+  try {
+  results = sgd(net, training, {
     epochs,
     miniBatchSize,
     eta,
@@ -203,6 +222,7 @@ async function main(): Promise<void> {
     firstEpoch: epochsDone + 1,
     evaluation,
     trace,
+    threads,
     onProgress: args.quiet ? undefined : (epoch, done, total) => progress.update(epoch, done, total),
     onEpoch: (r) => {
       progress.clear();
@@ -223,6 +243,9 @@ async function main(): Promise<void> {
       progress.startEpoch();
     },
   });
+  } finally {
+    await threads?.close();
+  }
 
   const saved = lastSaved as { epoch: number; path: string } | null;
   if (diverged !== null) {

@@ -5,7 +5,7 @@
 // backend; the matrix ops then pick the kernel from where the arrays live.
 // `selectBackend('auto')` takes 'wasm' where WebAssembly SIMD exists.
 
-import { loadWasmKernels, wasmSimdSupported, type WasmKernels } from './kernels/wasm.js';
+import { loadWasmKernels, WASM_PAGES, wasmSimdSupported, type WasmKernels } from './kernels/wasm.js';
 import { useWasmKernels } from './tensor/ops.js';
 
 export type BackendName = 'ts' | 'wasm';
@@ -14,6 +14,9 @@ export interface Backend {
   readonly name: BackendName;
   /** n zeroed floats where this backend's kernels want them. */
   alloc(n: number): Float32Array;
+  /** For threads: the memory worker threads attach to, and its buffer (sharedBackend only). */
+  readonly sharedMemory?: WebAssembly.Memory | SharedArrayBuffer;
+  readonly sharedBuffer?: SharedArrayBuffer;
 }
 
 export const tsBackend: Backend = { name: 'ts', alloc: (n) => new Float32Array(n) };
@@ -55,4 +58,42 @@ export async function selectBackend(choice: BackendName | 'auto', options: Selec
   const kernels = wasm;
   current = { name: 'wasm', alloc: (n) => kernels.alloc(n) };
   return current;
+}
+
+/** Bytes of a shared TypeScript-backend arena (as the WebAssembly memory: 64 MiB). */
+const ARENA_BYTES = WASM_PAGES * 65536;
+
+/**
+ * A backend whose arrays live in memory that worker threads can share
+ * (nn/threads.ts). Thread 0 calls it with no memory and makes one; the
+ * others pass the memory they were given, to attach to the same arrays.
+ */
+export async function sharedBackend(
+  name: BackendName, memory?: WebAssembly.Memory | SharedArrayBuffer,
+): Promise<Backend> {
+  // An attaching thread only makes views of what thread 0 allocated.
+  const attaching = memory !== undefined;
+  const checked = (alloc: (n: number) => Float32Array, buffer: SharedArrayBuffer) => (n: number) => {
+    if (attaching) throw new Error('threads: a worker thread cannot allocate; thread 0 allocates everything');
+    const view = alloc(n);
+    if (view.buffer !== buffer) {
+      throw new RangeError(`threads: the shared memory (${ARENA_BYTES >> 20} MiB) is full; train this network with one thread`);
+    }
+    return view;
+  };
+  if (name === 'wasm') {
+    const kernels = await loadWasmKernels(memory ? { memory: memory as WebAssembly.Memory } : { shared: true });
+    useWasmKernels(kernels);
+    const buffer = kernels.buffer as SharedArrayBuffer;
+    return { name, alloc: checked((n) => kernels.alloc(n), buffer), sharedMemory: kernels.memory, sharedBuffer: buffer };
+  }
+  const buffer = (memory as SharedArrayBuffer | undefined) ?? new SharedArrayBuffer(ARENA_BYTES);
+  let top = 16;
+  const bump = (n: number) => {
+    if (top + n * 4 > buffer.byteLength) return new Float32Array(n);
+    const view = new Float32Array(buffer, top, n);
+    top = (top + n * 4 + 15) & ~15;
+    return view;
+  };
+  return { name, alloc: checked(bump, buffer), sharedMemory: buffer, sharedBuffer: buffer };
 }

@@ -20,7 +20,7 @@ export class WasmKernels {
   readonly memory: WebAssembly.Memory;
   private readonly gemmExport: GemmExport;
   private readonly axpyExport: AxpyExport;
-  private readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
 
   constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {

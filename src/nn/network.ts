@@ -24,18 +24,57 @@ import { defaultBackend, type Backend } from '../backend.js';
 export type ShapeTrace = (line: string) => void;
 
 /**
- * Per-mini-batch-size buffers: everything a step writes besides the gradients.
- * Each is n × m with one sample per column, stored column-major, so that one
- * sample's values are contiguous (see tensor/matrix.ts).
+ * The buffers a mini-batch flows through: everything a step writes besides
+ * the gradients. Each is n × m with one sample per column, stored
+ * column-major, so that one sample's values are contiguous (see
+ * tensor/matrix.ts) and some columns of it are again such a Batch.
  */
-interface Workspace {
-  readonly m: number;
+interface Batch {
   readonly x: Matrix; // input a¹: sizes[0] × m
   readonly y: Matrix; // desired output: sizes[L−1] × m, one-hot
   readonly zs: Matrix[]; // zs[l]: sizes[l+1] × m (the book's z^(l+2))
-  readonly activations: Matrix[]; // activations[l]: sizes[l] × m; activations[0] is ws.x
+  readonly activations: Matrix[]; // activations[l]: sizes[l] × m; activations[0] is x
   readonly deltas: Matrix[]; // deltas[l]: sizes[l+1] × m (the book's δ^(l+2))
+}
+
+/** The buffers for mini-batches of m samples, made once and kept. */
+interface Workspace extends Batch {
+  readonly m: number;
   readonly predictions: Uint8Array; // m
+}
+
+/**
+ * Thread t of T's share of a step on a batch of m (see nn/threads.ts):
+ * its columns (samples) for feedforward, BP1 and BP2, and its rows (neurons)
+ * of every layer for BP3, BP4 and the update. Views, made once.
+ */
+interface Share {
+  readonly cols: Batch | null; // null when the thread has no samples (T > m)
+  readonly j0: number;
+  readonly rows: {
+    readonly delta: Matrix; // rows i0..i1 of δˡ (all m samples)
+    readonly nablaW: Matrix; // rows i0..i1 of ∇wˡ
+    readonly nablaB: Matrix;
+    readonly w: Float32Array; // the same rows of wˡ, bˡ and of their gradients, for the update
+    readonly b: Float32Array;
+    readonly gw: Float32Array;
+    readonly gb: Float32Array;
+  }[];
+}
+
+/** Where a network's arrays are in a shared buffer (byte offsets), so a worker thread can make the same views. */
+export interface SharedLayout {
+  sizes: number[];
+  cost: Cost['name'];
+  params: number;
+  grads: number;
+  /** m → the offsets of x, y, zs[], activations[1..], deltas[] */
+  workspaces: { m: number; x: number; y: number; zs: number[]; activations: number[]; deltas: number[] }[];
+}
+
+/** [from, to) of n items for part t of T: as even as can be, in order. */
+export function part(n: number, t: number, T: number): [number, number] {
+  return [Math.floor((t * n) / T), Math.floor(((t + 1) * n) / T)];
 }
 
 /** The largest layer and parameter counts a network may have (checked before allocating). */
@@ -81,12 +120,16 @@ export class Network {
   /** Where the parameters and workspaces live, and so which kernels run (backend.ts). */
   readonly backend: Backend;
   private readonly workspaces = new Map<number, Workspace>();
+  private readonly shares = new Map<string, Share>();
 
   /**
    * A network with the given parameters (copied into the backend's memory) or
    * zeros. See Network.random for the book's initialisation.
    */
-  constructor(sizes: readonly number[], options: { params?: Float32Array; cost?: Cost; backend?: Backend } = {}) {
+  constructor(
+    sizes: readonly number[],
+    options: { params?: Float32Array; cost?: Cost; backend?: Backend; shared?: { params: Float32Array; grads: Float32Array } } = {},
+  ) {
     const count = checkSizes(sizes);
     if (options.params && options.params.length !== count) {
       throw new RangeError(`Network: sizes ${sizes.join('-')} need ${count} parameters, got ${options.params.length}`);
@@ -94,9 +137,9 @@ export class Network {
     this.sizes = [...sizes];
     this.numLayers = sizes.length;
     this.backend = options.backend ?? defaultBackend();
-    this.params = this.backend.alloc(count);
+    this.params = options.shared?.params ?? this.backend.alloc(count);
     if (options.params) this.params.set(options.params);
-    this.grads = this.backend.alloc(count);
+    this.grads = options.shared?.grads ?? this.backend.alloc(count);
     this.cost = options.cost ?? QuadraticCost;
     let offset = 0;
     for (let l = 0; l + 1 < sizes.length; l++) {
@@ -160,7 +203,11 @@ export class Network {
    */
   feedforward(x: Matrix, trace?: ShapeTrace): Matrix {
     this.checkInput('feedforward', x);
-    const ws = this.workspace(x.cols);
+    return this.forward(this.workspace(x.cols), x, trace);
+  }
+
+  /** zˡ and aˡ for every layer into `ws`, from the input columns x; returns aᴸ. */
+  private forward(ws: Batch, x: Matrix, trace?: ShapeTrace): Matrix {
     let a = x;
     for (let l = 0; l < this.numLayers - 1; l++) {
       const w = this.weights[l];
@@ -180,6 +227,26 @@ export class Network {
     return a;
   }
 
+  /** BP1 and BP2: δˡ for every layer into `ws`, after forward() filled it, against the desired outputs y. */
+  private errors(ws: Batch, y: Matrix, trace?: ShapeTrace): void {
+    const L = this.numLayers;
+    const last = L - 2;
+    const out = ws.activations[L - 1];
+    // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ), the error of the output layer
+    this.cost.delta(ws.deltas[last].data, out.data, y.data, out.size);
+    if (trace) trace(`BP1  δ${sup(L)} = ∇ₐC ⊙ σ′(z${sup(L)}) (${this.cost.name}) → (${ws.deltas[last].shape})`);
+    for (let l = last - 1; l >= 0; l--) {
+      const n = l + 2; // the book's layer number
+      const delta = ws.deltas[l];
+      // BP2: δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ), the error moved one layer down
+      matmul(delta, this.weights[l + 1], ws.deltas[l + 1], { transA: true });
+      this.activation.backward(delta.data, ws.activations[l + 1].data, delta.size);
+      if (trace) {
+        trace(`BP2  δ${sup(n)} = (W${sup(n + 1)}ᵀ(${this.weights[l + 1].cols}×${this.weights[l + 1].rows})·δ${sup(n + 1)}(${ws.deltas[l + 1].shape})) ⊙ σ′(z${sup(n)})(${ws.zs[l].shape}) → (${delta.shape})`);
+      }
+    }
+  }
+
   /**
    * Backpropagation for a mini-batch: fills nablaW and nablaB with ∂C/∂w and
    * ∂C/∂b summed over the m columns of x (sizes[0] × m) against the desired
@@ -192,34 +259,22 @@ export class Network {
     if (y.rows !== this.sizes[L - 1] || y.cols !== m) {
       throw new RangeError(`backprop: y must be ${this.sizes[L - 1]}×${m} for x ${x.shape}; got ${y.shape}`);
     }
+    this.checkInput('backprop', x);
     const ws = this.workspace(m);
     if (trace) trace(`input    a¹ = x (${x.shape}): ${m} samples as columns; y (${y.shape}) desired outputs`);
-    const out = this.feedforward(x, trace); // every zˡ and aˡ kept in ws
+    const out = this.forward(ws, x, trace); // every zˡ and aˡ kept in ws
     if (y !== ws.y && y.order !== out.order) {
       for (let i = 0; i < y.rows; i++) for (let j = 0; j < m; j++) ws.y.set(i, j, y.get(i, j));
       y = ws.y; // the cost walks y and aᴸ as flat arrays: same storage order
     }
-
-    // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ), the error of the output layer
-    const last = L - 2;
-    this.cost.delta(ws.deltas[last].data, out.data, y.data, out.size);
-    if (trace) trace(`BP1  δ${sup(L)} = ∇ₐC ⊙ σ′(z${sup(L)}) (${this.cost.name}) → (${ws.deltas[last].shape})`);
-
-    for (let l = last; l >= 0; l--) {
+    this.errors(ws, y, trace);
+    for (let l = L - 2; l >= 0; l--) {
       const n = l + 2; // the book's layer number
       const delta = ws.deltas[l];
-      if (l < last) {
-        // BP2: δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ), the error moved one layer down
-        matmul(delta, this.weights[l + 1], ws.deltas[l + 1], { transA: true });
-        this.activation.backward(delta.data, ws.activations[l + 1].data, delta.size);
-        if (trace) {
-          trace(`BP2  δ${sup(n)} = (W${sup(n + 1)}ᵀ(${this.weights[l + 1].cols}×${this.weights[l + 1].rows})·δ${sup(n + 1)}(${ws.deltas[l + 1].shape})) ⊙ σ′(z${sup(n)})(${ws.zs[l].shape}) → (${delta.shape})`);
-        }
-      }
+      const aPrev = l === 0 ? x : ws.activations[l];
       // BP3: ∂C/∂bˡ = δˡ, summed over the samples of the mini-batch
       sumCols(this.nablaB[l], delta);
       // BP4: ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ; the product sums over the samples
-      const aPrev = l === 0 ? x : ws.activations[l];
       matmul(this.nablaW[l], delta, aPrev, { transB: true });
       if (trace) {
         trace(`BP3  ∇b${sup(n)} = Σ δ${sup(n)}(${delta.shape}) over ${m} samples → (${this.nablaB[l].shape})`);
@@ -277,6 +332,120 @@ export class Network {
     let digit = 0;
     for (let i = 1; i < out.rows; i++) if (out.data[i] > out.data[digit]) digit = i;
     return { digit, output: out.data.slice() };
+  }
+
+  /**
+   * Phase 1 of a step split over T threads (nn/threads.ts), for thread t:
+   * gather its samples of the mini-batch, feedforward them, BP1 and BP2.
+   * Every value it writes is computed exactly as the whole-batch step computes it.
+   */
+  stepColumns(m: number, t: number, T: number, gather: (x: Float32Array, y: Float32Array, j0: number, count: number) => void): void {
+    const share = this.share(m, t, T);
+    if (!share.cols) return;
+    const cols = share.cols;
+    gather(cols.x.data, cols.y.data, share.j0, cols.x.cols);
+    this.forward(cols, cols.x);
+    this.errors(cols, cols.y);
+  }
+
+  /**
+   * Phase 2, after every thread finished phase 1: BP3 and BP4 for thread t's
+   * rows of every layer, summed over all m samples, then the SGD update of
+   * those rows. Threads own disjoint rows, so nothing is summed across threads.
+   */
+  stepRows(m: number, t: number, T: number, eta: number): void {
+    const share = this.share(m, t, T);
+    const ws = this.workspace(m);
+    for (let l = 0; l < share.rows.length; l++) {
+      const r = share.rows[l];
+      if (r.gb.length === 0) continue;
+      sumCols(r.nablaB, r.delta); // BP3
+      matmul(r.nablaW, r.delta, ws.activations[l], { transB: true }); // BP4
+      axpyArrays(r.w, -eta / m, r.gw);
+      axpyArrays(r.b, -eta / m, r.gb);
+    }
+  }
+
+  private share(m: number, t: number, T: number): Share {
+    const key = `${m}/${t}/${T}`;
+    let share = this.shares.get(key);
+    if (share) return share;
+    const ws = this.workspace(m);
+    const [j0, j1] = part(m, t, T);
+    const colsOf = (a: Matrix) => new Matrix(a.rows, j1 - j0, a.data.subarray(j0 * a.rows, j1 * a.rows), 'col');
+    const cols: Batch | null =
+      j1 > j0
+        ? {
+            x: colsOf(ws.x),
+            y: colsOf(ws.y),
+            zs: ws.zs.map(colsOf),
+            activations: ws.activations.map(colsOf),
+            deltas: ws.deltas.map(colsOf),
+          }
+        : null;
+    const rows = this.weights.map((w, l) => {
+      const [i0, i1] = part(w.rows, t, T);
+      const n = Math.max(i1 - i0, 1); // an empty share keeps 1×… views it never uses (gb is empty)
+      const delta = ws.deltas[l];
+      return {
+        delta: Matrix.view(delta.data.subarray(Math.min(i0, delta.rows - 1)), n, m, 1, delta.rows),
+        nablaW: new Matrix(n, w.cols, this.nablaW[l].data.subarray(i0 * w.cols, (i0 + n) * w.cols)),
+        nablaB: new Matrix(n, 1, this.nablaB[l].data.subarray(i0, i0 + n)),
+        w: w.data.subarray(i0 * w.cols, i1 * w.cols),
+        b: this.biases[l].data.subarray(i0, i1),
+        gw: this.nablaW[l].data.subarray(i0 * w.cols, i1 * w.cols),
+        gb: this.nablaB[l].data.subarray(i0, i1),
+      };
+    });
+    share = { cols, j0, rows };
+    this.shares.set(key, share);
+    return share;
+  }
+
+  /** The byte offsets of this network's arrays (and of its workspace for m) in their shared buffer. */
+  sharedLayout(ms: number[]): SharedLayout {
+    return {
+      sizes: [...this.sizes],
+      cost: this.cost.name,
+      params: this.params.byteOffset,
+      grads: this.grads.byteOffset,
+      workspaces: ms.map((m) => {
+        const ws = this.workspace(m);
+        return {
+          m,
+          x: ws.x.data.byteOffset,
+          y: ws.y.data.byteOffset,
+          zs: ws.zs.map((z) => z.data.byteOffset),
+          activations: ws.activations.slice(1).map((a) => a.data.byteOffset),
+          deltas: ws.deltas.map((d) => d.data.byteOffset),
+        };
+      }),
+    };
+  }
+
+  /** The network a worker thread sees: views at `layout`'s offsets into the shared `buffer`. */
+  static fromShared(layout: SharedLayout, buffer: ArrayBufferLike, cost: Cost, backend: Backend): Network {
+    const count = checkSizes(layout.sizes);
+    const net = new Network(layout.sizes, {
+      cost,
+      backend,
+      shared: { params: new Float32Array(buffer, layout.params, count), grads: new Float32Array(buffer, layout.grads, count) },
+    });
+    const at = (offset: number, rows: number, m: number) => new Matrix(rows, m, new Float32Array(buffer, offset, rows * m), 'col');
+    for (const w of layout.workspaces) {
+      const s = layout.sizes;
+      const x = at(w.x, s[0], w.m);
+      net.workspaces.set(w.m, {
+        m: w.m,
+        x,
+        y: at(w.y, s[s.length - 1], w.m),
+        zs: w.zs.map((o, l) => at(o, s[l + 1], w.m)),
+        activations: [x, ...w.activations.map((o, l) => at(o, s[l + 1], w.m))],
+        deltas: w.deltas.map((o, l) => at(o, s[l + 1], w.m)),
+        predictions: new Uint8Array(w.m),
+      });
+    }
+    return net;
   }
 
   /** True when no weight or bias is NaN or infinite. */

@@ -7,6 +7,7 @@
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import type { Rng } from '../rng.js';
 import type { Network, ShapeTrace } from './network.js';
+import type { ThreadedSteps } from './threads.js';
 
 export interface SgdOptions {
   /** The run's total epoch count (epochs are numbered from 1). */
@@ -28,6 +29,8 @@ export interface SgdOptions {
   onEpoch?: (result: EpochResult) => boolean | void;
   /** Traces the shapes of the first mini-batch (--debug-shapes). */
   trace?: ShapeTrace;
+  /** Share every step among threads (nn/threads.ts); the weights come out the same. */
+  threads?: ThreadedSteps;
 }
 
 export interface EpochResult {
@@ -59,7 +62,9 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
     throw new RangeError(`sgd: images have ${training.rows * training.cols} pixels but the network takes ${net.sizes[0]} inputs`);
   }
   const classes = net.sizes[net.numLayers - 1];
-  const order = new Uint32Array(n);
+  const threads = options.threads;
+  if (threads && threads.order.length !== n) throw new RangeError('sgd: the threads were started for another training set');
+  const order = threads?.order ?? new Uint32Array(n);
   const results: EpochResult[] = [];
   let trace = options.trace;
 
@@ -72,11 +77,15 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
 
     for (let start = 0; start < n; start += miniBatchSize) {
       const m = Math.min(miniBatchSize, n - start); // the last mini-batch may be smaller
-      const x = net.input(m);
-      const y = net.target(m);
-      gatherBatch(x.data, y.data, classes, training, order, start, m);
-      net.updateMiniBatch(x, y, eta, trace);
-      trace = undefined;
+      if (threads && !trace) {
+        threads.step(start, m, eta);
+      } else {
+        const x = net.input(m);
+        const y = net.target(m);
+        gatherBatch(x.data, y.data, classes, training, order, start, m);
+        net.updateMiniBatch(x, y, eta, trace);
+        trace = undefined;
+      }
       options.onProgress?.(epoch, start + m, n);
     }
 

@@ -8,11 +8,12 @@
 // activations are n × m matrices with one sample per column, as in the book,
 // stored 'col' so that each sample's values sit together in memory (what the
 // fast kernels and the gather of a mini-batch want). The shapes and the maths
-// are the same either way; only `stride` differs.
+// are the same either way; only `stride` differs. Matrix.view makes a window
+// with any strides (some rows of a column-major matrix, say): 'strided' order.
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
-export type Order = 'row' | 'col';
+export type Order = 'row' | 'col' | 'strided';
 
 export class Matrix {
   readonly rows: number;
@@ -25,11 +26,15 @@ export class Matrix {
   /** How far apart two entries are that are one column apart: 1 for 'row', rows for 'col'. */
   readonly colStride: number;
 
-  constructor(rows: number, cols: number, data?: Float32Array, order: Order = 'row') {
+  /** `strides` (row, column) only with order 'strided'; use Matrix.view, which checks them. */
+  constructor(rows: number, cols: number, data?: Float32Array, order: Order = 'row', strides?: readonly [number, number]) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
       throw new RangeError(`Matrix: rows and cols must be positive integers, got ${rows}×${cols}`);
     }
-    if (data && data.length !== rows * cols) {
+    if ((order === 'strided') !== (strides !== undefined)) {
+      throw new RangeError("Matrix: strides go with order 'strided' (see Matrix.view), and only with it");
+    }
+    if (data && data.length !== rows * cols && order !== 'strided') {
       throw new RangeError(
         `Matrix: a ${rows}×${cols} matrix needs ${rows * cols} values, got ${data.length}`,
       );
@@ -38,8 +43,21 @@ export class Matrix {
     this.cols = cols;
     this.data = data ?? new Float32Array(rows * cols);
     this.order = order;
-    this.rowStride = order === 'row' ? cols : 1;
-    this.colStride = order === 'row' ? 1 : rows;
+    this.rowStride = strides ? strides[0] : order === 'col' ? 1 : cols;
+    this.colStride = strides ? strides[1] : order === 'col' ? rows : 1;
+  }
+
+  /**
+   * A rows×cols window onto `data` with entry (i, j) at i·rowStride + j·colStride
+   * (no copy): e.g. rows i0..i1 of a column-major n×m matrix are
+   * Matrix.view(a.data.subarray(i0), i1 − i0, m, 1, n).
+   */
+  static view(data: Float32Array, rows: number, cols: number, rowStride: number, colStride: number): Matrix {
+    const needed = (rows - 1) * rowStride + (cols - 1) * colStride + 1;
+    if (data.length < needed) {
+      throw new RangeError(`Matrix.view: a ${rows}×${cols} view with strides ${rowStride}, ${colStride} needs ${needed} values, got ${data.length}`);
+    }
+    return new Matrix(rows, cols, data, 'strided', [rowStride, colStride]);
   }
 
   static zeros(rows: number, cols: number): Matrix {
@@ -92,8 +110,9 @@ export class Matrix {
     return out;
   }
 
-  /** A copy with its own data (and the same storage order). */
+  /** A copy with its own data (and the same storage order; a strided view copies to row-major). */
   clone(): Matrix {
+    if (this.order === 'strided') return Matrix.fromRows(this.toRows());
     return new Matrix(this.rows, this.cols, this.data.slice(), this.order);
   }
 
@@ -103,7 +122,8 @@ export class Matrix {
     const at = (k: number) => this.get(Math.floor(k / this.cols), k % this.cols);
     const ks = n <= 6 ? [...Array(n).keys()] : [0, 1, 2, -1, n - 2, n - 1];
     const values = ks.map((k) => (k < 0 ? '…' : formatValue(at(k))));
-    return `Matrix ${this.shape}${this.order === 'col' ? ' (column-major)' : ''} [${values.join(', ')}]`;
+    const note = this.order === 'col' ? ' (column-major)' : this.order === 'strided' ? ' (view)' : '';
+    return `Matrix ${this.shape}${note} [${values.join(', ')}]`;
   }
 
   [inspectSymbol](): string {

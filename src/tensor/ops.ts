@@ -18,11 +18,17 @@ interface MemoryKernels {
   ): void;
   axpy(y: Float32Array, alpha: number, x: Float32Array, n: number): void;
 }
-let wasm: MemoryKernels | null = null;
+const wasmInstances: MemoryKernels[] = [];
 
-/** Called by backend.ts when the WebAssembly kernels are loaded. */
-export function useWasmKernels(k: MemoryKernels | null): void {
-  wasm = k;
+/** Called by backend.ts when WebAssembly kernels are loaded (one per memory: ordinary, shared). */
+export function useWasmKernels(k: MemoryKernels): void {
+  wasmInstances.push(k);
+}
+
+/** The WebAssembly kernels whose memory holds `a`, if any. */
+function wasmFor(a: Float32Array): MemoryKernels | null {
+  for (const k of wasmInstances) if (k.owns(a)) return k;
+  return null;
 }
 
 export interface MatmulOptions {
@@ -58,7 +64,8 @@ export function matmul(out: Matrix, a: Matrix, b: Matrix, options: MatmulOptions
   // op(A)(i, p) and op(B)(p, j) as strides into the operands' storage
   const [sAi, sAp] = transA ? [a.colStride, a.rowStride] : [a.rowStride, a.colStride];
   const [sBp, sBj] = transB ? [b.colStride, b.rowStride] : [b.rowStride, b.colStride];
-  if (wasm && wasm.owns(out.data) && wasm.owns(a.data) && wasm.owns(b.data)) {
+  const wasm = wasmFor(out.data);
+  if (wasm && wasm.owns(a.data) && wasm.owns(b.data)) {
     wasm.gemm(out.data, a.data, b.data, m, k, n, sAi, sAp, sBp, sBj, out.rowStride, out.colStride, accumulate);
   } else {
     gemmStrided(out.data, a.data, b.data, m, k, n, sAi, sAp, sBp, sBj, out.rowStride, out.colStride, accumulate);
@@ -71,8 +78,10 @@ export function addColumn(out: Matrix, a: Matrix, b: Matrix): Matrix {
   if (b.cols !== 1 || b.rows !== a.rows) {
     throw new RangeError(`addColumn: b must be a ${a.rows}×1 column for a ${a.shape}; a is ${a.shape}, b is ${b.shape}`);
   }
-  sameShape('addColumn', out, a);
-  if (out !== a) out.data.set(a.data);
+  if (out !== a) {
+    sameShape('addColumn', out, a);
+    out.data.set(a.data);
+  }
   addColumnInPlace(out.data, b.data, a.rows, a.cols, a.rowStride, a.colStride);
   return out;
 }
@@ -127,7 +136,8 @@ export function axpy(y: Matrix, alpha: number, x: Matrix): Matrix {
 /** y += alpha · x for two arrays of the same length (the SGD step over a whole parameter buffer). */
 export function axpyArrays(y: Float32Array, alpha: number, x: Float32Array): void {
   if (y.length !== x.length) throw new RangeError(`axpy: lengths differ; y has ${y.length}, x has ${x.length}`);
-  if (wasm && wasm.owns(y) && wasm.owns(x)) wasm.axpy(y, alpha, x, x.length);
+  const wasm = wasmFor(y);
+  if (wasm && wasm.owns(x)) wasm.axpy(y, alpha, x, x.length);
   else axpyKernel(y, alpha, x, x.length);
 }
 
@@ -157,7 +167,7 @@ function sameShape(op: string, a: Matrix, b: Matrix): void {
   if (a.rows !== b.rows || a.cols !== b.cols) {
     throw new RangeError(`${op}: shapes differ; ${a.shape} and ${b.shape}`);
   }
-  if (a.order !== b.order) {
-    throw new RangeError(`${op}: storage orders differ; a ${a.shape} '${a.order}' and a ${b.shape} '${b.order}' matrix`);
+  if (a.order !== b.order || a.order === 'strided') {
+    throw new RangeError(`${op}: needs two contiguous matrices of the same storage order; got a ${a.shape} '${a.order}' and a ${b.shape} '${b.order}' matrix`);
   }
 }

@@ -1,0 +1,202 @@
+// nn/threads.ts: one SGD step shared by T threads over shared memory.
+// Each step has two phases and two barriers:
+//   phase 1  thread t gathers, feeds forward and backpropagates (BP1, BP2)
+//            its own samples (columns) of the mini-batch;
+//   phase 2  once all have, thread t computes BP3 and BP4 for its own rows
+//            (neurons) of every layer, summed over all m samples, and updates
+//            those rows of w and b.
+// No value is ever summed across threads, so every weight comes out
+// bit-identical whatever T is (and equal to Network.updateMiniBatch).
+// Threads meet at spin-then-sleep barriers on an Int32Array (Atomics), which
+// cost microseconds, not a message per step. Platform-free: a spawner from
+// src/node (worker_threads) or the page (Web Workers) makes the threads.
+
+import { gatherBatch, type LabelledImages } from '../data/dataset.js';
+import { sharedBackend, type BackendName } from '../backend.js';
+import { costs } from './costs.js';
+import { Network, type SharedLayout } from './network.js';
+
+/** A worker thread as the platform gives it. */
+export interface ThreadHandle {
+  postMessage(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  terminate(): unknown;
+}
+
+export type SpawnThread = () => ThreadHandle;
+
+/** What a worker thread is told when it starts. */
+export interface ThreadInit {
+  t: number;
+  T: number;
+  backend: BackendName;
+  memory: WebAssembly.Memory | SharedArrayBuffer;
+  layout: SharedLayout;
+  control: SharedArrayBuffer;
+  images: SharedArrayBuffer;
+  labels: SharedArrayBuffer;
+  order: SharedArrayBuffer;
+  count: number;
+  rows: number;
+  cols: number;
+}
+
+// control: Int32Array slots
+const GENERATION = 0; // bumped by thread 0 to start step number GENERATION
+const COMMAND = 1; // STEP or EXIT
+const ARRIVED_A = 2; // phase-1 arrivals so far, all steps together (T per step, never reset)
+const ARRIVED_B = 3; // phase-2 arrivals so far
+const M = 4; // mini-batch size of this step
+const START = 5; // its first position in `order`
+const ETA = 1; // Float64Array slot (bytes 8..15 of the second half)
+const STEP = 1;
+const EXIT = 2;
+const CONTROL_INTS = 8;
+
+const SPINS = 20000; // about 10–50 µs of polling before a thread sleeps
+
+/** Waits until control[slot] differs from `value` (spin, then Atomics.wait). */
+function waitWhile(control: Int32Array, slot: number, value: number): void {
+  for (let i = 0; i < SPINS; i++) if (Atomics.load(control, slot) !== value) return;
+  while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 50);
+}
+
+/**
+ * Counts this thread in at `slot` and waits until the count reaches `target`
+ * (T × the step number). The counts only grow, so a thread still leaving one
+ * barrier cannot miss it being reused by the next step.
+ */
+function barrier(control: Int32Array, slot: number, target: number): void {
+  let seen = Atomics.add(control, slot, 1) + 1;
+  if (seen >= target) {
+    Atomics.notify(control, slot);
+    return;
+  }
+  while (seen < target) {
+    waitWhile(control, slot, seen);
+    seen = Atomics.load(control, slot);
+  }
+}
+
+interface Shared {
+  control: Int32Array;
+  eta: Float64Array;
+  set: LabelledImages;
+  order: Uint32Array;
+}
+
+function sharedViews(init: Pick<ThreadInit, 'control' | 'images' | 'labels' | 'order' | 'count' | 'rows' | 'cols'>): Shared {
+  return {
+    control: new Int32Array(init.control, 0, CONTROL_INTS),
+    eta: new Float64Array(init.control, CONTROL_INTS * 4, 2),
+    set: {
+      images: new Uint8Array(init.images),
+      labels: new Uint8Array(init.labels),
+      count: init.count,
+      rows: init.rows,
+      cols: init.cols,
+    },
+    order: new Uint32Array(init.order),
+  };
+}
+
+/** Both phases of step number `step`, for thread t. */
+function doStep(net: Network, s: Shared, t: number, T: number, step: number): void {
+  const m = s.control[M];
+  const start = s.control[START];
+  const classes = net.sizes[net.numLayers - 1];
+  net.stepColumns(m, t, T, (x, y, j0, count) => gatherBatch(x, y, classes, s.set, s.order, start + j0, count));
+  barrier(s.control, ARRIVED_A, T * step);
+  net.stepRows(m, t, T, s.eta[ETA]);
+  barrier(s.control, ARRIVED_B, T * step);
+}
+
+/** The body of a worker thread: attach to the shared network, then do steps until told to exit. */
+export async function runThread(init: ThreadInit, ready: () => void): Promise<void> {
+  const backend = await sharedBackend(init.backend, init.memory);
+  const net = Network.fromShared(init.layout, backend.sharedBuffer!, costs[init.layout.cost], backend);
+  const s = sharedViews(init);
+  let generation = Atomics.load(s.control, GENERATION);
+  ready();
+  for (;;) {
+    waitWhile(s.control, GENERATION, generation);
+    generation = Atomics.load(s.control, GENERATION);
+    if (s.control[COMMAND] === EXIT) return;
+    doStep(net, s, init.t, init.T, generation);
+  }
+}
+
+/**
+ * Runs the steps of one training run on T threads: this one (thread 0) and
+ * T − 1 workers. The network must live in shared memory (sharedBackend).
+ */
+export class ThreadedSteps {
+  private constructor(
+    private readonly net: Network,
+    private readonly T: number,
+    private readonly s: Shared,
+    private readonly workers: ThreadHandle[],
+  ) {}
+
+  /** Starts T − 1 workers for training `net` on `training` with mini-batches of the sizes in `ms`. */
+  static async start(net: Network, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread): Promise<ThreadedSteps> {
+    const memory = net.backend.sharedMemory;
+    if (!memory) throw new Error('threads: the network must live in shared memory; make it with sharedBackend()');
+    const control = new SharedArrayBuffer(CONTROL_INTS * 4 + 16);
+    const images = new SharedArrayBuffer(training.images.length);
+    new Uint8Array(images).set(training.images);
+    const labels = new SharedArrayBuffer(training.labels.length);
+    new Uint8Array(labels).set(training.labels);
+    const order = new SharedArrayBuffer(training.count * 4);
+    const base = {
+      backend: net.backend.name, memory, layout: net.sharedLayout(ms), control, images, labels, order,
+      count: training.count, rows: training.rows, cols: training.cols,
+    };
+    const workers: ThreadHandle[] = [];
+    const ready: Promise<void>[] = [];
+    for (let t = 1; t < T; t++) {
+      const w = spawn();
+      ready.push(
+        new Promise((resolve, reject) =>
+          w.onMessage((msg) => {
+            const m = msg as { ready?: boolean; error?: string };
+            if (m.error) reject(new Error(`thread ${t}: ${m.error}`));
+            else if (m.ready) resolve();
+          }),
+        ),
+      );
+      w.postMessage({ ...base, t, T } satisfies ThreadInit);
+      workers.push(w);
+    }
+    const steps = new ThreadedSteps(net, T, sharedViews(base), workers);
+    await Promise.all(ready);
+    return steps;
+  }
+
+  /** The shared sample order: shuffle it in place before an epoch. */
+  get order(): Uint32Array {
+    return this.s.order;
+  }
+
+  /** One SGD step on the samples order[start .. start + m − 1]. */
+  step(start: number, m: number, eta: number): void {
+    const c = this.s.control;
+    c[M] = m;
+    c[START] = start;
+    this.s.eta[ETA] = eta;
+    c[COMMAND] = STEP;
+    const step = Atomics.add(c, GENERATION, 1) + 1;
+    Atomics.notify(c, GENERATION);
+    doStep(this.net, this.s, 0, this.T, step);
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    const c = this.s.control;
+    c[COMMAND] = EXIT;
+    Atomics.add(c, GENERATION, 1);
+    Atomics.notify(c, GENERATION);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+

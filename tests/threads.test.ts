@@ -1,0 +1,76 @@
+// Training steps shared among worker threads: the weights must be bit for
+// bit those of one thread, whatever the thread count, on both backends,
+// including a last mini-batch smaller than the rest and more threads than
+// rows or samples.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { sharedBackend, tsBackend, type BackendName } from '../src/backend.js';
+import { Network, part } from '../src/nn/network.js';
+import { sgd } from '../src/nn/sgd.js';
+import { ThreadedSteps } from '../src/nn/threads.js';
+import { spawnNodeThread } from '../src/node/threads.js';
+import { Rng } from '../src/rng.js';
+import { randomImages } from './fixtures.js';
+
+const open: ThreadedSteps[] = [];
+afterAll(async () => {
+  await Promise.all(open.map((t) => t.close()));
+});
+
+const train = randomImages(1, 203, 28, 28); // 203 = 20 × 10 + 3: a last mini-batch of 3
+const test = randomImages(2, 40, 28, 28);
+
+async function run(backend: BackendName, T: number, sizes: number[], m = 10) {
+  const shared = await sharedBackend(backend);
+  const rng = new Rng(4);
+  const net = Network.random(sizes, rng, undefined, shared);
+  const ms = [m, train.count % m].filter((k) => k > 0);
+  const threads = T > 1 ? await ThreadedSteps.start(net, train, ms, T, spawnNodeThread) : undefined;
+  if (threads) open.push(threads);
+  const results = sgd(net, train, { epochs: 2, miniBatchSize: m, eta: 3.0, rng, evaluation: test, threads });
+  return { params: Array.from(net.params), correct: results.map((r) => r.correct) };
+}
+
+describe('threaded training steps', () => {
+  for (const backend of ['wasm', 'ts'] as const) {
+    it(`${backend}: 2 and 3 threads give the same weights as 1, bit for bit`, async () => {
+      const one = await run(backend, 1, [784, 30, 10]);
+      const two = await run(backend, 2, [784, 30, 10]);
+      const three = await run(backend, 3, [784, 30, 10]);
+      expect(two.params).toEqual(one.params);
+      expect(three.params).toEqual(one.params);
+      expect(three.correct).toEqual(one.correct);
+    });
+  }
+
+  it('with more threads than samples in a mini-batch or rows in a layer', async () => {
+    const one = await run('wasm', 1, [784, 5, 3, 10], 2);
+    const four = await run('wasm', 4, [784, 5, 3, 10], 2);
+    expect(four.params).toEqual(one.params);
+  });
+
+  it('the shared single-thread path equals the ordinary network (heap, TypeScript kernels)', async () => {
+    const rng = new Rng(4);
+    const net = Network.random([784, 30, 10], rng, undefined, tsBackend);
+    sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 3.0, rng, evaluation: test });
+    expect(Array.from(net.params)).toEqual((await run('ts', 1, [784, 30, 10])).params);
+  });
+
+  it('needs a network in shared memory', async () => {
+    const net = Network.random([784, 30, 10], new Rng(1), undefined, tsBackend);
+    await expect(ThreadedSteps.start(net, train, [10], 2, spawnNodeThread)).rejects.toThrow('must live in shared memory');
+  });
+});
+
+describe('part', () => {
+  it('splits n into T ordered pieces as even as can be, covering every item once', () => {
+    for (const [n, T] of [[10, 2], [10, 3], [3, 4], [30, 2], [1, 1]]) {
+      const pieces = Array.from({ length: T }, (_, t) => part(n, t, T));
+      expect(pieces[0][0]).toBe(0);
+      expect(pieces[T - 1][1]).toBe(n);
+      for (let t = 1; t < T; t++) expect(pieces[t][0]).toBe(pieces[t - 1][1]);
+      const sizes = pieces.map(([a, b]) => b - a);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+    }
+  });
+});
