@@ -46,6 +46,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--sizes', '784,30,9', '--data-dir', 'DATA'], 'train: the last layer must have 10 neurons, one per digit; got --sizes 784,30,9'],
     [['--sizes', '784,10', '--hidden', '30'], 'train: give --sizes or --hidden, not both'],
     [['--backend', 'gpu'], "train: --backend must be 'auto', 'ts' or 'wasm'; got 'gpu'"],
+    [['--threads', '0'], "train: --threads must be an integer ≥ 1; got '0'"],
     [['--train-size', '5000', '--data-dir', 'DATA'], 'train: --train-size 5000 is more than the 100 training images'],
   ];
   for (const [args, message] of cases) {
@@ -130,6 +131,24 @@ describe('train: runs, checkpoints and resume', () => {
     expect(run('train', quick(c, '--seed', '8')).code).toBe(0);
     expect(readFileSync(a, 'utf8')).toBe(readFileSync(b, 'utf8'));
     expect(readFileSync(a, 'utf8')).not.toBe(readFileSync(c, 'utf8'));
+  });
+
+  it('the thread count and the backend choice: same file for 1 and 3 threads; ts and wasm recorded', () => {
+    const one = join(root, 'one-thread.json');
+    const three = join(root, 'three-threads.json');
+    const r1 = run('train', quick(one, '--threads', '1', '--batch-size', '7'));
+    const r3 = run('train', quick(three, '--threads', '3', '--batch-size', '7'));
+    expect(r1.code).toBe(0);
+    expect(r3.code).toBe(0);
+    expect(r1.stdout).toContain('wasm kernels, 1 thread\n');
+    expect(r3.stdout).toContain('wasm kernels, 3 threads\n');
+    expect(readFileSync(three, 'utf8')).toBe(readFileSync(one, 'utf8'));
+    const ts = join(root, 'ts.json');
+    const rt = run('train', quick(ts, '--backend', 'ts', '--threads', '2'));
+    expect(rt.code).toBe(0);
+    expect(rt.stdout).toContain('ts kernels, 2 threads');
+    expect(JSON.parse(readFileSync(ts, 'utf8')).meta.backend).toBe('ts');
+    expect(JSON.parse(readFileSync(one, 'utf8')).meta.backend).toBe('wasm');
   });
 
   it('a run stopped after epoch 1 and resumed ends exactly as an uninterrupted one', () => {
