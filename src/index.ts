@@ -7,7 +7,7 @@ export {
   matmul, addColumn, sumCols, map, zip, sub, hadamard, axpy, argmaxCols, transpose, type MatmulOptions,
 } from './tensor/ops.js';
 export { Rng, type RngState } from './rng.js';
-export { Network, checkSizes, type ShapeTrace } from './nn/network.js';
+export { Network, checkSizes, part, type ShapeTrace, type SharedLayout } from './nn/network.js';
 export { sgd, type SgdOptions, type EpochResult } from './nn/sgd.js';
 export { sigmoid, type Activation } from './nn/activations.js';
 export { QuadraticCost, CrossEntropyCost, costs, type Cost } from './nn/costs.js';
@@ -23,3 +23,6 @@ export {
   type MnistSets, type BookSplit, type NamedBytes, type MnistFileKey,
 } from './data/mnist.js';
 export { gatherBatch, slice, pixelsOf, type LabelledImages } from './data/dataset.js';
+export { selectBackend, sharedBackend, defaultBackend, tsBackend, type Backend, type BackendName } from './backend.js';
+export { wasmSimdSupported, sharedMemorySupported } from './kernels/wasm.js';
+export { ThreadedSteps, runThread, type SpawnThread, type ThreadHandle, type ThreadInit } from './nn/threads.js';

@@ -4,3 +4,4 @@
 export { loadMnist, loadMnistDir, mnistDataPackageDir, type LoadedMnist } from './mnist-files.js';
 export { loadModelFile, saveModelFile } from './model-io.js';
 export { writeFileAtomic } from './atomic.js';
+export { spawnNodeThread } from './threads.js';
