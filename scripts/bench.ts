@@ -1,31 +1,28 @@
-// scripts/bench.ts: `npm run bench`: how fast the real training step runs.
-// For each network and mini-batch size: training samples/s (gather + feedforward
-// + backprop + SGD update on real MNIST images, as `npm run train` does),
-// achieved GFLOP/s, seconds per 50,000-image epoch, one-image inference
-// latency, and peak memory; for each backend and thread count. Several timed
-// repeats; median and spread. Evaluation after an epoch is not included.
-// A benchmark, not a test: it prints figures and asserts nothing.
+// scripts/bench.ts: `npm run bench`: how fast the real training step runs,
+// in Node or (--browser) in headless Chromium. For each backend, thread
+// count, network and mini-batch size: training samples/s (gather +
+// feedforward + backprop + SGD update on real MNIST images, as `npm run
+// train` does), achieved GFLOP/s, seconds per 50,000-image epoch (evaluation
+// not included), one-image inference latency, and peak memory. Several timed
+// repeats; median and spread. A benchmark, not a test: it asserts nothing.
 
+import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { cpus } from 'node:os';
-import { gatherBatch } from '../src/data/dataset.js';
+import { BENCH_HEADER, benchCase, benchLine, type BenchCase, type BenchResult } from '../src/bench.js';
+import type { BackendName } from '../src/backend.js';
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
-import { Network } from '../src/nn/network.js';
-import { Rng } from '../src/rng.js';
-import { availableParallelism } from 'node:os';
-import { selectBackend, sharedBackend, type BackendName } from '../src/backend.js';
-import { ThreadedSteps } from '../src/nn/threads.js';
-import { spawnNodeThread } from '../src/node/threads.js';
 import { wasmSimdSupported } from '../src/kernels/wasm.js';
-import { intOption, listOption, positiveOption, runMain, UsageError } from '../src/node/cli.js';
+import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
 import { loadMnist } from '../src/node/mnist-files.js';
-import { fmtInt } from '../src/node/progress.js';
+import { spawnNodeThread } from '../src/node/threads.js';
+import { runInChromium } from './browser-bench.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
 Times the real training step (gather, feedforward, backprop, SGD update) on
 MNIST images, and one-image inference.
 
+  --browser            run in headless Chromium (/usr/bin/chromium) instead of Node
   --backend ts,wasm    kernel backends to bench (default: both where supported)
   --threads 1,2        thread counts (default: 1 and, with 2 cores or more, 2)
   --hidden 30,100      hidden-layer sizes to bench, one 784-h-10 network each
@@ -36,40 +33,13 @@ MNIST images, and one-image inference.
   --help               this text
 `;
 
-/** Multiply-adds count 2 FLOP. Per sample: feedforward w·a (all layers), BP4 δ·aᵀ (all layers), BP2 wᵀ·δ (all but the first). */
-export function flopsPerSample(sizes: readonly number[]): number {
-  let weights = 0;
-  let bp2 = 0;
-  for (let l = 1; l < sizes.length; l++) {
-    weights += sizes[l] * sizes[l - 1];
-    if (l > 1) bp2 += sizes[l] * sizes[l - 1];
-  }
-  return 2 * (2 * weights + bp2);
-}
-
-interface CaseResult {
-  backend: string;
-  threads: number;
-  sizes: string;
-  miniBatchSize: number;
-  flopsPerSample: number;
-  samplesPerSecond: { median: number; min: number; max: number };
-  gflops: number;
-  secondsPerEpoch: number;
-  inferenceMicroseconds: { median: number; min: number; max: number };
-}
-
-function stats(values: number[]) {
-  const s = [...values].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     strict: true,
     allowPositionals: false,
     options: {
+      browser: { type: 'boolean' },
       backend: { type: 'string' },
       threads: { type: 'string' },
       hidden: { type: 'string' },
@@ -93,97 +63,50 @@ async function main(): Promise<void> {
     if (b !== 'ts' && b !== 'wasm') throw new UsageError(`--backend must list 'ts' and/or 'wasm'; got '${values.backend}'`);
   }
   const threadCounts = values.threads ? listOption('threads', values.threads) : availableParallelism() > 1 ? [1, 2] : [1];
-  const say = values.json ? () => {} : (s: string) => process.stdout.write(`${s}\n`);
-
-  const { sets } = await loadMnist();
-  const { training, test } = bookSplit(sets);
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  say(`digitnet bench: ${cpu}, ${cpus().length} cores, Node ${process.version}`);
-  say('FLOP per sample = 2·(2·Σ weights + Σ weights above the first layer): feedforward, BP4, BP2');
-  say('');
-  say('backend threads  network     batch   samples/s (median, min–max)   GFLOP/s   s/epoch   inference µs');
-
-  const results: CaseResult[] = [];
+  const cases: BenchCase[] = [];
   for (const backend of backends) {
-  await selectBackend(backend);
-  for (const T of threadCounts) {
-  for (const h of hidden) {
-    const sizes = [784, h, MNIST_CLASSES];
-    const flops = flopsPerSample(sizes);
-    for (const m of batches) {
-      const rng = new Rng(1);
-      const net = Network.random(sizes, rng, undefined, T > 1 ? await sharedBackend(backend) : undefined);
-      const threads = T > 1 ? await ThreadedSteps.start(net, training, [m], T, spawnNodeThread) : null;
-      const order = threads?.order ?? new Uint32Array(training.count);
-      for (let i = 0; i < order.length; i++) order[i] = i;
-      rng.shuffle(order);
-      const x = net.input(m);
-      const y = net.target(m);
-      let cursor = 0;
-      // the step of npm run train: gather, feedforward, backprop, update
-      const step = () => {
-        if (cursor + m > order.length) cursor = 0;
-        if (threads) {
-          threads.step(cursor, m, 0.1);
-        } else {
-          gatherBatch(x.data, y.data, MNIST_CLASSES, training, order, cursor, m);
-          net.updateMiniBatch(x, y, 0.1);
-        }
-        cursor += m;
-      };
-      // warm up (JIT), then size a repeat to about `seconds`
-      let steps = 0;
-      const warm = performance.now();
-      while (performance.now() - warm < 300) {
-        step();
-        steps++;
+    for (const threads of threadCounts) {
+      for (const h of hidden) {
+        for (const m of batches) cases.push({ backend, threads, sizes: [784, h, MNIST_CLASSES], miniBatchSize: m });
       }
-      const perRepeat = Math.max(1, Math.round((steps * seconds * 1000) / (performance.now() - warm)));
-      const rates: number[] = [];
-      for (let r = 0; r < repeats; r++) {
-        const t0 = performance.now();
-        for (let s = 0; s < perRepeat; s++) step();
-        rates.push((perRepeat * m) / ((performance.now() - t0) / 1000));
-      }
-      // one-image inference: copy the pixels in and feed forward
-      const pixels = Array.from(test.images.subarray(0, 784), (v) => v / 255);
-      const latencies: number[] = [];
-      for (let r = 0; r < repeats; r++) {
-        const calls = 2000;
-        const t0 = performance.now();
-        for (let c = 0; c < calls; c++) net.predict(pixels);
-        latencies.push(((performance.now() - t0) * 1000) / calls);
-      }
-      await threads?.close();
-      const rate = stats(rates);
-      const lat = stats(latencies);
-      const result: CaseResult = {
-        backend,
-        threads: T,
-        sizes: sizes.join('-'),
-        miniBatchSize: m,
-        flopsPerSample: flops,
-        samplesPerSecond: rate,
-        gflops: (rate.median * flops) / 1e9,
-        secondsPerEpoch: 50000 / rate.median,
-        inferenceMicroseconds: lat,
-      };
-      results.push(result);
-      say(
-        `${result.backend.padEnd(8)} ${String(T).padStart(6)}   ${result.sizes.padEnd(11)} ${String(m).padStart(5)}   ` +
-          `${fmtInt(rate.median).padStart(9)} (${fmtInt(rate.min)}–${fmtInt(rate.max)})`.padEnd(30) +
-          `${result.gflops.toFixed(2).padStart(8)}  ${result.secondsPerEpoch.toFixed(2).padStart(8)}  ` +
-          `${lat.median.toFixed(1).padStart(13)}`,
-      );
     }
   }
+  const say = values.json ? () => {} : (s: string) => process.stdout.write(`${s}\n`);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+
+  let results: BenchResult[];
+  let where: string;
+  if (values.browser) {
+    say(`digitnet bench in headless Chromium: ${cpu}, ${cpus().length} cores`);
+    const run = await runInChromium({ mode: 'bench', cases, repeats, seconds });
+    if (run.error) throw new RunError(`the bench page failed: ${run.error}`);
+    results = run.results;
+    where = run.userAgent;
+    say(`${where}, cross-origin isolated: ${run.isolated}`);
+  } else {
+    say(`digitnet bench: ${cpu}, ${cpus().length} cores, Node ${process.version}`);
+    where = `Node ${process.version}`;
+    results = [];
   }
-  }
-  const peakMb = process.resourceUsage().maxRSS / 1024;
+  say('FLOP per sample = 2·(2·Σ weights + Σ weights above the first layer): feedforward, BP4, BP2');
   say('');
-  say(`peak memory ${Math.round(peakMb)} MB (the whole process, MNIST included)`);
+  say(BENCH_HEADER);
+  if (values.browser) {
+    for (const r of results) say(benchLine(r));
+  } else {
+    const { sets } = await loadMnist();
+    const { training, test } = bookSplit(sets);
+    for (const c of cases) {
+      const r = await benchCase(c, { training, test, repeats, seconds, spawn: spawnNodeThread });
+      results.push(r);
+      say(benchLine(r));
+    }
+  }
+  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  say('');
+  if (!values.browser) say(`peak memory ${peakMb} MB (the whole process, MNIST included)`);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ cpu, cores: cpus().length, node: process.version, peakMemoryMb: Math.round(peakMb), results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ cpu, cores: cpus().length, where, peakMemoryMb: values.browser ? null : peakMb, results }, null, 2)}\n`);
   }
 }
 

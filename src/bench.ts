@@ -1,0 +1,137 @@
+// bench.ts: timing the real training step, the same code in Node and in
+// the browser (scripts/bench.ts prints it; web/bench runs it in Chromium).
+// A case: one backend, thread count, network and mini-batch size; it runs
+// the step of `npm run train` (gather, feedforward, backprop, update) on
+// MNIST images for several timed repeats, then one-image inference.
+
+import { gatherBatch, type LabelledImages } from './data/dataset.js';
+import { selectBackend, sharedBackend, type BackendName } from './backend.js';
+import { Network } from './nn/network.js';
+import { ThreadedSteps, type SpawnThread } from './nn/threads.js';
+import { Rng } from './rng.js';
+
+/** Multiply-adds count 2 FLOP. Per sample: feedforward w·a (all layers), BP4 δ·aᵀ (all layers), BP2 wᵀ·δ (all but the first). */
+export function flopsPerSample(sizes: readonly number[]): number {
+  let weights = 0;
+  let bp2 = 0;
+  for (let l = 1; l < sizes.length; l++) {
+    weights += sizes[l] * sizes[l - 1];
+    if (l > 1) bp2 += sizes[l] * sizes[l - 1];
+  }
+  return 2 * (2 * weights + bp2);
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface BenchCase {
+  backend: BackendName;
+  threads: number;
+  sizes: number[];
+  miniBatchSize: number;
+}
+
+export interface BenchResult extends BenchCase {
+  flopsPerSample: number;
+  samplesPerSecond: Spread;
+  gflops: number;
+  secondsPerEpoch: number;
+  inferenceMicroseconds: Spread;
+}
+
+export function spread(values: number[]): Spread {
+  const s = [...values].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
+}
+
+export interface BenchOptions {
+  training: LabelledImages;
+  test: LabelledImages;
+  repeats: number;
+  /** About how long one timed repeat runs. */
+  seconds: number;
+  /** Makes worker threads, for cases with threads > 1. */
+  spawn?: SpawnThread;
+}
+
+export async function benchCase(c: BenchCase, o: BenchOptions): Promise<BenchResult> {
+  const { training, test, repeats, seconds } = o;
+  const m = c.miniBatchSize;
+  const classes = c.sizes[c.sizes.length - 1];
+  await selectBackend(c.backend);
+  const rng = new Rng(1);
+  const net = Network.random(c.sizes, rng, undefined, c.threads > 1 ? await sharedBackend(c.backend) : undefined);
+  if (c.threads > 1 && !o.spawn) throw new Error('bench: threads need a way to spawn them');
+  const threads = c.threads > 1 ? await ThreadedSteps.start(net, training, [m], c.threads, o.spawn!) : null;
+  try {
+    const order = threads?.order ?? new Uint32Array(training.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    rng.shuffle(order);
+    const x = net.input(m);
+    const y = net.target(m);
+    let cursor = 0;
+    const step = () => {
+      if (cursor + m > order.length) cursor = 0;
+      if (threads) {
+        threads.step(cursor, m, 0.1);
+      } else {
+        gatherBatch(x.data, y.data, classes, training, order, cursor, m);
+        net.updateMiniBatch(x, y, 0.1);
+      }
+      cursor += m;
+    };
+    // warm up (JIT), then size a repeat to about `seconds`
+    let steps = 0;
+    const warm = performance.now();
+    while (performance.now() - warm < 300) {
+      step();
+      steps++;
+    }
+    const perRepeat = Math.max(1, Math.round((steps * seconds * 1000) / (performance.now() - warm)));
+    const rates: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const t0 = performance.now();
+      for (let s = 0; s < perRepeat; s++) step();
+      rates.push((perRepeat * m) / ((performance.now() - t0) / 1000));
+    }
+    // one-image inference: copy the pixels in and feed forward
+    const pixels = Array.from(test.images.subarray(0, test.rows * test.cols), (v) => v / 255);
+    const latencies: number[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const calls = 2000;
+      const t0 = performance.now();
+      for (let k = 0; k < calls; k++) net.predict(pixels);
+      latencies.push(((performance.now() - t0) * 1000) / calls);
+    }
+    const rate = spread(rates);
+    const flops = flopsPerSample(c.sizes);
+    return {
+      ...c,
+      flopsPerSample: flops,
+      samplesPerSecond: rate,
+      gflops: (rate.median * flops) / 1e9,
+      secondsPerEpoch: 50000 / rate.median,
+      inferenceMicroseconds: spread(latencies),
+    };
+  } finally {
+    await threads?.close();
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export const BENCH_HEADER = 'backend threads  network     batch   samples/s (median, min–max)   GFLOP/s   s/epoch   inference µs';
+
+/** One aligned line of the bench table. */
+export function benchLine(r: BenchResult): string {
+  const rate = r.samplesPerSecond;
+  return (
+    `${r.backend.padEnd(8)} ${String(r.threads).padStart(6)}   ${r.sizes.join('-').padEnd(11)} ${String(r.miniBatchSize).padStart(5)}   ` +
+    `${fmt(rate.median).padStart(9)} (${fmt(rate.min)}–${fmt(rate.max)})`.padEnd(30) +
+    `${r.gflops.toFixed(2).padStart(8)}  ${r.secondsPerEpoch.toFixed(2).padStart(8)}  ` +
+    `${r.inferenceMicroseconds.median.toFixed(1).padStart(13)}`
+  );
+}

@@ -1,0 +1,44 @@
+// web/bench/bench-worker.ts: runs the bench (or the checks) in a worker, the
+// way training runs in the page: thread 0 must be allowed to block.
+
+import { benchCase, type BenchCase } from '../../src/bench.js';
+import { bookSplit, decodeMnist, MNIST_FILE_NAMES, type MnistFileKey, type NamedBytes } from '../../src/data/mnist.js';
+import { webThreadSpawner } from '../threads.js';
+import { runChecks } from './checks.js';
+
+export interface BenchRequest {
+  mode: 'bench' | 'check';
+  cases: BenchCase[];
+  repeats: number;
+  seconds: number;
+}
+
+const spawn = webThreadSpawner(new URL('./thread-worker.js', import.meta.url));
+
+async function loadMnist() {
+  const files = {} as Record<MnistFileKey, NamedBytes>;
+  for (const [key, name] of Object.entries(MNIST_FILE_NAMES) as [MnistFileKey, string][]) {
+    const url = new URL(`/mnist/${name}`, self.location.href);
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    files[key] = { name: String(url), bytes: new Uint8Array(await res.arrayBuffer()) };
+  }
+  return bookSplit(await decodeMnist(files));
+}
+
+self.onmessage = async (e: MessageEvent<BenchRequest>) => {
+  try {
+    const { training, test } = await loadMnist();
+    const req = e.data;
+    if (req.mode === 'check') {
+      self.postMessage({ checks: await runChecks(training, test, spawn) });
+    } else {
+      for (const c of req.cases) {
+        self.postMessage({ result: await benchCase(c, { training, test, repeats: req.repeats, seconds: req.seconds, spawn }) });
+      }
+    }
+    self.postMessage({ done: true, userAgent: navigator.userAgent, isolated: self.crossOriginIsolated });
+  } catch (err) {
+    self.postMessage({ error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) });
+  }
+};
