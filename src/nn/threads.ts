@@ -53,7 +53,7 @@ const STEP = 1;
 const EXIT = 2;
 const CONTROL_INTS = 8;
 
-const SPINS = 20000; // about 10–50 µs of polling before a thread sleeps
+const SPINS = 200000; // about 0.1–0.5 ms of polling before a thread sleeps (Chromium wakes sleepers slowly)
 
 /** Waits until control[slot] differs from `value` (spin, then Atomics.wait). */
 function waitWhile(control: Int32Array, slot: number, value: number): void {
