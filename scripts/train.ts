@@ -184,7 +184,7 @@ async function main(): Promise<void> {
   const lastBatch = trainSize % miniBatchSize;
   const threads =
     args.threads > 1
-      ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], args.threads, spawnNodeThread)
+      ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], args.threads, spawnNodeThread, evaluation)
       : undefined;
   const out = args.out ?? args.resume ?? `data/models/${sizes.join('-')}-seed${seed}.json`;
   const history: EpochRecord[] = meta ? [...meta.history] : [];

@@ -25,9 +25,11 @@ async function run(backend: BackendName, T: number, sizes: number[], m = 10) {
   const rng = new Rng(4);
   const net = Network.random(sizes, rng, undefined, shared);
   const ms = [m, train.count % m].filter((k) => k > 0);
-  const threads = T > 1 ? await ThreadedSteps.start(net, train, ms, T, spawnNodeThread) : undefined;
+  const threads = T > 1 ? await ThreadedSteps.start(net, train, ms, T, spawnNodeThread, test) : undefined;
   if (threads) open.push(threads);
   const results = sgd(net, train, { epochs: 2, miniBatchSize: m, eta: 3.0, rng, evaluation: test, threads });
+  // the threads' evaluation (shared among them) counts as the network's own
+  if (threads) expect(threads.evaluate()).toBe(net.evaluate(test));
   return { params: Array.from(net.params), correct: results.map((r) => r.correct) };
 }
 
@@ -59,6 +61,22 @@ describe('threaded training steps', () => {
   it('needs a network in shared memory', async () => {
     const net = Network.random([784, 30, 10], new Rng(1), undefined, tsBackend);
     await expect(ThreadedSteps.start(net, train, [10], 2, spawnNodeThread)).rejects.toThrow('must live in shared memory');
+  });
+});
+
+describe('threaded evaluation', () => {
+  it('counts the same hits as Network.evaluate on a set of real size, for 2 and 3 threads', async () => {
+    const big = randomImages(5, 2345, 28, 28); // not a multiple of the threads' chunk
+    for (const T of [2, 3]) {
+      const net = Network.random([784, 30, 10], new Rng(T), undefined, await sharedBackend('wasm'));
+      const threads = await ThreadedSteps.start(net, train, [10], T, spawnNodeThread, big);
+      open.push(threads);
+      const expected = net.evaluate(big);
+      expect(expected).toBeGreaterThan(0);
+      expect(threads.evaluate()).toBe(expected);
+      expect(threads.evaluates(big)).toBe(true);
+      expect(threads.evaluates(test)).toBe(false);
+    }
   });
 });
 

@@ -307,6 +307,27 @@ export class Network {
     return correct;
   }
 
+  /**
+   * Thread t of T's part of evaluate(): how many of samples part(count, t, T)
+   * of `data` it classifies right, fed forward `width` at a time through its
+   * own columns of the workspace for T·width (so threads never share a buffer).
+   */
+  evaluatePart(data: LabelledImages, t: number, T: number, width: number): number {
+    const cols = this.share(T * width, t, T).cols!;
+    const [from, to] = part(data.count, t, T);
+    const out = cols.activations[this.numLayers - 1];
+    const predictions = this.workspace(T * width).predictions.subarray(t * width, (t + 1) * width);
+    let correct = 0;
+    for (let start = from; start < to; start += width) {
+      const m = Math.min(width, to - start); // a last, partial chunk leaves stale columns, never read
+      gatherBatch(cols.x.data, null, 0, data, null, start, m);
+      this.forward(cols, cols.x);
+      argmaxCols(predictions, out);
+      for (let j = 0; j < m; j++) if (predictions[j] === data.labels[start + j]) correct++;
+    }
+    return correct;
+  }
+
   /** The cost C averaged over the samples of `data`. */
   totalCost(data: LabelledImages, batchSize = 1000): number {
     const classes = this.sizes[this.numLayers - 1];

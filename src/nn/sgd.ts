@@ -90,7 +90,7 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
     }
 
     const finite = net.isFinite();
-    const correct = evaluation && finite ? net.evaluate(evaluation) : null;
+    const correct = evaluation && finite ? (threads?.evaluates(evaluation) ? threads.evaluate() : net.evaluate(evaluation)) : null;
     const result: EpochResult = {
       epoch,
       correct,

@@ -39,6 +39,8 @@ export interface ThreadInit {
   count: number;
   rows: number;
   cols: number;
+  /** The evaluation set, if any: the same fields. */
+  evaluation: { images: SharedArrayBuffer; labels: SharedArrayBuffer; count: number } | null;
 }
 
 // control: Int32Array slots
@@ -49,9 +51,14 @@ const ARRIVED_B = 3; // phase-2 arrivals so far
 const M = 4; // mini-batch size of this step
 const START = 5; // its first position in `order`
 const ETA = 1; // Float64Array slot (bytes 8..15 of the second half)
+const HITS = 8; // HITS + t: thread t's count of right answers in an evaluation
 const STEP = 1;
 const EXIT = 2;
-const CONTROL_INTS = 8;
+const EVALUATE = 3;
+const MAX_THREADS = 64;
+const CONTROL_INTS = HITS + MAX_THREADS;
+/** Each thread evaluates this many samples at a time. */
+export const EVAL_WIDTH = 500;
 
 const SPINS = 200000; // about 0.1–0.5 ms of polling before a thread sleeps (Chromium wakes sleepers slowly)
 
@@ -82,10 +89,14 @@ interface Shared {
   control: Int32Array;
   eta: Float64Array;
   set: LabelledImages;
+  evaluation: LabelledImages | null;
   order: Uint32Array;
 }
 
-function sharedViews(init: Pick<ThreadInit, 'control' | 'images' | 'labels' | 'order' | 'count' | 'rows' | 'cols'>): Shared {
+type SharedInit = Pick<ThreadInit, 'control' | 'images' | 'labels' | 'order' | 'count' | 'rows' | 'cols' | 'evaluation'>;
+
+function sharedViews(init: SharedInit): Shared {
+  const e = init.evaluation;
   return {
     control: new Int32Array(init.control, 0, CONTROL_INTS),
     eta: new Float64Array(init.control, CONTROL_INTS * 4, 2),
@@ -96,8 +107,27 @@ function sharedViews(init: Pick<ThreadInit, 'control' | 'images' | 'labels' | 'o
       rows: init.rows,
       cols: init.cols,
     },
+    evaluation: e
+      ? { images: new Uint8Array(e.images), labels: new Uint8Array(e.labels), count: e.count, rows: init.rows, cols: init.cols }
+      : null,
     order: new Uint32Array(init.order),
   };
+}
+
+/** Copies a set into shared memory, so that every thread can read it. */
+function shareSet(set: LabelledImages): { images: SharedArrayBuffer; labels: SharedArrayBuffer } {
+  const images = new SharedArrayBuffer(set.images.length);
+  new Uint8Array(images).set(set.images);
+  const labels = new SharedArrayBuffer(set.labels.length);
+  new Uint8Array(labels).set(set.labels);
+  return { images, labels };
+}
+
+/** Thread t's part of an evaluation, number `step` in the step count; the hits go to HITS + t. */
+function doEvaluate(net: Network, s: Shared, t: number, T: number, step: number): void {
+  s.control[HITS + t] = net.evaluatePart(s.evaluation!, t, T, EVAL_WIDTH);
+  barrier(s.control, ARRIVED_A, T * step);
+  barrier(s.control, ARRIVED_B, T * step);
 }
 
 /** Both phases of step number `step`, for thread t. */
@@ -121,8 +151,10 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
   for (;;) {
     waitWhile(s.control, GENERATION, generation);
     generation = Atomics.load(s.control, GENERATION);
-    if (s.control[COMMAND] === EXIT) return;
-    doStep(net, s, init.t, init.T, generation);
+    const command = s.control[COMMAND];
+    if (command === EXIT) return;
+    if (command === EVALUATE) doEvaluate(net, s, init.t, init.T, generation);
+    else doStep(net, s, init.t, init.T, generation);
   }
 }
 
@@ -136,21 +168,26 @@ export class ThreadedSteps {
     private readonly T: number,
     private readonly s: Shared,
     private readonly workers: ThreadHandle[],
+    private readonly evaluationSet: LabelledImages | undefined,
   ) {}
 
-  /** Starts T − 1 workers for training `net` on `training` with mini-batches of the sizes in `ms`. */
-  static async start(net: Network, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread): Promise<ThreadedSteps> {
+  /**
+   * Starts T − 1 workers for training `net` on `training` with mini-batches of
+   * the sizes in `ms`, and for evaluating it on `evaluation` if given.
+   */
+  static async start(
+    net: Network, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread, evaluation?: LabelledImages,
+  ): Promise<ThreadedSteps> {
     const memory = net.backend.sharedMemory;
     if (!memory) throw new Error('threads: the network must live in shared memory; make it with sharedBackend()');
+    if (!Number.isInteger(T) || T < 1 || T > MAX_THREADS) throw new RangeError(`threads: T must be from 1 to ${MAX_THREADS}; got ${T}`);
     const control = new SharedArrayBuffer(CONTROL_INTS * 4 + 16);
-    const images = new SharedArrayBuffer(training.images.length);
-    new Uint8Array(images).set(training.images);
-    const labels = new SharedArrayBuffer(training.labels.length);
-    new Uint8Array(labels).set(training.labels);
     const order = new SharedArrayBuffer(training.count * 4);
-    const base = {
-      backend: net.backend.name, memory, layout: net.sharedLayout(ms), control, images, labels, order,
+    const widths = evaluation ? [...ms, T * EVAL_WIDTH] : ms;
+    const base: SharedInit & Omit<ThreadInit, 't' | 'T'> = {
+      backend: net.backend.name, memory, layout: net.sharedLayout(widths), control, ...shareSet(training), order,
       count: training.count, rows: training.rows, cols: training.cols,
+      evaluation: evaluation ? { ...shareSet(evaluation), count: evaluation.count } : null,
     };
     const workers: ThreadHandle[] = [];
     const ready: Promise<void>[] = [];
@@ -168,7 +205,7 @@ export class ThreadedSteps {
       w.postMessage({ ...base, t, T } satisfies ThreadInit);
       workers.push(w);
     }
-    const steps = new ThreadedSteps(net, T, sharedViews(base), workers);
+    const steps = new ThreadedSteps(net, T, sharedViews(base), workers, evaluation);
     await Promise.all(ready);
     return steps;
   }
@@ -188,6 +225,24 @@ export class ThreadedSteps {
     const step = Atomics.add(c, GENERATION, 1) + 1;
     Atomics.notify(c, GENERATION);
     doStep(this.net, this.s, 0, this.T, step);
+  }
+
+  /** How many samples of the evaluation set given to start() the network gets right, shared among the threads. */
+  evaluate(): number {
+    if (!this.s.evaluation) throw new Error('threads: no evaluation set was given to ThreadedSteps.start');
+    const c = this.s.control;
+    c[COMMAND] = EVALUATE;
+    const step = Atomics.add(c, GENERATION, 1) + 1;
+    Atomics.notify(c, GENERATION);
+    doEvaluate(this.net, this.s, 0, this.T, step);
+    let correct = 0;
+    for (let t = 0; t < this.T; t++) correct += c[HITS + t];
+    return correct;
+  }
+
+  /** True when `set` is the evaluation set these threads were started with. */
+  evaluates(set: LabelledImages): boolean {
+    return set === this.evaluationSet;
   }
 
   /** Stops the workers. */
