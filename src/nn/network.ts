@@ -20,6 +20,10 @@ import { QuadraticCost, type Cost } from './costs.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
 
+// matmul flags, made once: a training step allocates nothing
+const TRANS_A = { transA: true } as const;
+const TRANS_B = { transB: true } as const;
+
 /** Receives one line per tensor when shapes are being traced (--debug-shapes). */
 export type ShapeTrace = (line: string) => void;
 
@@ -239,7 +243,7 @@ export class Network {
       const n = l + 2; // the book's layer number
       const delta = ws.deltas[l];
       // BP2: δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ), the error moved one layer down
-      matmul(delta, this.weights[l + 1], ws.deltas[l + 1], { transA: true });
+      matmul(delta, this.weights[l + 1], ws.deltas[l + 1], TRANS_A);
       this.activation.backward(delta.data, ws.activations[l + 1].data, delta.size);
       if (trace) {
         trace(`BP2  δ${sup(n)} = (W${sup(n + 1)}ᵀ(${this.weights[l + 1].cols}×${this.weights[l + 1].rows})·δ${sup(n + 1)}(${ws.deltas[l + 1].shape})) ⊙ σ′(z${sup(n)})(${ws.zs[l].shape}) → (${delta.shape})`);
@@ -275,7 +279,7 @@ export class Network {
       // BP3: ∂C/∂bˡ = δˡ, summed over the samples of the mini-batch
       sumCols(this.nablaB[l], delta);
       // BP4: ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ; the product sums over the samples
-      matmul(this.nablaW[l], delta, aPrev, { transB: true });
+      matmul(this.nablaW[l], delta, aPrev, TRANS_B);
       if (trace) {
         trace(`BP3  ∇b${sup(n)} = Σ δ${sup(n)}(${delta.shape}) over ${m} samples → (${this.nablaB[l].shape})`);
         trace(`BP4  ∇W${sup(n)} = δ${sup(n)}(${delta.shape})·a${sup(n - 1)}ᵀ(${aPrev.cols}×${aPrev.rows}) → (${this.nablaW[l].shape})`);
@@ -360,11 +364,12 @@ export class Network {
    * gather its samples of the mini-batch, feedforward them, BP1 and BP2.
    * Every value it writes is computed exactly as the whole-batch step computes it.
    */
-  stepColumns(m: number, t: number, T: number, gather: (x: Float32Array, y: Float32Array, j0: number, count: number) => void): void {
+  stepColumns(m: number, t: number, T: number, set: LabelledImages, order: Uint32Array, start: number): void {
     const share = this.share(m, t, T);
     if (!share.cols) return;
     const cols = share.cols;
-    gather(cols.x.data, cols.y.data, share.j0, cols.x.cols);
+    const classes = this.sizes[this.numLayers - 1];
+    gatherBatch(cols.x.data, cols.y.data, classes, set, order, start + share.j0, cols.x.cols);
     this.forward(cols, cols.x);
     this.errors(cols, cols.y);
   }
@@ -381,7 +386,7 @@ export class Network {
       const r = share.rows[l];
       if (r.gb.length === 0) continue;
       sumCols(r.nablaB, r.delta); // BP3
-      matmul(r.nablaW, r.delta, ws.activations[l], { transB: true }); // BP4
+      matmul(r.nablaW, r.delta, ws.activations[l], TRANS_B); // BP4
       axpyArrays(r.w, -eta / m, r.gw);
       axpyArrays(r.b, -eta / m, r.gb);
     }

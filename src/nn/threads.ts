@@ -11,7 +11,7 @@
 // cost microseconds, not a message per step. Platform-free: a spawner from
 // src/node (worker_threads) or the page (Web Workers) makes the threads.
 
-import { gatherBatch, type LabelledImages } from '../data/dataset.js';
+import type { LabelledImages } from '../data/dataset.js';
 import { sharedBackend, type BackendName } from '../backend.js';
 import { costs } from './costs.js';
 import { Network, type SharedLayout } from './network.js';
@@ -134,8 +134,7 @@ function doEvaluate(net: Network, s: Shared, t: number, T: number, step: number)
 function doStep(net: Network, s: Shared, t: number, T: number, step: number): void {
   const m = s.control[M];
   const start = s.control[START];
-  const classes = net.sizes[net.numLayers - 1];
-  net.stepColumns(m, t, T, (x, y, j0, count) => gatherBatch(x, y, classes, s.set, s.order, start + j0, count));
+  net.stepColumns(m, t, T, s.set, s.order, start);
   barrier(s.control, ARRIVED_A, T * step);
   net.stepRows(m, t, T, s.eta[ETA]);
   barrier(s.control, ARRIVED_B, T * step);

@@ -27,7 +27,7 @@ export function useWasmKernels(k: MemoryKernels): void {
 
 /** The WebAssembly kernels whose memory holds `a`, if any. */
 function wasmFor(a: Float32Array): MemoryKernels | null {
-  for (const k of wasmInstances) if (k.owns(a)) return k;
+  for (let i = 0; i < wasmInstances.length; i++) if (wasmInstances[i].owns(a)) return wasmInstances[i];
   return null;
 }
 
@@ -40,30 +40,35 @@ export interface MatmulOptions {
   accumulate?: boolean;
 }
 
+const NO_OPTIONS: MatmulOptions = {};
+
 /** out = op(a) · op(b), where op is the identity or the transpose. */
-export function matmul(out: Matrix, a: Matrix, b: Matrix, options: MatmulOptions = {}): Matrix {
-  const { transA = false, transB = false, accumulate = false } = options;
+export function matmul(out: Matrix, a: Matrix, b: Matrix, options: MatmulOptions = NO_OPTIONS): Matrix {
+  const transA = options.transA === true;
+  const transB = options.transB === true;
   const m = transA ? a.cols : a.rows;
   const k = transA ? a.rows : a.cols;
   const kb = transB ? b.cols : b.rows;
   const n = transB ? b.rows : b.cols;
-  const flags = `transA=${transA}, transB=${transB}`;
   if (k !== kb) {
     throw new RangeError(
-      `matmul: inner dimensions ${k} and ${kb} differ; a is ${a.shape}, b is ${b.shape} (${flags})`,
+      `matmul: inner dimensions ${k} and ${kb} differ; a is ${a.shape}, b is ${b.shape} (transA=${transA}, transB=${transB})`,
     );
   }
   if (out.rows !== m || out.cols !== n) {
     throw new RangeError(
-      `matmul: out is ${out.shape} but a (${a.shape}) times b (${b.shape}) is ${m}×${n} (${flags})`,
+      `matmul: out is ${out.shape} but a (${a.shape}) times b (${b.shape}) is ${m}×${n} (transA=${transA}, transB=${transB})`,
     );
   }
   if (out.data === a.data || out.data === b.data) {
     throw new RangeError(`matmul: out must not share its data with a or b (out is ${out.shape})`);
   }
   // op(A)(i, p) and op(B)(p, j) as strides into the operands' storage
-  const [sAi, sAp] = transA ? [a.colStride, a.rowStride] : [a.rowStride, a.colStride];
-  const [sBp, sBj] = transB ? [b.colStride, b.rowStride] : [b.rowStride, b.colStride];
+  const sAi = transA ? a.colStride : a.rowStride;
+  const sAp = transA ? a.rowStride : a.colStride;
+  const sBp = transB ? b.colStride : b.rowStride;
+  const sBj = transB ? b.rowStride : b.colStride;
+  const accumulate = options.accumulate === true;
   const wasm = wasmFor(out.data);
   if (wasm && wasm.owns(a.data) && wasm.owns(b.data)) {
     wasm.gemm(out.data, a.data, b.data, m, k, n, sAi, sAp, sBp, sBj, out.rowStride, out.colStride, accumulate);
