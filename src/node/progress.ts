@@ -64,3 +64,42 @@ export class Progress {
     this.drawn = false;
   }
 }
+
+/** Download progress: a redrawn line on a TTY, a plain line every few seconds elsewhere. */
+export class DownloadProgress {
+  private lastDraw = 0;
+  private drawn = false;
+  private started = performance.now();
+  private file = '';
+  private readonly tty: boolean;
+
+  constructor(private readonly out: Stream, private readonly plainEverySeconds = 10) {
+    this.tty = Boolean(out.isTTY);
+  }
+
+  update(p: { file: string; done: number; total: number | null }): void {
+    const now = performance.now();
+    if (p.file !== this.file) {
+      this.file = p.file;
+      this.started = now;
+    }
+    const interval = this.tty ? 100 : this.plainEverySeconds * 1000;
+    if (now - this.lastDraw < interval) return;
+    this.lastDraw = now;
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    const rate = p.done / Math.max((now - this.started) / 1000, 1e-3);
+    const of = p.total ? ` / ${mb(p.total)} MB (${Math.floor((100 * p.done) / p.total)}%)` : ' MB';
+    const line = `${p.file}: ${mb(p.done)}${of}  ${mb(rate)} MB/s`;
+    if (this.tty) {
+      this.out.write(`\r\x1b[2K${line}`);
+      this.drawn = true;
+    } else {
+      this.out.write(`  ${line}\n`);
+    }
+  }
+
+  clear(): void {
+    if (this.drawn) this.out.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+}

@@ -1,0 +1,78 @@
+// scripts/fetch-data.ts: `npm run fetch-data`: downloads a dataset's four
+// IDX files into the cache, data/<dataset>/, verifying each one's SHA-256
+// before it lands there. Later runs of `npm run train` use the cache.
+
+import { parseArgs } from 'node:util';
+import { DATASETS } from '../src/data/datasets.js';
+import { ensureDataset } from '../src/node/cache.js';
+import { runMain, UsageError } from '../src/node/cli.js';
+import { DownloadProgress } from '../src/node/progress.js';
+
+const USAGE = `Usage: npm run fetch-data -- [options]
+
+Downloads MNIST (or Fashion-MNIST) into data/<dataset>/, checking each file's
+SHA-256; mirrors are tried in order. Files already there and intact are kept.
+
+  --dataset mnist    'mnist' or 'fashion'
+  --mirror URL       a base URL serving the .gz files (repeat to give several;
+                     replaces the built-in mirrors)
+  --force            download again even what is cached
+  --help             this text
+`;
+
+export function mirrorOption(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--mirror must be an http(s) URL such as http://127.0.0.1:8000/mnist/; got '${value}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--mirror must be an http(s) URL; got '${value}'`);
+  }
+  return url.href;
+}
+
+export function datasetOption(value: string | undefined) {
+  const name = value ?? 'mnist';
+  const dataset = DATASETS[name];
+  if (!dataset) throw new UsageError(`--dataset must be ${Object.keys(DATASETS).map((k) => `'${k}'`).join(' or ')}; got '${name}'`);
+  return dataset;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: {
+      dataset: { type: 'string' },
+      mirror: { type: 'string', multiple: true },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const dataset = datasetOption(values.dataset);
+  const mirrors = values.mirror?.map(mirrorOption);
+  const progress = new DownloadProgress(process.stderr);
+  const lines: string[] = [];
+  const dir = await ensureDataset(dataset, {
+    mirrors,
+    force: values.force ?? false,
+    onProgress: (p) => progress.update(p),
+    onFile: (key, how, where) => {
+      progress.clear();
+      const name = dataset.files[key].name;
+      const line = how === 'cached' ? `${name}: already in the cache, intact` : `${name}: downloaded from ${where}, SHA-256 verified`;
+      lines.push(line);
+      process.stdout.write(`${line}\n`);
+    },
+  });
+  process.stdout.write(`${dataset.title}: the four files are in ${dir}/; npm run train${dataset.name === 'mnist' ? '' : ` -- --dataset ${dataset.name}`} uses them\n`);
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) void runMain('fetch-data', main);
