@@ -12,7 +12,7 @@ import type { BenchRequest } from '../web/bench/bench-worker.js';
 import type { BenchResult } from '../src/bench.js';
 import type { CheckReport } from '../web/bench/checks.js';
 import { mnistDataPackageDir } from '../src/node/mnist-files.js';
-import { startStaticServer } from '../src/node/static-server.js';
+import { startStaticServer, type Mount } from '../src/node/static-server.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -24,7 +24,8 @@ export const CHROMIUM_ARGS = [
 
 export interface BrowserRun {
   results: BenchResult[];
-  checks: CheckReport | null;
+  /** What mode 'check' (a CheckReport) or mode 'fetch' returned. */
+  checks: CheckReport | Record<string, unknown> | null;
   error: string | null;
   userAgent: string;
   isolated: boolean;
@@ -51,11 +52,13 @@ export async function buildBenchPage(): Promise<string> {
   return out;
 }
 
-export async function runInChromium(request: BenchRequest, timeoutMs = 600_000): Promise<BrowserRun> {
+/** Runs the bench page's `request`; `extra` mounts more folders on the page's server (e.g. a mirror). */
+export async function runInChromium(request: BenchRequest, timeoutMs = 600_000, extra: Mount[] = []): Promise<BrowserRun> {
   const page = await buildBenchPage();
   const server = await startStaticServer([
     { prefix: '/', dir: page },
     { prefix: '/mnist/', dir: mnistDataPackageDir() },
+    ...extra,
   ]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const correct = confusion.reduce((s, row, d) => s + row[d], 0);
   const out: string[] = [];
   out.push(`model ${values.model}: ${network.sizes.join('-')}, ${network.cost.name}`);
-  out.push(`data: ${data.source}, ${which} set`);
+  out.push(`data: ${dataset.title} from ${data.source}, ${which} set`);
   out.push(`accuracy: ${fmtInt(correct)} / ${fmtInt(set.count)} (${((100 * correct) / set.count).toFixed(2)}%)`);
   out.push('');
   const named = dataset.name !== 'mnist';

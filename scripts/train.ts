@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   const out = args.out ?? args.resume ?? `data/models/${sizes.join('-')}-seed${seed}.json`;
   const history: EpochRecord[] = meta ? [...meta.history] : [];
 
-  log(`data: ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
+  log(`data: ${args.dataset.title} from ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   log(
     `network ${sizes.join('-')} (sigmoid, ${net.cost.name}), SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}, ` +

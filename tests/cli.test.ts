@@ -47,6 +47,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--sizes', '784,10', '--hidden', '30'], 'train: give --sizes or --hidden, not both'],
     [['--backend', 'gpu'], "train: --backend must be 'auto', 'ts' or 'wasm'; got 'gpu'"],
     [['--threads', '0'], "train: --threads must be an integer ≥ 1; got '0'"],
+    [['--dataset', 'kmnist'], "train: --dataset must be 'mnist' or 'fashion'; got 'kmnist'"],
     [['--train-size', '5000', '--data-dir', 'DATA'], 'train: --train-size 5000 is more than the 100 training images'],
   ];
   for (const [args, message] of cases) {
@@ -218,6 +219,20 @@ describe('train: runs, checkpoints and resume', () => {
       expect(lines).toContain('BP4  ∇W³ = δ³(10×10)·a²ᵀ(10×30) → (10×30)');
       expect(lines.filter((l) => l.startsWith('BP4')).length).toBe(2); // first mini-batch only
     }
+  });
+});
+
+describe('--dataset fashion', () => {
+  it('trains from --data-dir and evaluates with the class names', () => {
+    const out = join(root, 'fashion.json');
+    const r = run('train', ['--dataset', 'fashion', '--data-dir', dataDir, '--epochs', '1', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^data: Fashion-MNIST from --data-dir /m);
+    const e = run('evaluate', ['--dataset', 'fashion', '--data-dir', dataDir, '--model', out]);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toContain('class  images  correct  accuracy  name');
+    expect(e.stdout).toMatch(/^ {4}9 .* Ankle boot$/m);
+    expect(e.stdout).toContain('confusion matrix (rows: true class, columns: predicted class)');
   });
 });
 

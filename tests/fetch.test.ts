@@ -316,7 +316,7 @@ describe('npm run fetch-data, then npm run train, against a local mirror of the 
 
       const t = await node('train.ts', ['--epochs', '1', '--train-size', '500', '--threads', '1']);
       expect(t.status).toBe(0);
-      expect(t.stdout).toContain('data: the cache in data/mnist: 50,000 training, 10,000 validation, 10,000 test images');
+      expect(t.stdout).toContain('data: MNIST from the cache in data/mnist: 50,000 training, 10,000 validation, 10,000 test images');
     } finally {
       await mirrorServer.close();
       rmSync(gzDir, { recursive: true, force: true });

