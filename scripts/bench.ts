@@ -8,7 +8,11 @@
 
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { BENCH_HEADER, benchCase, benchLine, type BenchCase, type BenchResult } from '../src/bench.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BENCH_HEADER, benchCase, benchLine, drawingLatency, type BenchCase, type BenchResult, type Spread } from '../src/bench.js';
+import { selectBackend } from '../src/backend.js';
+import { parseModel } from '../src/nn/model-file.js';
 import type { BackendName } from '../src/backend.js';
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { wasmSimdSupported } from '../src/kernels/wasm.js';
@@ -76,11 +80,13 @@ async function main(): Promise<void> {
 
   let results: BenchResult[];
   let where: string;
+  let latency: Spread | null = null;
   if (values.browser) {
     say(`digitnet bench in headless Chromium: ${cpu}, ${cpus().length} cores`);
     const run = await runInChromium({ mode: 'bench', cases, repeats, seconds });
     if (run.error) throw new RunError(`the bench page failed: ${run.error}`);
     results = run.results;
+    latency = run.latency;
     where = run.userAgent;
     say(`${where}, cross-origin isolated: ${run.isolated}`);
   } else {
@@ -102,11 +108,22 @@ async function main(): Promise<void> {
       say(benchLine(r));
     }
   }
-  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  if (!values.browser) {
+    await selectBackend('ts'); // as the page: inference on the TypeScript kernels
+    const model = join(import.meta.dirname, '..', 'web', 'models', 'default.json');
+    latency = drawingLatency(parseModel(readFileSync(model, 'utf8'), model).network);
+  }
   say('');
+  if (latency) {
+    say(
+      `drawing → prediction (the page's work: preprocess the strokes + feedforward, web/models/default.json 784-100-10, ts kernels): ` +
+        `median ${latency.median.toFixed(0)} µs (${latency.min.toFixed(0)}–${latency.max.toFixed(0)}) over 50 generated drawings × 20`,
+    );
+  }
+  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
   if (!values.browser) say(`peak memory ${peakMb} MB (the whole process, MNIST included)`);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ cpu, cores: cpus().length, where, peakMemoryMb: values.browser ? null : peakMb, results }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ cpu, cores: cpus().length, where, peakMemoryMb: values.browser ? null : peakMb, results, drawingLatencyMicroseconds: latency }, null, 2)}\n`);
   }
 }
 

@@ -27,6 +27,8 @@ export interface BrowserRun {
   /** What mode 'check' (a CheckReport) or mode 'fetch' returned. */
   checks: CheckReport | Record<string, unknown> | null;
   error: string | null;
+  /** Microseconds per drawing (preprocess + forward) in the browser, mode 'bench'. */
+  latency: import('../src/bench.js').Spread | null;
   userAgent: string;
   isolated: boolean;
   consoleErrors: string[];
@@ -58,6 +60,7 @@ export async function runInChromium(request: BenchRequest, timeoutMs = 600_000, 
   const server = await startStaticServer([
     { prefix: '/', dir: page },
     { prefix: '/mnist/', dir: mnistDataPackageDir() },
+    { prefix: '/models/default/', dir: join(root, 'web', 'models') },
     ...extra,
   ]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

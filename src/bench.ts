@@ -9,6 +9,8 @@ import { selectBackend, sharedBackend, type BackendName } from './backend.js';
 import { Network } from './nn/network.js';
 import { ThreadedSteps, type SpawnThread } from './nn/threads.js';
 import { Rng } from './rng.js';
+import { strokesToInput } from './draw/preprocess.js';
+import { digitStrokes, variant } from './draw/handwriting.js';
 
 /** Multiply-adds count 2 FLOP. Per sample: feedforward w·a (all layers), BP4 δ·aᵀ (all layers), BP2 wᵀ·δ (all but the first). */
 export function flopsPerSample(sizes: readonly number[]): number {
@@ -134,4 +136,24 @@ export function benchLine(r: BenchResult): string {
     `${r.gflops.toFixed(2).padStart(8)}  ${r.secondsPerEpoch.toFixed(2).padStart(8)}  ` +
     `${r.inferenceMicroseconds.median.toFixed(1).padStart(13)}`
   );
+}
+
+/**
+ * What a drawing costs the page: preprocessing its strokes and one forward
+ * pass, for 50 generated drawings (5 of each digit on a 320-pixel pad), each
+ * timed `repeats` times; microseconds per drawing.
+ */
+export function drawingLatency(net: Network, repeats = 20): Spread {
+  const drawings = [];
+  for (let d = 0; d < 10; d++) for (let k = 0; k < 5; k++) drawings.push(digitStrokes(d, variant(k, 320, d * 10 + k)));
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    for (const strokes of drawings) {
+      const t0 = performance.now();
+      const input = strokesToInput(strokes)!;
+      net.predict(input);
+      times.push((performance.now() - t0) * 1000);
+    }
+  }
+  return spread(times);
 }

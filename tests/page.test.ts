@@ -15,7 +15,7 @@ import { Network } from '../src/nn/network.js';
 import { serializeModel } from '../src/nn/model-file.js';
 import { Rng } from '../src/rng.js';
 import type { Stroke } from '../src/draw/preprocess.js';
-import { digitStrokes, variant } from './digits.js';
+import { digitStrokes, variant } from '../src/draw/handwriting.js';
 
 const root = join(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'digitnet-page-'));
@@ -53,13 +53,15 @@ async function padBox(page: Page) {
   return (await page.getByTestId('pad').boundingBox())!;
 }
 
-/** Draws with the mouse: down, moves through every point, up; stroke by stroke. */
+/** Draws with the mouse: down, moves through every other point (and the last), up; stroke by stroke. */
 async function drawWithMouse(page: Page, strokes: Stroke[]): Promise<void> {
   const box = await padBox(page);
   for (const s of strokes) {
     await page.mouse.move(box.x + s[0].x, box.y + s[0].y);
     await page.mouse.down();
-    for (const p of s.slice(1)) await page.mouse.move(box.x + p.x, box.y + p.y);
+    for (let i = 1; i < s.length; i++) {
+      if (i % 2 === 0 || i === s.length - 1) await page.mouse.move(box.x + s[i].x, box.y + s[i].y);
+    }
     await page.mouse.up();
   }
 }
@@ -196,6 +198,26 @@ describe('the drawing page', () => {
     expect(text).toContain('layer 3  a³ = σ(z³) → (10×1)');
     await page.close();
   });
+
+  it('npm start: serves the page, answers 404 for unknown paths, and says so when the port is taken', async () => {
+    const { execFile } = await import('node:child_process');
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+        execFile(process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...args], { cwd: root, timeout: 60_000 },
+          (err, stdout, stderr) => done({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+      });
+    const taken = new URL(server.url).port;
+    const r = await run(['--port', taken]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`start: port ${taken} on 127.0.0.1 is in use; pass --port with another one`);
+    const bad = await run(['--port', 'http']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe("start: --port must be an integer ≥ 0; got 'http'");
+    const res = await fetch(`${server.url}no/such/page.js`);
+    expect(res.status).toBe(404);
+    const list = await (await fetch(`${server.url}models/index.json`)).json();
+    expect(list[list.length - 1]).toMatchObject({ url: '/models/default/default.json', sizes: [784, 100, 10], source: 'default' });
+  }, 90_000);
 
   it('logged no console errors (a missing model is reported on the page, not by a crash)', () => {
     expect(consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { centreOfMass, SIDE, strokesToInput, type Stroke } from '../src/draw/preprocess.js';
 import { parseModel } from '../src/nn/model-file.js';
-import { digitStrokes, variant } from './digits.js';
+import { digitStrokes, variant } from '../src/draw/handwriting.js';
 
 /** Rows and columns that hold ink (> 0.1). */
 function span(img: Float32Array): { w: number; h: number } {

@@ -1,7 +1,9 @@
 // web/bench/bench-worker.ts: runs the bench (or the checks) in a worker, the
 // way training runs in the page: thread 0 must be allowed to block.
 
-import { benchCase, type BenchCase } from '../../src/bench.js';
+import { benchCase, drawingLatency, type BenchCase } from '../../src/bench.js';
+import { parseModel } from '../../src/nn/model-file.js';
+import { selectBackend } from '../../src/backend.js';
 import { bookSplit, decodeMnist, MNIST_FILE_NAMES, type MnistFileKey, type NamedBytes } from '../../src/data/mnist.js';
 import { webThreadSpawner } from '../threads.js';
 import { runChecks } from './checks.js';
@@ -55,6 +57,9 @@ self.onmessage = async (e: MessageEvent<BenchRequest>) => {
       for (const c of req.cases) {
         self.postMessage({ result: await benchCase(c, { training, test, repeats: req.repeats, seconds: req.seconds, spawn }) });
       }
+      await selectBackend('ts'); // as the page
+      const model = await (await fetch('/models/default/default.json')).text();
+      self.postMessage({ latency: drawingLatency(parseModel(model, 'default.json').network) });
     }
     self.postMessage({ done: true, userAgent: navigator.userAgent, isolated: self.crossOriginIsolated });
   } catch (err) {

@@ -6,6 +6,7 @@ import type { BenchRequest } from './bench-worker.js';
 
 interface State {
   done: boolean;
+  latency: unknown;
   results: unknown[];
   checks: unknown;
   error: string | null;
@@ -13,7 +14,7 @@ interface State {
   isolated?: boolean;
 }
 
-const state: State = { done: false, results: [], checks: null, error: null };
+const state: State = { done: false, results: [], checks: null, error: null, latency: null };
 (window as unknown as { digitnetBench: State }).digitnetBench = state;
 const out = document.getElementById('out')!;
 const say = (line: string) => {
@@ -33,7 +34,8 @@ const request: BenchRequest = location.hash.length > 1 ? JSON.parse(decodeURICom
 say(`digitnet bench (${request.mode}); cross-origin isolated: ${crossOriginIsolated}`);
 const worker = new Worker(new URL('./bench-worker.js', import.meta.url), { type: 'module' });
 worker.onmessage = (e: MessageEvent) => {
-  const m = e.data as { result?: unknown; checks?: unknown; done?: boolean; error?: string; userAgent?: string; isolated?: boolean };
+  const m = e.data as { result?: unknown; checks?: unknown; latency?: unknown; done?: boolean; error?: string; userAgent?: string; isolated?: boolean };
+  if (m.latency) state.latency = m.latency;
   if (m.result) {
     state.results.push(m.result);
     say(JSON.stringify(m.result));

@@ -1,10 +1,11 @@
-// tests/digits.ts: handwriting-like strokes for the ten digits, for the
-// preprocessing tests and the page's end-to-end test. One template per digit
-// (control points in a unit box, y down, smoothed into curves), varied by a
-// seeded generator in size, position, slant, width and wobble.
+// draw/handwriting.ts: synthetic handwriting: strokes for the ten digits, for
+// the preprocessing tests, the page's end-to-end test and the latency bench.
+// One template per digit (control points in a unit box, y down, smoothed
+// into curves), varied by a seeded generator in size, position, slant, width
+// and wobble. Not a model of real handwriting: a repeatable stand-in for it.
 
-import type { Point, Stroke } from '../src/draw/preprocess.js';
-import { Rng } from '../src/rng.js';
+import type { Point, Stroke } from './preprocess.js';
+import { Rng } from '../rng.js';
 
 type P = [number, number];
 
