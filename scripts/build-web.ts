@@ -14,6 +14,7 @@ export async function buildWeb(out = WEB_OUT): Promise<string> {
   await build({
     entryPoints: {
       app: join(root, 'web/app.ts'),
+      'train-worker': join(root, 'web/train-worker.ts'),
       'thread-worker': join(root, 'web/thread-worker.ts'),
     },
     outdir: out,

@@ -50,6 +50,7 @@ async function open(query = ''): Promise<Page> {
 }
 
 async function padBox(page: Page) {
+  await page.getByTestId('pad').scrollIntoViewIfNeeded();
   return (await page.getByTestId('pad').boundingBox())!;
 }
 
@@ -218,6 +219,68 @@ describe('the drawing page', () => {
     const list = await (await fetch(`${server.url}models/index.json`)).json();
     expect(list[list.length - 1]).toMatchObject({ url: '/models/default/default.json', sizes: [784, 100, 10], source: 'default' });
   }, 90_000);
+
+  it('trains a network in a worker: accuracy rises, the page uses it, and the weights are those of Node', async () => {
+    const page = await open();
+    await page.locator('#train-panel summary').click();
+    for (const [id, v] of [['train-hidden', '30'], ['train-epochs', '2'], ['train-size', '2000'], ['train-seed', '3']]) {
+      await page.getByTestId(id).fill(v);
+    }
+    await page.getByTestId('train').click();
+    // the page answers while the worker trains
+    const box = await padBox(page);
+    await drawWithMouse(page, digitStrokes(1, variant(1, box.width, 11)));
+    expect(await predictionOf(page)).toMatch(/^\d$/);
+    await page.waitForFunction(() => {
+      const t = (window as unknown as { digitnetPage: { training: { done: boolean; error: string | null } } }).digitnetPage.training;
+      return t.done || t.error;
+    }, null, { timeout: 60_000 });
+    const training = await page.evaluate(() => (window as unknown as { digitnetPage: { training: { error: string | null; epochs: { accuracy: number }[]; model: string } } }).digitnetPage.training);
+    expect(training.error).toBeNull();
+    expect(training.epochs).toHaveLength(2);
+    expect(training.epochs[1].accuracy).toBeGreaterThan(0.5); // from about 10% untrained
+    expect(await page.getByTestId('model-picker').inputValue()).toBe('browser:trained');
+    expect(await page.getByTestId('train-log').textContent()).toMatch(/epoch 2: \d+ \/ 10000 \(\d+\.\d\d%\)/);
+    expect(await page.getByTestId('train-progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(1);
+
+    // the same run in Node: the same weights, bit for bit
+    const { selectBackend } = await import('../src/backend.js');
+    const { sgd } = await import('../src/nn/sgd.js');
+    const { parseModel } = await import('../src/nn/model-file.js');
+    const { loadMnist } = await import('../src/node/mnist-files.js');
+    const { bookSplit } = await import('../src/data/mnist.js');
+    const { slice } = await import('../src/data/dataset.js');
+    await selectBackend('wasm');
+    const { training: all } = bookSplit((await loadMnist()).sets);
+    const rng = new Rng(3);
+    const net = Network.random([784, 30, 10], rng);
+    sgd(net, slice(all, 0, 2000), { epochs: 2, miniBatchSize: 10, eta: 3, rng });
+    await selectBackend('ts');
+    const fromPage = parseModel(training.model, 'page').network;
+    expect(Array.from(fromPage.params)).toEqual(Array.from(net.params));
+    await page.close();
+  }, 90_000);
+
+  it('reports a failed data download during training and keeps working', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'digitnet-nomnist-'));
+    const other = await startPageServer({ web: join(tmp, 'web'), port: 0, trainedDir: trained, mnistDir: empty });
+    try {
+      const page = await browser.newPage();
+      await page.goto(other.url);
+      await page.waitForFunction(() => (window as unknown as { digitnetPage?: { ready: boolean } }).digitnetPage?.ready);
+      await page.locator('#train-panel summary').click();
+      await page.getByTestId('train').click();
+      await page.waitForFunction(() => (window as unknown as { digitnetPage: { training: { error: string | null } } }).digitnetPage.training.error);
+      expect(await page.getByTestId('message').textContent()).toMatch(/^Training stopped: .*train-images-idx3-ubyte: HTTP 404\. The page keeps working/);
+      const box = await padBox(page);
+      await drawWithMouse(page, digitStrokes(6, variant(1, box.width, 61)));
+      expect(await predictionOf(page)).toBe('6');
+      await page.close();
+    } finally {
+      await other.close();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
 
   it('logged no console errors (a missing model is reported on the page, not by a crash)', () => {
     expect(consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);

@@ -7,6 +7,7 @@ import { strokesToInput, SIDE, type Stroke } from '../src/draw/preprocess.js';
 import { parseModel } from '../src/nn/model-file.js';
 import type { Network } from '../src/nn/network.js';
 import { Pad } from './pad.js';
+import type { TrainMessage, TrainRequest } from './train-worker.js';
 
 interface ModelEntry {
   url: string;
@@ -38,6 +39,7 @@ const state = {
   predictions: 0,
   lastInput: null as number[] | null,
   lastLatencyMs: null as number | null,
+  training: { running: false, done: false, error: null as string | null, epochs: [] as { epoch: number; accuracy: number; cost: number }[], model: null as string | null },
 };
 (window as unknown as { digitnetPage: typeof state }).digitnetPage = state;
 
@@ -250,6 +252,11 @@ async function start(): Promise<void> {
     }),
   );
   picker.onchange = () => {
+    if (picker.value === 'browser:trained' && state.training.model) {
+      const last = state.training.epochs[state.training.epochs.length - 1];
+      useTrainedModel(state.training.model, last.epoch, last.accuracy);
+      return;
+    }
     const entry = models.find((m) => m.url === picker.value);
     if (entry) void loadModel(entry);
   };
@@ -269,4 +276,130 @@ async function start(): Promise<void> {
   state.ready = true;
 }
 
+// ---- training in the page
+const trainButton = $<HTMLButtonElement>('train');
+const stopButton = $<HTMLButtonElement>('train-stop');
+const trainProgress = $<HTMLProgressElement>('train-progress');
+const trainLog = $<HTMLPreElement>('train-log');
+const chart = $<HTMLCanvasElement>('train-chart');
+let trainer: Worker | null = null;
+
+function drawChart(): void {
+  const ctx = chart.getContext('2d')!;
+  const { width: w, height: h } = chart;
+  const pts = state.training.epochs;
+  ctx.clearRect(0, 0, w, h);
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = '#888';
+  ctx.fillText('test accuracy (blue, 0–100%) and cost (orange) per epoch', 8, 14);
+  if (pts.length === 0) return;
+  const left = 30;
+  const x = (i: number) => left + ((w - left - 10) * (pts.length === 1 ? 0.5 : i / (pts.length - 1)));
+  const maxCost = Math.max(...pts.map((p) => p.cost), 1e-9);
+  const line = (color: string, y: (i: number) => number) => {
+    ctx.strokeStyle = color;
+    ctx.fillStyle = color;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    pts.forEach((_, i) => (i === 0 ? ctx.moveTo(x(i), y(i)) : ctx.lineTo(x(i), y(i))));
+    ctx.stroke();
+    pts.forEach((_, i) => ctx.fillRect(x(i) - 2, y(i) - 2, 4, 4));
+  };
+  line('#2563eb', (i) => h - 20 - (h - 40) * pts[i].accuracy);
+  line('#ea580c', (i) => h - 20 - (h - 40) * (pts[i].cost / maxCost));
+  ctx.fillStyle = '#888';
+  ctx.fillText('epoch', w / 2, h - 4);
+  ctx.fillText(`${(100 * pts[pts.length - 1].accuracy).toFixed(1)}%`, w - 48, 28);
+}
+
+function useTrainedModel(json: string, epoch: number, accuracy: number): void {
+  const { network } = parseModel(json, 'trained in the browser');
+  net = network;
+  const url = 'browser:trained';
+  let option = [...picker.options].find((o) => o.value === url);
+  if (!option) {
+    option = document.createElement('option');
+    option.value = url;
+    picker.prepend(option);
+  }
+  option.textContent = `trained here (${network.sizes.join('-')}, epoch ${epoch}, ${(100 * accuracy).toFixed(2)}% on test)`;
+  picker.value = url;
+  state.model = url;
+  showHiddenWeights(network);
+  read(pad.strokes);
+}
+
+function numberField(id: string): number {
+  return Number($<HTMLInputElement>(id).value);
+}
+
+trainButton.addEventListener('click', () => {
+  const request: TrainRequest = {
+    hidden: numberField('train-hidden'),
+    epochs: numberField('train-epochs'),
+    miniBatchSize: 10,
+    eta: numberField('train-eta'),
+    seed: numberField('train-seed'),
+    trainSize: numberField('train-size'),
+  };
+  const bad = Object.entries(request).find(([k, v]) => !Number.isFinite(v) || v < (k === 'seed' ? 0 : 1e-9));
+  if (bad) {
+    message.textContent = `Training: ${bad[0]} must be a positive number.`;
+    return;
+  }
+  trainer?.terminate();
+  state.training = { running: true, done: false, error: null, epochs: [], model: null };
+  trainLog.textContent = '';
+  trainProgress.value = 0;
+  drawChart();
+  trainButton.disabled = true;
+  stopButton.disabled = false;
+  const worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
+  trainer = worker;
+  const finish = () => {
+    state.training.running = false;
+    trainButton.disabled = false;
+    stopButton.disabled = true;
+    worker.terminate();
+    if (trainer === worker) trainer = null;
+  };
+  worker.onmessage = (e: MessageEvent<TrainMessage>) => {
+    const m = e.data;
+    if (m.kind === 'status') trainLog.textContent += `${m.text}\n`;
+    else if (m.kind === 'progress') trainProgress.value = (m.epoch - 1 + m.done / m.total) / request.epochs;
+    else if (m.kind === 'epoch') {
+      const accuracy = m.correct / m.total;
+      state.training.epochs.push({ epoch: m.epoch, accuracy, cost: m.cost });
+      state.training.model = m.model;
+      trainLog.textContent += `epoch ${m.epoch}: ${m.correct} / ${m.total} (${(100 * accuracy).toFixed(2)}%), cost ${m.cost.toFixed(4)}, ${m.seconds.toFixed(2)} s\n`;
+      drawChart();
+      useTrainedModel(m.model, m.epoch, accuracy);
+    } else if (m.kind === 'done') {
+      trainProgress.value = 1;
+      state.training.done = true;
+      finish();
+    } else if (m.kind === 'error') {
+      state.training.error = m.text;
+      message.textContent = `Training stopped: ${m.text}. The page keeps working with the model you had.`;
+      finish();
+    }
+  };
+  worker.onerror = (e) => {
+    state.training.error = e.message;
+    message.textContent = `Training stopped: ${e.message}.`;
+    finish();
+  };
+  worker.postMessage(request);
+});
+
+stopButton.addEventListener('click', () => {
+  trainer?.terminate();
+  trainer = null;
+  state.training.running = false;
+  trainButton.disabled = false;
+  stopButton.disabled = true;
+  trainLog.textContent += 'stopped\n';
+});
+
+drawChart();
 void start();
