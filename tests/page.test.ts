@@ -282,6 +282,32 @@ describe('the drawing page', () => {
     }
   });
 
+  it('keeps corrections in the browser and fine-tunes the model on them', async () => {
+    const page = await open();
+    const box = await padBox(page);
+    const one = digitStrokes(1, variant(1, box.width, 11));
+    await drawWithMouse(page, one);
+    expect(await predictionOf(page)).toBe('1');
+    await page.getByTestId('correct-7').click(); // tell it, wrongly, that this is a 7
+    expect(await page.getByTestId('corrections-count').getAttribute('data-count')).toBe('1');
+    await page.reload();
+    await page.waitForFunction(() => (window as unknown as { digitnetPage?: { ready: boolean } }).digitnetPage?.ready);
+    expect(await page.getByTestId('corrections-count').textContent()).toBe('1 correction saved in this browser');
+    await page.getByTestId('fine-tune').click();
+    await page.waitForFunction(() => {
+      const t = (window as unknown as { digitnetPage: { training: { done: boolean; error: string | null } } }).digitnetPage.training;
+      return t.done || t.error;
+    }, null, { timeout: 60_000 });
+    expect(await page.getByTestId('message').textContent()).toBe('');
+    expect(await page.getByTestId('train-log').textContent()).toContain('fine-tuning on 1 corrections');
+    await padBox(page);
+    await drawWithMouse(page, one);
+    expect(await predictionOf(page)).toBe('7'); // it learned the correction
+    await page.getByTestId('forget-corrections').click();
+    expect(await page.getByTestId('corrections-count').textContent()).toBe('no corrections saved');
+    await page.close();
+  }, 90_000);
+
   it('logged no console errors (a missing model is reported on the page, not by a crash)', () => {
     expect(consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);
   });

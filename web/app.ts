@@ -7,7 +7,8 @@ import { strokesToInput, SIDE, type Stroke } from '../src/draw/preprocess.js';
 import { parseModel } from '../src/nn/model-file.js';
 import type { Network } from '../src/nn/network.js';
 import { Pad } from './pad.js';
-import type { TrainMessage, TrainRequest } from './train-worker.js';
+import { FINE_TUNE } from './fine-tune.js';
+import type { FineTuneRequest, TrainMessage, TrainRequest } from './train-worker.js';
 
 interface ModelEntry {
   url: string;
@@ -44,6 +45,8 @@ const state = {
 (window as unknown as { digitnetPage: typeof state }).digitnetPage = state;
 
 let net: Network | null = null;
+/** The model file text of `net`, for fine-tuning. */
+let netJson: string | null = null;
 let hiddenCanvases: HTMLCanvasElement[] = [];
 
 // ---- the ten bars
@@ -208,13 +211,15 @@ async function loadModel(entry: ModelEntry): Promise<boolean> {
   try {
     const res = await fetch(entry.url);
     if (!res.ok) throw new Error(`${entry.name}: HTTP ${res.status} ${res.statusText}`.trim());
-    const { network } = parseModel(await res.text(), entry.name);
+    const text = await res.text();
+    const { network } = parseModel(text, entry.name);
     if (network.sizes[0] !== SIDE * SIDE || network.sizes[network.numLayers - 1] !== 10) {
       throw new Error(
         `${entry.name} is a ${network.sizes.join('-')} network; the page needs 784 inputs (28×28) and 10 outputs`,
       );
     }
     net = network;
+    netJson = text;
     state.model = entry.url;
     picker.value = entry.url;
     showHiddenWeights(network);
@@ -315,6 +320,7 @@ function drawChart(): void {
 function useTrainedModel(json: string, epoch: number, accuracy: number): void {
   const { network } = parseModel(json, 'trained in the browser');
   net = network;
+  netJson = json;
   const url = 'browser:trained';
   let option = [...picker.options].find((o) => o.value === url);
   if (!option) {
@@ -333,20 +339,8 @@ function numberField(id: string): number {
   return Number($<HTMLInputElement>(id).value);
 }
 
-trainButton.addEventListener('click', () => {
-  const request: TrainRequest = {
-    hidden: numberField('train-hidden'),
-    epochs: numberField('train-epochs'),
-    miniBatchSize: 10,
-    eta: numberField('train-eta'),
-    seed: numberField('train-seed'),
-    trainSize: numberField('train-size'),
-  };
-  const bad = Object.entries(request).find(([k, v]) => !Number.isFinite(v) || v < (k === 'seed' ? 0 : 1e-9));
-  if (bad) {
-    message.textContent = `Training: ${bad[0]} must be a positive number.`;
-    return;
-  }
+/** Runs a training or fine-tuning request in a fresh worker, showing its progress. */
+function runWorker(request: TrainRequest | FineTuneRequest, epochs: number): void {
   trainer?.terminate();
   state.training = { running: true, done: false, error: null, epochs: [], model: null };
   trainLog.textContent = '';
@@ -366,7 +360,7 @@ trainButton.addEventListener('click', () => {
   worker.onmessage = (e: MessageEvent<TrainMessage>) => {
     const m = e.data;
     if (m.kind === 'status') trainLog.textContent += `${m.text}\n`;
-    else if (m.kind === 'progress') trainProgress.value = (m.epoch - 1 + m.done / m.total) / request.epochs;
+    else if (m.kind === 'progress') trainProgress.value = (m.epoch - 1 + m.done / m.total) / epochs;
     else if (m.kind === 'epoch') {
       const accuracy = m.correct / m.total;
       state.training.epochs.push({ epoch: m.epoch, accuracy, cost: m.cost });
@@ -390,7 +384,93 @@ trainButton.addEventListener('click', () => {
     finish();
   };
   worker.postMessage(request);
+}
+
+trainButton.addEventListener('click', () => {
+  const request: TrainRequest = {
+    kind: 'train',
+    hidden: numberField('train-hidden'),
+    epochs: numberField('train-epochs'),
+    miniBatchSize: 10,
+    eta: numberField('train-eta'),
+    seed: numberField('train-seed'),
+    trainSize: numberField('train-size'),
+  };
+  const bad = Object.entries(request).find(([k, v]) => k !== 'kind' && (!Number.isFinite(v) || (v as number) < (k === 'seed' ? 0 : 1e-9)));
+  if (bad) {
+    message.textContent = `Training: ${bad[0]} must be a positive number.`;
+    return;
+  }
+  runWorker(request, request.epochs);
 });
+
+// ---- corrections: kept in this browser, used to fine-tune the current model
+const STORE = 'digitnet.corrections.v1';
+interface Correction {
+  pixels: number[]; // 784 bytes, 0–255
+  label: number;
+}
+
+function loadCorrections(): Correction[] {
+  try {
+    const saved = JSON.parse(localStorage.getItem(STORE) ?? '[]') as Correction[];
+    return Array.isArray(saved) ? saved.filter((c) => c.pixels?.length === SIDE * SIDE && c.label >= 0 && c.label <= 9) : [];
+  } catch {
+    return [];
+  }
+}
+
+let corrections = loadCorrections();
+const countText = $<HTMLSpanElement>('corrections-count');
+const fineTuneButton = $<HTMLButtonElement>('fine-tune');
+const forgetButton = $<HTMLButtonElement>('forget');
+
+function showCorrections(): void {
+  const n = corrections.length;
+  countText.textContent = n === 0 ? 'no corrections saved' : `${n} correction${n === 1 ? '' : 's'} saved in this browser`;
+  countText.dataset.count = String(n);
+  fineTuneButton.disabled = n === 0;
+  forgetButton.disabled = n === 0;
+}
+
+const correctButtons = $<HTMLSpanElement>('correct-buttons');
+for (let d = 0; d < 10; d++) {
+  const b = document.createElement('button');
+  b.textContent = String(d);
+  b.dataset.testid = `correct-${d}`;
+  b.title = `It is a ${d}: save this drawing with the right answer`;
+  b.addEventListener('click', () => {
+    if (!state.lastInput) {
+      message.textContent = 'Draw a digit first, then say which it is.';
+      return;
+    }
+    corrections.push({ pixels: state.lastInput.map((v) => Math.round(255 * v)), label: d });
+    try {
+      localStorage.setItem(STORE, JSON.stringify(corrections));
+      message.textContent = '';
+    } catch (err) {
+      message.textContent = `Could not save the correction in this browser (${(err as Error).message}).`;
+    }
+    showCorrections();
+  });
+  correctButtons.append(b);
+}
+
+fineTuneButton.addEventListener('click', () => {
+  if (!netJson) {
+    message.textContent = 'Load a model first.';
+    return;
+  }
+  (document.getElementById('train-panel') as HTMLDetailsElement).open = true;
+  runWorker({ kind: 'finetune', model: netJson, corrections, seed: 1 }, FINE_TUNE.epochs);
+});
+
+forgetButton.addEventListener('click', () => {
+  corrections = [];
+  localStorage.removeItem(STORE);
+  showCorrections();
+});
+showCorrections();
 
 stopButton.addEventListener('click', () => {
   trainer?.terminate();

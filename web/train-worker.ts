@@ -5,7 +5,9 @@
 // each epoch's accuracy and cost, and the model after every epoch.
 
 import { selectBackend } from '../src/backend.js';
-import { slice } from '../src/data/dataset.js';
+import { slice, type LabelledImages } from '../src/data/dataset.js';
+import { parseModel } from '../src/nn/model-file.js';
+import { CrossEntropyCost } from '../src/nn/costs.js';
 import { MNIST } from '../src/data/datasets.js';
 import { verifyFile } from '../src/data/fetch.js';
 import { bookSplit, decodeMnist, type MnistFileKey, type NamedBytes } from '../src/data/mnist.js';
@@ -13,8 +15,10 @@ import { serializeModel } from '../src/nn/model-file.js';
 import { Network } from '../src/nn/network.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
+import { FINE_TUNE } from './fine-tune.js';
 
 export interface TrainRequest {
+  kind: 'train';
   hidden: number;
   epochs: number;
   miniBatchSize: number;
@@ -22,6 +26,16 @@ export interface TrainRequest {
   seed: number;
   trainSize: number;
 }
+
+/** Fine-tuning the current model on the user's corrections (28×28 bytes and the right digit). */
+export interface FineTuneRequest {
+  kind: 'finetune';
+  model: string;
+  corrections: { pixels: number[]; label: number }[];
+  seed: number;
+}
+
+
 
 export type TrainMessage =
   | { kind: 'status'; text: string }
@@ -46,7 +60,54 @@ async function loadMnist() {
   return bookSplit(await decodeMnist(files));
 }
 
-self.onmessage = async (e: MessageEvent<TrainRequest>) => {
+/** The corrections, each `copies` times, then the first `mnist` training images: one set of bytes. */
+function mixCorrections(f: FineTuneRequest, training: LabelledImages): LabelledImages {
+  const n = f.corrections.length * FINE_TUNE.copies + FINE_TUNE.mnist;
+  const pixels = training.rows * training.cols;
+  const images = new Uint8Array(n * pixels);
+  const labels = new Uint8Array(n);
+  let at = 0;
+  for (let c = 0; c < FINE_TUNE.copies; c++) {
+    for (const k of f.corrections) {
+      images.set(k.pixels, at * pixels);
+      labels[at++] = k.label;
+    }
+  }
+  images.set(training.images.subarray(0, FINE_TUNE.mnist * pixels), at * pixels);
+  labels.set(training.labels.subarray(0, FINE_TUNE.mnist), at);
+  return { images, labels, count: n, rows: training.rows, cols: training.cols };
+}
+
+async function fineTune(f: FineTuneRequest): Promise<void> {
+  await selectBackend('auto');
+  const { training, test } = await loadMnist();
+  const { network: net, meta } = parseModel(f.model, 'the current model');
+  const set = mixCorrections(f, training);
+  // The cross-entropy cost (the book's chapter 3): its error δᴸ = aᴸ − y has no σ′,
+  // so a confident wrong answer (a saturated output neuron) is unlearnt quickly,
+  // where the quadratic cost barely moves it. The file keeps the model's own cost.
+  const ownCost = net.cost;
+  net.cost = CrossEntropyCost;
+  post({ kind: 'status', text: `fine-tuning on ${f.corrections.length} corrections (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, with the cross-entropy cost…` });
+  const rng = new Rng(f.seed);
+  sgd(net, set, {
+    epochs: FINE_TUNE.epochs, miniBatchSize: FINE_TUNE.miniBatchSize, eta: FINE_TUNE.eta, rng, evaluation: test,
+    onEpoch: (result) => {
+      const cost = net.totalCost(test);
+      net.cost = ownCost;
+      const model = serializeModel(net, meta);
+      net.cost = CrossEntropyCost;
+      post({ kind: 'epoch', epoch: result.epoch, correct: result.correct ?? 0, total: result.total ?? 0, cost, seconds: result.seconds, model });
+    },
+  });
+  post({ kind: 'done' });
+}
+
+self.onmessage = async (e: MessageEvent<TrainRequest | FineTuneRequest>) => {
+  if (e.data.kind === 'finetune') {
+    await fineTune(e.data).catch((err: unknown) => post({ kind: 'error', text: err instanceof Error ? err.message : String(err) }));
+    return;
+  }
   const r = e.data;
   try {
     const backend = await selectBackend('auto');
