@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   const home = args.threads > 1 ? await sharedBackend(backend.name) : backend;
   const net = resumed
     ? new Network(sizes, { params: resumed.network.params, cost: resumed.network.cost, backend: home })
-    : Network.random(sizes, rng, undefined, home);
+    : Network.random(sizes, rng, { backend: home });
   const lastBatch = trainSize % miniBatchSize;
   const threads =
     args.threads > 1

@@ -65,7 +65,7 @@ export async function benchCase(c: BenchCase, o: BenchOptions): Promise<BenchRes
   const classes = c.sizes[c.sizes.length - 1];
   await selectBackend(c.backend);
   const rng = new Rng(1);
-  const net = Network.random(c.sizes, rng, undefined, c.threads > 1 ? await sharedBackend(c.backend) : undefined);
+  const net = Network.random(c.sizes, rng, { backend: c.threads > 1 ? await sharedBackend(c.backend) : undefined });
   if (c.threads > 1 && !o.spawn) throw new Error('bench: threads need a way to spawn them');
   const threads = c.threads > 1 ? await ThreadedSteps.start(net, training, [m], c.threads, o.spawn!) : null;
   try {

@@ -15,7 +15,7 @@ const meta: TrainingMeta = {
 
 describe('model file', () => {
   it('round-trips every weight bit for bit, and the metadata', () => {
-    const net = Network.random([7, 5, 3], new Rng(2), CrossEntropyCost);
+    const net = Network.random([7, 5, 3], new Rng(2), { cost: CrossEntropyCost });
     const text = serializeModel(net, meta);
     const back = parseModel(text, 'm.json');
     expect(Array.from(back.network.params)).toEqual(Array.from(net.params));

@@ -37,7 +37,7 @@ describe('backprop', () => {
   ] as const) {
     it(`matches central finite differences for ${sizes.join('-')} with ${cost.name}`, () => {
       const rng = new Rng(sizes.length * 100 + sizes[1]);
-      const net = Network.random(sizes, rng, cost);
+      const net = Network.random(sizes, rng, { cost });
       const m = 3;
       const { x, y } = randomBatch(rng, sizes[0], sizes[sizes.length - 1], m);
       const C = () => {

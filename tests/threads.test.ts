@@ -23,7 +23,7 @@ const test = randomImages(2, 40, 28, 28);
 async function run(backend: BackendName, T: number, sizes: number[], m = 10) {
   const shared = await sharedBackend(backend);
   const rng = new Rng(4);
-  const net = Network.random(sizes, rng, undefined, shared);
+  const net = Network.random(sizes, rng, { backend: shared });
   const ms = [m, train.count % m].filter((k) => k > 0);
   const threads = T > 1 ? await ThreadedSteps.start(net, train, ms, T, spawnNodeThread, test) : undefined;
   if (threads) open.push(threads);
@@ -53,13 +53,13 @@ describe('threaded training steps', () => {
 
   it('the shared single-thread path equals the ordinary network (heap, TypeScript kernels)', async () => {
     const rng = new Rng(4);
-    const net = Network.random([784, 30, 10], rng, undefined, tsBackend);
+    const net = Network.random([784, 30, 10], rng, { backend: tsBackend });
     sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 3.0, rng, evaluation: test });
     expect(Array.from(net.params)).toEqual((await run('ts', 1, [784, 30, 10])).params);
   });
 
   it('needs a network in shared memory', async () => {
-    const net = Network.random([784, 30, 10], new Rng(1), undefined, tsBackend);
+    const net = Network.random([784, 30, 10], new Rng(1), { backend: tsBackend });
     await expect(ThreadedSteps.start(net, train, [10], 2, spawnNodeThread)).rejects.toThrow('must live in shared memory');
   });
 });
@@ -68,7 +68,7 @@ describe('threaded evaluation', () => {
   it('counts the same hits as Network.evaluate on a set of real size, for 2 and 3 threads', async () => {
     const big = randomImages(5, 2345, 28, 28); // not a multiple of the threads' chunk
     for (const T of [2, 3]) {
-      const net = Network.random([784, 30, 10], new Rng(T), undefined, await sharedBackend('wasm'));
+      const net = Network.random([784, 30, 10], new Rng(T), { backend: await sharedBackend('wasm') });
       const threads = await ThreadedSteps.start(net, train, [10], T, spawnNodeThread, big);
       open.push(threads);
       const expected = net.evaluate(big);

@@ -115,7 +115,7 @@ describe('training with both backends', () => {
     const test = randomImages(4, 50, 28, 28);
     const run = (backend: Backend) => {
       const rng = new Rng(9);
-      const net = Network.random([784, 30, 10], rng, undefined, backend);
+      const net = Network.random([784, 30, 10], rng, { backend: backend });
       const results = sgd(net, train, { epochs: 1, miniBatchSize: 10, eta: 3.0, rng, evaluation: test });
       return { net, results };
     };

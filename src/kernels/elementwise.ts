@@ -75,3 +75,22 @@ export function allFinite(a: Float32Array, n: number): boolean {
   }
   return true;
 }
+
+/** y = beta·y + alpha·x (the L2-regularised SGD step: beta = 1 − ηλ/n, alpha = −η/m). */
+export function scaleAxpy(y: Float32Array, beta: number, alpha: number, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) y[i] = beta * y[i] + alpha * x[i];
+}
+
+/**
+ * Momentum SGD: v = μ·v − a·g − d·w, then w = w + v (a = η/m; d = ηλ/n for
+ * weights under L2, 0 for biases).
+ */
+export function momentumStep(
+  w: Float32Array, v: Float32Array, g: Float32Array, mu: number, a: number, d: number, n: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const vi = mu * v[i] - a * g[i] - d * w[i];
+    v[i] = vi;
+    w[i] += vi;
+  }
+}

@@ -1,13 +1,13 @@
 // nn/activations.ts: activation functions, forward and derivative side by side.
-// The derivative is computed from the saved output a = σ(z), not from z
-// (σ′(z) = σ(z)(1 − σ(z)) = a(1 − a)), so backprop needs no second exp().
-// Allocation-free loops over Float32Arrays of n entries.
+// Each derivative is computed from the saved output a = f(z), not from z
+// (σ′ = a(1 − a), tanh′ = 1 − a², relu′ = [a > 0]), so backprop needs no
+// second exp(). Allocation-free loops over Float32Arrays of n entries.
 
 export interface Activation {
-  readonly name: string;
-  /** a = σ(z); `a` may be `z`. */
+  readonly name: 'sigmoid' | 'tanh' | 'relu';
+  /** a = f(z); `a` may be `z`. */
   forward(a: Float32Array, z: Float32Array, n: number): void;
-  /** delta ⊙= σ′(z), given a = σ(z). */
+  /** delta ⊙= f′(z), given a = f(z). */
   backward(delta: Float32Array, a: Float32Array, n: number): void;
 }
 
@@ -24,3 +24,50 @@ export const sigmoid: Activation = {
     }
   },
 };
+
+/** The hyperbolic tangent (chapter 3): outputs in (−1, 1). */
+export const tanh: Activation = {
+  name: 'tanh',
+  forward(a, z, n) {
+    for (let i = 0; i < n; i++) a[i] = Math.tanh(z[i]);
+  },
+  backward(delta, a, n) {
+    for (let i = 0; i < n; i++) {
+      const ai = a[i];
+      delta[i] *= 1 - ai * ai; // tanh′(z) = 1 − tanh²(z)
+    }
+  },
+};
+
+/** The rectified linear unit (chapters 3 and 6): max(0, z). */
+export const relu: Activation = {
+  name: 'relu',
+  forward(a, z, n) {
+    for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0;
+  },
+  backward(delta, a, n) {
+    for (let i = 0; i < n; i++) if (a[i] <= 0) delta[i] = 0; // relu′(z) = 1 for z > 0, else 0
+  },
+};
+
+export const activations: Record<Activation['name'], Activation> = { sigmoid, tanh, relu };
+
+/**
+ * The softmax output layer (chapter 3), column by column: a column-major
+ * rows×cols matrix holds one sample per contiguous column.
+ * a_j = e^{z_j} / Σ_k e^{z_k}, computed with the column's maximum subtracted.
+ */
+export function softmaxColumns(a: Float32Array, z: Float32Array, rows: number, cols: number): void {
+  for (let j = 0; j < cols; j++) {
+    const o = j * rows;
+    let max = -Infinity;
+    for (let i = 0; i < rows; i++) if (z[o + i] > max) max = z[o + i];
+    let sum = 0;
+    for (let i = 0; i < rows; i++) {
+      const e = Math.exp(z[o + i] - max);
+      a[o + i] = e;
+      sum += e;
+    }
+    for (let i = 0; i < rows; i++) a[o + i] /= sum;
+  }
+}

@@ -1,11 +1,15 @@
 // nn/costs.ts: cost functions, each a value and the output-layer error δᴸ
-// (BP1), as network2.py's cost classes are. Both assume sigmoid outputs.
+// (BP1), as network2.py's cost classes are. The quadratic and cross-entropy
+// costs go with sigmoid outputs, the log-likelihood with a softmax output
+// layer (network3.py's), where δᴸ = aᴸ − y as well.
 // `a` is the network's output and `y` the desired output (one-hot), both
 // L×m with one column per sample; n = L·m entries.
 
 export interface Cost {
   /** network2.py's class name, kept in model files. */
-  readonly name: 'QuadraticCost' | 'CrossEntropyCost';
+  readonly name: 'QuadraticCost' | 'CrossEntropyCost' | 'LogLikelihoodCost';
+  /** The output layer the cost needs. */
+  readonly output: 'sigmoid' | 'softmax';
   /** C summed over the m samples (divide by m for the mean). */
   fn(a: Float32Array, y: Float32Array, n: number): number;
   /** BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ), written into `delta` (σ′ taken from a = σ(zᴸ)). */
@@ -15,6 +19,7 @@ export interface Cost {
 /** C = ½‖a − y‖² (chapter 1). */
 export const QuadraticCost: Cost = {
   name: 'QuadraticCost',
+  output: 'sigmoid',
   fn(a, y, n) {
     let sum = 0;
     for (let i = 0; i < n; i++) {
@@ -35,6 +40,7 @@ export const QuadraticCost: Cost = {
 /** C = −Σ [y ln a + (1 − y) ln(1 − a)] (chapter 3). */
 export const CrossEntropyCost: Cost = {
   name: 'CrossEntropyCost',
+  output: 'sigmoid',
   fn(a, y, n) {
     let sum = 0;
     for (let i = 0; i < n; i++) {
@@ -52,4 +58,19 @@ export const CrossEntropyCost: Cost = {
   },
 };
 
-export const costs: Record<Cost['name'], Cost> = { QuadraticCost, CrossEntropyCost };
+/** C = −Σ ln a_y, the log of the probability the softmax gives the right class (chapter 3). */
+export const LogLikelihoodCost: Cost = {
+  name: 'LogLikelihoodCost',
+  output: 'softmax',
+  fn(a, y, n) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) if (y[i] !== 0) sum -= y[i] * Math.log(a[i]);
+    return sum;
+  },
+  delta(delta, a, y, n) {
+    // BP1 with softmax and log-likelihood: δᴸ = aᴸ − y
+    for (let i = 0; i < n; i++) delta[i] = a[i] - y[i];
+  },
+};
+
+export const costs: Record<Cost['name'], Cost> = { QuadraticCost, CrossEntropyCost, LogLikelihoodCost };

@@ -7,6 +7,7 @@
 
 import type { RngState } from '../rng.js';
 import { costs, type Cost } from './costs.js';
+import { activations, type Activation } from './activations.js';
 import { checkSizes, Network } from './network.js';
 
 export const MODEL_FORMAT = 'digitnet-model';
@@ -44,6 +45,10 @@ export interface TrainingMeta {
   data: string;
   /** The kernels that trained it ('ts' or 'wasm'): the same seed gives the same weights on the same backend. */
   backend?: string;
+  /** Chapter 3's settings, when used. */
+  init?: 'large' | 'default';
+  lambda?: number;
+  momentum?: number;
 }
 
 export interface LoadedModel {
@@ -79,6 +84,8 @@ export function serializeModel(net: Network, meta: TrainingMeta | null = null): 
     `"version": ${MODEL_VERSION}`,
     `"sizes": ${JSON.stringify(net.sizes)}`,
     `"cost": ${JSON.stringify(net.cost.name)}`,
+    `"activation": ${JSON.stringify(net.activation.name)}`,
+    `"output": ${JSON.stringify(net.output)}`,
     `"meta": ${JSON.stringify(meta)}`,
     `"weights": [\n${weights.join(',\n')}\n]`,
     `"biases": [\n${biases.join(',\n')}\n]`,
@@ -120,7 +127,17 @@ export function parseModel(text: string, name: string): LoadedModel {
     cost = known;
   }
 
-  const network = new Network(s, { cost });
+  let activation: Activation = activations.sigmoid;
+  if ('activation' in d) {
+    const known = activations[d.activation as Activation['name']];
+    if (!known) fail(`activation ${JSON.stringify(d.activation)} is unknown; expected one of ${Object.keys(activations).join(', ')}`);
+    activation = known;
+  }
+  if ('output' in d && d.output !== cost.output) {
+    fail(`output ${JSON.stringify(d.output)} does not go with ${cost.name}, whose output layer is ${cost.output}`);
+  }
+
+  const network = new Network(s, { cost, activation });
   const layers = s.length - 1;
   const readLayers = (key: 'weights' | 'biases') => {
     const v = d[key];

@@ -11,11 +11,11 @@
 // Workspaces are allocated once per mini-batch size, so a training step
 // allocates nothing.
 
-import { allFinite } from '../kernels/elementwise.js';
+import { allFinite, momentumStep, scaleAxpy } from '../kernels/elementwise.js';
 import { Matrix } from '../tensor/matrix.js';
 import { addColumn, argmaxCols, axpyArrays, matmul, sumCols } from '../tensor/ops.js';
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
-import { sigmoid, type Activation } from './activations.js';
+import { activations, sigmoid, softmaxColumns, type Activation } from './activations.js';
 import { QuadraticCost, type Cost } from './costs.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
@@ -72,6 +72,10 @@ export interface SharedLayout {
   cost: Cost['name'];
   params: number;
   grads: number;
+  /** Momentum's velocities, if the network uses momentum. */
+  velocity: number | null;
+  activation: Activation['name'];
+  rule: UpdateRule;
   /** m → the offsets of x, y, zs[], activations[1..], deltas[] */
   workspaces: { m: number; x: number; y: number; zs: number[]; activations: number[]; deltas: number[] }[];
 }
@@ -79,6 +83,31 @@ export interface SharedLayout {
 /** [from, to) of n items for part t of T: as even as can be, in order. */
 export function part(n: number, t: number, T: number): [number, number] {
   return [Math.floor((t * n) / T), Math.floor(((t + 1) * n) / T)];
+}
+
+/** How the weights start: 'large' N(0, 1) as chapter 1; 'default' N(0, 1/n_in) as network2.py's default. */
+export type Init = 'large' | 'default';
+
+export interface NetworkOptions {
+  /** The parameters to copy in (default: zeros). */
+  params?: Float32Array;
+  /** The cost; it also decides the output layer (sigmoid, or softmax for the log-likelihood). */
+  cost?: Cost;
+  /** The hidden layers' activation (default sigmoid). */
+  activation?: Activation;
+  backend?: Backend;
+  /** For worker threads: use these arrays as they are. */
+  shared?: { params: Float32Array; grads: Float32Array; velocity?: Float32Array | null };
+}
+
+/** How each step updates the parameters, beyond η: L2 regularisation and momentum (chapter 3). */
+export interface UpdateRule {
+  /** λ, the L2 regularisation parameter (0: none). */
+  lambda: number;
+  /** n, the training-set size, in the weight decay 1 − ηλ/n. */
+  n: number;
+  /** μ, the momentum coefficient (0: plain SGD). */
+  momentum: number;
 }
 
 /** The largest layer and parameter counts a network may have (checked before allocating). */
@@ -120,7 +149,12 @@ export class Network {
   readonly nablaW: Matrix[] = [];
   readonly nablaB: Matrix[] = [];
   cost: Cost;
-  readonly activation: Activation = sigmoid;
+  /** The hidden layers' activation; the output layer's follows from the cost. */
+  readonly activation: Activation;
+  /** L2 and momentum, as set by the trainer (network2.py's SGD arguments). */
+  rule: UpdateRule = { lambda: 0, n: 1, momentum: 0 };
+  /** Momentum's velocities, same layout as params; made when momentum is first used. */
+  velocity: Float32Array | null = null;
   /** Where the parameters and workspaces live, and so which kernels run (backend.ts). */
   readonly backend: Backend;
   private readonly workspaces = new Map<number, Workspace>();
@@ -130,10 +164,7 @@ export class Network {
    * A network with the given parameters (copied into the backend's memory) or
    * zeros. See Network.random for the book's initialisation.
    */
-  constructor(
-    sizes: readonly number[],
-    options: { params?: Float32Array; cost?: Cost; backend?: Backend; shared?: { params: Float32Array; grads: Float32Array } } = {},
-  ) {
+  constructor(sizes: readonly number[], options: NetworkOptions = {}) {
     const count = checkSizes(sizes);
     if (options.params && options.params.length !== count) {
       throw new RangeError(`Network: sizes ${sizes.join('-')} need ${count} parameters, got ${options.params.length}`);
@@ -144,7 +175,9 @@ export class Network {
     this.params = options.shared?.params ?? this.backend.alloc(count);
     if (options.params) this.params.set(options.params);
     this.grads = options.shared?.grads ?? this.backend.alloc(count);
+    this.velocity = options.shared?.velocity ?? null;
     this.cost = options.cost ?? QuadraticCost;
+    this.activation = options.activation ?? sigmoid;
     let offset = 0;
     for (let l = 0; l + 1 < sizes.length; l++) {
       const nIn = sizes[l];
@@ -160,14 +193,23 @@ export class Network {
   }
 
   /**
-   * network.py's initialisation: every bias and weight drawn from N(0, 1),
-   * all the biases first, then all the weights, as network.py draws them.
+   * network2.py's initialisations, drawn in its order (all biases, then all
+   * weights): biases from N(0, 1); weights from N(0, 1) ('large', network.py's
+   * and chapter 1's) or from N(0, 1/n_in) ('default', chapter 3's).
    */
-  static random(sizes: readonly number[], rng: Rng, cost?: Cost, backend?: Backend): Network {
-    const net = new Network(sizes, { cost, backend });
+  static random(sizes: readonly number[], rng: Rng, options: Omit<NetworkOptions, 'params' | 'shared'> & { init?: Init } = {}): Network {
+    const net = new Network(sizes, options);
     for (const b of net.biases) for (let i = 0; i < b.size; i++) b.data[i] = rng.gaussian();
-    for (const w of net.weights) for (let i = 0; i < w.size; i++) w.data[i] = rng.gaussian();
+    for (const w of net.weights) {
+      const scale = options.init === 'default' ? 1 / Math.sqrt(w.cols) : 1;
+      for (let i = 0; i < w.size; i++) w.data[i] = rng.gaussian() * scale;
+    }
     return net;
+  }
+
+  /** The output layer, which the cost decides. */
+  get output(): 'sigmoid' | 'softmax' {
+    return this.cost.output;
   }
 
   /** The buffers for mini-batches of m samples, made on first use and kept. */
@@ -220,11 +262,15 @@ export class Network {
       matmul(z, w, a); // zˡ = wˡ·aˡ⁻¹ …
       addColumn(z, z, b); // … + bˡ, the bias added to every sample's column
       const next = ws.activations[l + 1];
-      this.activation.forward(next.data, z.data, z.size); // aˡ = σ(zˡ)
+      const last = l === this.numLayers - 2;
+      if (last && this.cost.output === 'softmax') softmaxColumns(next.data, z.data, z.rows, z.cols); // aᴸ = softmax(zᴸ)
+      else if (last) sigmoid.forward(next.data, z.data, z.size); // aᴸ = σ(zᴸ)
+      else this.activation.forward(next.data, z.data, z.size); // aˡ = f(zˡ)
       if (trace) {
         const n = l + 2;
+        const f = last ? (this.cost.output === 'softmax' ? 'softmax' : 'σ') : this.activation.name === 'sigmoid' ? 'σ' : this.activation.name;
         trace(`layer ${n}  z${sup(n)} = W${sup(n)}(${w.shape})·a${sup(n - 1)}(${a.shape}) + b${sup(n)}(${b.shape}) → (${z.shape})`);
-        trace(`layer ${n}  a${sup(n)} = σ(z${sup(n)}) → (${next.shape})`);
+        trace(`layer ${n}  a${sup(n)} = ${f}(z${sup(n)}) → (${next.shape})`);
       }
       a = next;
     }
@@ -242,7 +288,7 @@ export class Network {
     for (let l = last - 1; l >= 0; l--) {
       const n = l + 2; // the book's layer number
       const delta = ws.deltas[l];
-      // BP2: δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ σ′(zˡ), the error moved one layer down
+      // BP2: δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ f′(zˡ), the error moved one layer down
       matmul(delta, this.weights[l + 1], ws.deltas[l + 1], TRANS_A);
       this.activation.backward(delta.data, ws.activations[l + 1].data, delta.size);
       if (trace) {
@@ -294,8 +340,42 @@ export class Network {
   updateMiniBatch(x: Matrix, y: Matrix, eta: number, trace?: ShapeTrace): void {
     this.backprop(x, y, trace);
     const m = x.cols;
-    axpyArrays(this.params, -eta / m, this.grads);
-    if (trace) trace(`SGD  w ← w − (η/m)·∇w, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
+    this.step(eta, m);
+    if (trace) {
+      const { lambda, momentum } = this.rule;
+      const rule = momentum ? 'v ← μv − (η/m)·∇w − (ηλ/n)·w, w ← w + v' : lambda ? 'w ← (1 − ηλ/n)·w − (η/m)·∇w' : 'w ← w − (η/m)·∇w';
+      trace(`SGD  ${rule}, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
+    }
+  }
+
+  /** The update of every parameter from the gradients of a mini-batch of m (after backprop). */
+  private step(eta: number, m: number): void {
+    const { lambda, momentum } = this.rule;
+    if (!lambda && !momentum) {
+      axpyArrays(this.params, -eta / m, this.grads); // w ← w − (η/m)·∇w, b ← b − (η/m)·∇b
+      return;
+    }
+    for (let l = 0; l < this.weights.length; l++) {
+      this.stepParams(this.weights[l].data, this.nablaW[l].data, this.velocityOf(this.weights[l].data), eta, m, true);
+      this.stepParams(this.biases[l].data, this.nablaB[l].data, this.velocityOf(this.biases[l].data), eta, m, false);
+    }
+  }
+
+  /** One array of parameters (weights, or biases: no decay), with L2 and momentum as the rule says. */
+  private stepParams(w: Float32Array, g: Float32Array, v: Float32Array | null, eta: number, m: number, decay: boolean): void {
+    const { lambda, n, momentum } = this.rule;
+    const d = decay ? (eta * lambda) / n : 0;
+    if (momentum && v) momentumStep(w, v, g, momentum, eta / m, d, w.length);
+    else if (d) scaleAxpy(w, 1 - d, -eta / m, g, w.length); // w ← (1 − ηλ/n)·w − (η/m)·∇w
+    else axpyArrays(w, -eta / m, g);
+  }
+
+  /** The velocities of the parameters in `part` (a view into params), made on first use. */
+  private velocityOf(part: Float32Array): Float32Array | null {
+    if (!this.rule.momentum) return null;
+    if (!this.velocity) this.velocity = this.backend.alloc(this.params.length);
+    const offset = (part.byteOffset - this.params.byteOffset) / 4;
+    return this.velocity.subarray(offset, offset + part.length);
   }
 
   /** How many samples of `data` the network classifies right (argmax of the output). */
@@ -387,8 +467,8 @@ export class Network {
       if (r.gb.length === 0) continue;
       sumCols(r.nablaB, r.delta); // BP3
       matmul(r.nablaW, r.delta, ws.activations[l], TRANS_B); // BP4
-      axpyArrays(r.w, -eta / m, r.gw);
-      axpyArrays(r.b, -eta / m, r.gb);
+      this.stepParams(r.w, r.gw, this.velocityOf(r.w), eta, m, true);
+      this.stepParams(r.b, r.gb, this.velocityOf(r.b), eta, m, false);
     }
   }
 
@@ -435,6 +515,9 @@ export class Network {
       cost: this.cost.name,
       params: this.params.byteOffset,
       grads: this.grads.byteOffset,
+      velocity: this.rule.momentum ? (this.velocity ?? (this.velocity = this.backend.alloc(this.params.length))).byteOffset : null,
+      activation: this.activation.name,
+      rule: { ...this.rule },
       workspaces: ms.map((m) => {
         const ws = this.workspace(m);
         return {
@@ -455,8 +538,14 @@ export class Network {
     const net = new Network(layout.sizes, {
       cost,
       backend,
-      shared: { params: new Float32Array(buffer, layout.params, count), grads: new Float32Array(buffer, layout.grads, count) },
+      activation: activations[layout.activation],
+      shared: {
+        params: new Float32Array(buffer, layout.params, count),
+        grads: new Float32Array(buffer, layout.grads, count),
+        velocity: layout.velocity !== null ? new Float32Array(buffer, layout.velocity, count) : null,
+      },
     });
+    net.rule = { ...layout.rule };
     const at = (offset: number, rows: number, m: number) => new Matrix(rows, m, new Float32Array(buffer, offset, rows * m), 'col');
     for (const w of layout.workspaces) {
       const s = layout.sizes;

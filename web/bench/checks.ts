@@ -61,7 +61,7 @@ function gemmError(rng: Rng): number {
 async function epoch(training: LabelledImages, test: LabelledImages, backend: Backend, T: number, spawn: SpawnThread) {
   const rng = new Rng(5);
   const train = slice(training, 0, 1000);
-  const net = Network.random([784, 30, 10], rng, undefined, backend);
+  const net = Network.random([784, 30, 10], rng, { backend: backend });
   const threads = T > 1 ? await ThreadedSteps.start(net, train, [10], T, spawn) : undefined;
   try {
     const [r] = sgd(net, train, { epochs: 1, miniBatchSize: 10, eta: 3.0, rng, evaluation: slice(test, 0, 1000), threads });

@@ -1,0 +1,180 @@
+// Chapter 3's pieces: every cost × hidden activation × output layer against
+// finite differences; the L2 and momentum updates against hand-computed
+// steps; softmax; and the model file keeping them.
+
+import { describe, expect, it } from 'vitest';
+import { relu, sigmoid, softmaxColumns, tanh } from '../src/nn/activations.js';
+import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost } from '../src/nn/costs.js';
+import { parseModel, serializeModel } from '../src/nn/model-file.js';
+import { Network } from '../src/nn/network.js';
+import { Matrix } from '../src/tensor/matrix.js';
+import { Rng } from '../src/rng.js';
+import { expectAllClose } from './reference.js';
+
+function batch(rng: Rng, nIn: number, nOut: number, m: number) {
+  const x = new Matrix(nIn, m, undefined, 'col');
+  for (let i = 0; i < x.size; i++) x.data[i] = rng.uniform();
+  const y = new Matrix(nOut, m, undefined, 'col');
+  for (let j = 0; j < m; j++) y.set(rng.below(nOut), j, 1);
+  return { x, y };
+}
+
+describe('gradient checks: every cost × hidden activation × output layer', () => {
+  for (const cost of [QuadraticCost, CrossEntropyCost, LogLikelihoodCost]) {
+    for (const activation of [sigmoid, tanh, relu]) {
+      it(`${cost.name} (${cost.output} output) with ${activation.name} hidden layers`, () => {
+        const rng = new Rng(cost.name.length * 7 + activation.name.length);
+        const net = Network.random([5, 6, 4, 3], rng, { cost, activation, init: 'default' });
+        const { x, y } = batch(rng, 5, 3, 4);
+        const C = () => {
+          const out = net.feedforward(x);
+          return cost.fn(out.data, y.data, out.size);
+        };
+        net.backprop(x, y);
+        const analytic = net.grads.slice();
+        // central differences with steps h and h/2, combined (Richardson) to cancel the h² error
+        const slope = (i: number, h: number) => {
+          const saved = net.params[i];
+          net.params[i] = saved + h;
+          const hi = net.params[i];
+          const plus = C();
+          net.params[i] = saved - h;
+          const lo = net.params[i];
+          const minus = C();
+          net.params[i] = saved;
+          return (plus - minus) / (hi - lo);
+        };
+        let worst = 0;
+        let kinks = 0;
+        for (let i = 0; i < net.params.length; i++) {
+          const d1 = slope(i, 2e-2);
+          const d2 = slope(i, 1e-2);
+          // a nudge across relu's kink at 0 makes the two slopes disagree: no derivative to check there
+          if (activation === relu && Math.abs(d1 - d2) > 0.05 * Math.max(Math.abs(d2), 1e-2)) {
+            kinks++;
+            continue;
+          }
+          const numeric = (4 * d2 - d1) / 3;
+          worst = Math.max(worst, Math.abs(numeric - analytic[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(analytic[i])));
+        }
+        expect(kinks).toBeLessThan(net.params.length / 10);
+        // float32 forward passes limit the precision (ln(1 − a) for a near 1 most of all);
+        // a wrong derivative is off by far more than this
+        expect(worst).toBeLessThan(1e-2);
+      });
+    }
+  }
+});
+
+describe('softmax', () => {
+  it('makes each column a probability distribution, stable for large inputs', () => {
+    const z = Float32Array.from([1, 2, 3, 1000, 1001, 1002, -5, 0, 5]); // 3 columns of 3, column-major
+    const a = new Float32Array(9);
+    softmaxColumns(a, z, 3, 3);
+    for (let j = 0; j < 3; j++) expect(a[3 * j] + a[3 * j + 1] + a[3 * j + 2]).toBeCloseTo(1, 6);
+    expectAllClose(a.subarray(0, 3), a.subarray(3, 6), 1e-7, 1e-6); // shift-invariant
+    expect(a[2]).toBeCloseTo(Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3)), 6);
+  });
+});
+
+describe('the update rules', () => {
+  const sizes = [4, 3, 2];
+
+  function stepped(rule: { lambda: number; n: number; momentum: number }, steps: number) {
+    const rng = new Rng(12);
+    const net = Network.random(sizes, rng, { cost: CrossEntropyCost });
+    net.rule = rule;
+    const start = net.params.slice();
+    const grads: Float32Array[] = [];
+    for (let s = 0; s < steps; s++) {
+      const { x, y } = batch(rng, 4, 2, 5);
+      const probe = new Network(sizes, { params: net.params, cost: CrossEntropyCost });
+      probe.backprop(x, y);
+      grads.push(probe.grads.slice());
+      net.updateMiniBatch(x, y, 0.5);
+    }
+    return { net, start, grads };
+  }
+
+  /** Which entries of the parameter buffer are weights (the rest are biases). */
+  function isWeight(net: Network): boolean[] {
+    const mask = new Array<boolean>(net.params.length).fill(false);
+    for (const w of net.weights) {
+      const o = (w.data.byteOffset - net.params.byteOffset) / 4;
+      for (let i = 0; i < w.size; i++) mask[o + i] = true;
+    }
+    return mask;
+  }
+
+  it("L2 is network2.py's w ← (1 − ηλ/n)·w − (η/m)·∇w, biases undecayed", () => {
+    const rule = { lambda: 5, n: 1000, momentum: 0 };
+    const { net, start, grads } = stepped(rule, 1);
+    const weight = isWeight(net);
+    const eta = 0.5;
+    const m = 5;
+    const expected = Array.from(start, (w, i) =>
+      weight[i] ? (1 - (eta * rule.lambda) / rule.n) * w - (eta / m) * grads[0][i] : w - (eta / m) * grads[0][i],
+    );
+    expectAllClose(net.params, expected, 1e-6, 1e-6, 'L2 step');
+  });
+
+  it('momentum keeps a velocity: v ← μv − (η/m)·∇ − (ηλ/n)·w, w ← w + v', () => {
+    const rule = { lambda: 2, n: 500, momentum: 0.9 };
+    const { net, start, grads } = stepped(rule, 2);
+    const weight = isWeight(net);
+    const eta = 0.5;
+    const m = 5;
+    const w = Array.from(start);
+    const v = w.map(() => 0);
+    for (const g of grads) {
+      for (let i = 0; i < w.length; i++) {
+        v[i] = rule.momentum * v[i] - (eta / m) * g[i] - (weight[i] ? (eta * rule.lambda) / rule.n : 0) * w[i];
+        w[i] += v[i];
+      }
+    }
+    expectAllClose(net.params, w, 1e-6, 1e-5, 'momentum steps');
+    expect(net.velocity).not.toBeNull();
+  });
+
+  it('momentum 0 is plain SGD, bit for bit', () => {
+    const plain = stepped({ lambda: 0, n: 1, momentum: 0 }, 3).net;
+    const rng = new Rng(12);
+    const net = Network.random(sizes, rng, { cost: CrossEntropyCost });
+    for (let s = 0; s < 3; s++) {
+      const { x, y } = batch(rng, 4, 2, 5);
+      net.updateMiniBatch(x, y, 0.5); // the default rule
+    }
+    expect(Array.from(plain.params)).toEqual(Array.from(net.params));
+    expect(plain.velocity).toBeNull();
+  });
+});
+
+describe('initialisation', () => {
+  it("'default' draws weights from N(0, 1/n_in), 'large' from N(0, 1); biases N(0, 1) either way", () => {
+    const large = Network.random([784, 100, 10], new Rng(1), { init: 'large' });
+    const small = Network.random([784, 100, 10], new Rng(1), { init: 'default' });
+    const sd = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+    expect(sd(large.weights[0].data)).toBeCloseTo(1, 1);
+    expect(sd(small.weights[0].data)).toBeCloseTo(1 / Math.sqrt(784), 2);
+    expect(Array.from(small.biases[0].data)).toEqual(Array.from(large.biases[0].data));
+  });
+});
+
+describe('the model file keeps the cost, the output layer and the activation', () => {
+  it('round-trips them, and refuses an output layer that does not go with the cost', () => {
+    const net = Network.random([6, 5, 3], new Rng(3), { cost: LogLikelihoodCost, activation: relu });
+    const text = serializeModel(net);
+    const back = parseModel(text, 'm.json').network;
+    expect(back.cost.name).toBe('LogLikelihoodCost');
+    expect(back.output).toBe('softmax');
+    expect(back.activation.name).toBe('relu');
+    expect(Array.from(back.predict([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]).output)).toEqual(
+      Array.from(net.predict([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]).output),
+    );
+    const doc = JSON.parse(text);
+    expect(() => parseModel(JSON.stringify({ ...doc, output: 'sigmoid' }), 'm.json')).toThrow(
+      'm.json: output "sigmoid" does not go with LogLikelihoodCost, whose output layer is softmax',
+    );
+    expect(() => parseModel(JSON.stringify({ ...doc, activation: 'swish' }), 'm.json')).toThrow('activation "swish" is unknown');
+  });
+});
