@@ -10,8 +10,15 @@ import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
 import { availableParallelism } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
 import { ThreadedSteps } from '../src/nn/threads.js';
+import { PRESETS } from '../src/nn/presets.js';
+import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost, type Cost } from '../src/nn/costs.js';
+import { activations } from '../src/nn/activations.js';
+import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
+import { writeFileAtomic } from '../src/node/atomic.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
 import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
@@ -24,9 +31,10 @@ const DEFAULTS = { hidden: [30], epochs: 30, batchSize: 10, eta: 3.0, seed: 1, e
 
 const USAGE = `Usage: npm run train -- [options]
 
-Trains a sigmoid network with mini-batch SGD on MNIST (the book's chapter 1)
-and saves it after every epoch. The defaults are the book's run:
-784-30-10, 30 epochs, mini-batch 10, eta 3.0.
+Trains a network with mini-batch SGD on MNIST and saves it after every epoch.
+The defaults are the book's chapter-1 run: 784-30-10, sigmoid, quadratic cost,
+30 epochs, mini-batch 10, eta 3.0. --preset NAME runs one of the book's runs
+(${Object.keys(PRESETS).join(', ')}); options given with it override it.
 
 Network and training
   --backend auto        kernels: 'wasm' (WebAssembly SIMD), 'ts' (plain TypeScript),
@@ -40,6 +48,19 @@ Network and training
   --eta 3.0             learning rate η
   --seed 1              seeds the initial weights and the shuffles (0 to 4294967295)
   --no-shuffle          keep the training order fixed
+Chapter 3
+  --preset NAME         one of the book's runs (see above)
+  --cost quadratic      'quadratic', 'cross-entropy', or 'log-likelihood' (softmax output)
+  --output sigmoid      the output layer: 'sigmoid', or 'softmax' (with log-likelihood)
+  --activation sigmoid  hidden layers: 'sigmoid', 'tanh' or 'relu'
+  --init large          weights from N(0, 1) ('large', chapter 1) or N(0, 1/n_in) ('default')
+  --lambda 0            L2 regularisation: w ← (1 − ηλ/n)·w − (η/m)·∇w
+  --momentum 0          momentum coefficient μ, from 0 up to 1
+  --eta-schedule N      halve η after N epochs without a better accuracy; stop at η₀/128
+  --early-stop N        stop after N epochs without a better accuracy
+  --monitor LIST        also measure, each epoch: train-cost, train-acc, eval-cost
+                        (eval-acc always); written to <model>.metrics.json and
+                        drawn in <model>.svg
 Data
   --dataset mnist       'mnist' or 'fashion' (Fashion-MNIST: same layout, 10 classes)
   --data-dir DIR        a folder with the four IDX files (raw or .gz); without it:
@@ -67,6 +88,16 @@ function parseCommandLine(argv: string[]) {
     options: {
       backend: { type: 'string' },
       threads: { type: 'string' },
+      preset: { type: 'string' },
+      cost: { type: 'string' },
+      output: { type: 'string' },
+      activation: { type: 'string' },
+      init: { type: 'string' },
+      lambda: { type: 'string' },
+      momentum: { type: 'string' },
+      'eta-schedule': { type: 'string' },
+      'early-stop': { type: 'string' },
+      monitor: { type: 'string' },
       sizes: { type: 'string' },
       hidden: { type: 'string' },
       epochs: { type: 'string' },
@@ -99,7 +130,37 @@ function parseCommandLine(argv: string[]) {
   if (backend !== 'auto' && backend !== 'ts' && backend !== 'wasm') {
     throw new UsageError(`--backend must be 'auto', 'ts' or 'wasm'; got '${backend}'`);
   }
+  const choice = <T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined => {
+    if (value === undefined) return undefined;
+    if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be ${allowed.map((a) => `'${a}'`).join(', ')}; got '${value}'`);
+    return value as T;
+  };
+  const preset = values.preset !== undefined ? PRESETS[values.preset] : undefined;
+  if (values.preset !== undefined && !preset) {
+    throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}; got '${values.preset}'`);
+  }
+  const cost = choice('cost', values.cost, ['quadratic', 'cross-entropy', 'log-likelihood'] as const);
+  const output = choice('output', values.output, ['sigmoid', 'softmax'] as const);
+  const lambda = values.lambda !== undefined ? nonNegativeOption('lambda', values.lambda) : undefined;
+  const momentum = values.momentum !== undefined ? nonNegativeOption('momentum', values.momentum) : undefined;
+  if (momentum !== undefined && momentum >= 1) throw new UsageError(`--momentum must be less than 1 (the velocity would grow without end); got '${values.momentum}'`);
+  const monitor = values.monitor !== undefined ? values.monitor.split(',').map((m) => m.trim()) : [];
+  for (const m of monitor) {
+    if (!['train-cost', 'train-acc', 'eval-cost', 'eval-acc'].includes(m)) {
+      throw new UsageError(`--monitor takes train-cost, train-acc, eval-cost, eval-acc (comma-separated); got '${m}'`);
+    }
+  }
   return {
+    preset,
+    cost,
+    output,
+    activation: choice('activation', values.activation, ['sigmoid', 'tanh', 'relu'] as const),
+    init: choice('init', values.init, ['large', 'default'] as const),
+    lambda,
+    momentum,
+    etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule']) : undefined,
+    earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop']) : undefined,
+    monitor,
     backend: backend as 'auto' | 'ts' | 'wasm',
     threads: values.threads !== undefined ? intOption('threads', values.threads) : Math.min(2, availableParallelism()),
     sizes: sizes ?? (hidden ? [784, ...hidden, MNIST_CLASSES] : undefined),
@@ -119,6 +180,14 @@ function parseCommandLine(argv: string[]) {
     help: values.help ?? false,
   };
 }
+
+function nonNegativeOption(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number ≥ 0; got '${value}'`);
+  return n;
+}
+
+const COSTS = { quadratic: QuadraticCost, 'cross-entropy': CrossEntropyCost, 'log-likelihood': LogLikelihoodCost } as const;
 
 function seedOption(value: string): number {
   const n = Number(value);
@@ -152,13 +221,32 @@ async function main(): Promise<void> {
     }
   }
   const meta = resumed?.meta ?? null;
-  const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? [784, ...DEFAULTS.hidden, MNIST_CLASSES];
-  const epochs = args.epochs ?? meta?.epochs ?? DEFAULTS.epochs;
-  const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? DEFAULTS.batchSize;
-  const eta = args.eta ?? meta?.eta ?? DEFAULTS.eta;
+  // each setting: the command line, else the resumed run, else the preset, else the chapter-1 default
+  const preset = args.preset;
+  const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [784, ...DEFAULTS.hidden, MNIST_CLASSES];
+  const epochs = args.epochs ?? meta?.epochs ?? preset?.epochs ?? DEFAULTS.epochs;
+  const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? preset?.miniBatchSize ?? DEFAULTS.batchSize;
+  const eta = args.eta ?? meta?.eta ?? preset?.eta ?? DEFAULTS.eta;
   const seed = args.seed ?? meta?.seed ?? DEFAULTS.seed;
   const shuffle = args.noShuffle ? false : meta?.shuffle ?? true;
-  const evalSet = args.evalSet ?? meta?.evaluatedOn ?? DEFAULTS.evalSet;
+  const evalSet = args.evalSet ?? meta?.evaluatedOn ?? preset?.evalSet ?? DEFAULTS.evalSet;
+  const lambda = args.lambda ?? meta?.lambda ?? preset?.lambda ?? 0;
+  const momentum = args.momentum ?? meta?.momentum ?? 0;
+  const init = args.init ?? meta?.init ?? preset?.init ?? 'large';
+  const cost: Cost = args.cost
+    ? COSTS[args.cost]
+    : resumed ? resumed.network.cost : preset ? COSTS[preset.cost] : args.output === 'softmax' ? LogLikelihoodCost : QuadraticCost;
+  if (args.output && args.output !== cost.output) {
+    throw new UsageError(
+      cost.output === 'softmax'
+        ? `--cost log-likelihood needs the softmax output layer, not --output ${args.output}`
+        : `a softmax output layer needs --cost log-likelihood, not the ${cost.name}`,
+    );
+  }
+  const activation = args.activation ? activations[args.activation] : resumed ? resumed.network.activation : activations[preset?.activation ?? 'sigmoid'];
+  if (resumed && (cost !== resumed.network.cost || activation !== resumed.network.activation)) {
+    throw new UsageError(`${args.resume} was trained with ${resumed.network.cost.name} and ${resumed.network.activation.name}; a resumed run keeps them`);
+  }
   const epochsDone = meta?.epochsCompleted ?? 0;
   if (epochsDone >= epochs) {
     throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
@@ -192,20 +280,40 @@ async function main(): Promise<void> {
   // With threads, the network lives in memory the worker threads share.
   const home = args.threads > 1 ? await sharedBackend(backend.name) : backend;
   const net = resumed
-    ? new Network(sizes, { params: resumed.network.params, cost: resumed.network.cost, backend: home })
-    : Network.random(sizes, rng, { backend: home });
+    ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
+    : Network.random(sizes, rng, { backend: home, cost, activation, init });
+  net.rule = { lambda, n: trainSize, momentum }; // before the threads start: they copy it
   const lastBatch = trainSize % miniBatchSize;
   const threads =
     args.threads > 1
       ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], args.threads, spawnNodeThread, evaluation)
       : undefined;
-  const out = args.out ?? args.resume ?? `data/models/${sizes.join('-')}-seed${seed}.json`;
+  const out = args.out ?? args.resume ?? `data/models/${preset ? `${preset.name}-` : ''}${sizes.join('-')}-seed${seed}.json`;
   const history: EpochRecord[] = meta ? [...meta.history] : [];
+  // the curves: <model>.metrics.json and <model>.svg, next to the model
+  const base = out.replace(/\.json$/, '');
+  const metricsPath = `${base}.metrics.json`;
+  const chartPath = `${base}.svg`;
+  const curves: (EpochMetrics & { eta: number; seconds: number })[] = [];
+  if (resumed && existsSync(metricsPath)) {
+    try {
+      curves.push(...(JSON.parse(readFileSync(metricsPath, 'utf8')).epochs ?? []).filter((e: EpochMetrics) => e.epoch <= epochsDone));
+    } catch {
+      // a damaged metrics file only loses the earlier curve
+    }
+  }
 
   log(`data: ${args.dataset.title} from ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
+  if (preset) log(`preset ${preset.name}: ${preset.about}; the book reports ${preset.book.accuracy}% on ${preset.book.on} (chapter ${preset.book.chapter})`);
+  const extras = [
+    lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '',
+    args.etaSchedule ? `η halved after ${args.etaSchedule} epochs without progress` : '',
+    args.earlyStop ? `early stop after ${args.earlyStop}` : '',
+  ].filter(Boolean);
   log(
-    `network ${sizes.join('-')} (sigmoid, ${net.cost.name}), SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}, ` +
+    `network ${sizes.join('-')} (${activation.name} hidden, ${net.output} output, ${net.cost.name}, ${init} init), ` +
+      `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +
       `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
       `${backend.name} kernels, ${args.threads} thread${args.threads === 1 ? '' : 's'}`,
   );
@@ -236,6 +344,15 @@ async function main(): Promise<void> {
     evaluation,
     trace,
     threads,
+    lambda,
+    momentum,
+    etaSchedule: args.etaSchedule,
+    earlyStop: args.earlyStop,
+    monitor: {
+      trainCost: args.monitor.includes('train-cost'),
+      trainAccuracy: args.monitor.includes('train-acc'),
+      evalCost: args.monitor.includes('eval-cost'),
+    },
     onProgress: args.quiet ? undefined : (epoch, done, total) => progress.update(epoch, done, total),
     onEpoch: (r) => {
       progress.clear();
@@ -249,10 +366,28 @@ async function main(): Promise<void> {
       const trainingMeta: TrainingMeta = {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
+        init, lambda, momentum,
       };
       saveModelFile(out, net, trainingMeta);
       lastSaved = { epoch: r.epoch, path: out };
-      log(`Epoch ${r.epoch}/${epochs}: ${fmtInt(record.correct)} / ${fmtInt(record.total)} (${pct(record)})  ${fmtSeconds(r.seconds)}`);
+      const point = {
+        epoch: r.epoch, eta: r.eta, seconds: r.seconds, evalAccuracy: record.correct / record.total,
+        ...(r.trainCost !== undefined ? { trainCost: r.trainCost } : {}),
+        ...(r.trainCorrect !== undefined ? { trainAccuracy: r.trainCorrect / trainSize } : {}),
+        ...(r.evalCost !== undefined ? { evalCost: r.evalCost } : {}),
+      };
+      curves.push(point);
+      const label = preset?.name ?? basename(base);
+      writeFileAtomic(metricsPath, `${JSON.stringify({ run: label, evalSet, settings: { sizes, cost: net.cost.name, activation: activation.name, init, eta, lambda, momentum, miniBatchSize, seed }, epochs: curves }, null, 1)}\n`);
+      writeFileAtomic(chartPath, chartSvg([{ label, epochs: curves }], `${label}: ${sizes.join('-')}, ${net.cost.name}, η = ${eta}${lambda ? `, λ = ${lambda}` : ''}`));
+      const more = [
+        r.trainCost !== undefined ? `train cost ${r.trainCost.toFixed(4)}` : '',
+        r.trainCorrect !== undefined ? `train ${((100 * r.trainCorrect) / trainSize).toFixed(2)}%` : '',
+        r.evalCost !== undefined ? `${evalSet} cost ${r.evalCost.toFixed(4)}` : '',
+        args.etaSchedule ? `η = ${r.eta}` : '',
+      ].filter(Boolean);
+      log(`Epoch ${r.epoch}/${epochs}: ${fmtInt(record.correct)} / ${fmtInt(record.total)} (${pct(record)})  ${fmtSeconds(r.seconds)}${more.length ? `  ${more.join(', ')}` : ''}`);
+      if (r.stopped) log(`stopping: ${r.stopped}`);
       progress.startEpoch();
     },
   });
@@ -272,9 +407,13 @@ async function main(): Promise<void> {
   const perEpoch = results.length ? results.reduce((s, r) => s + r.seconds, 0) / results.length : 0;
   const peakMb = process.resourceUsage().maxRSS / 1024;
   const summary = [
-    best ? `best: epoch ${best.epoch}, ${fmtInt(best.correct)} / ${fmtInt(best.total)} (${pct(best)}) on ${evalSet}` : null,
+    best
+      ? `best: epoch ${best.epoch}, ${fmtInt(best.correct)} / ${fmtInt(best.total)} (${pct(best)}) on ${evalSet}` +
+        (preset ? `; the book: ${preset.book.accuracy}% on ${preset.book.on}` : '')
+      : null,
     `${results.length} epoch${results.length === 1 ? '' : 's'} in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
     saved ? `saved the model after epoch ${saved.epoch} to ${saved.path}` : null,
+    saved ? `curves: ${metricsPath} and ${chartPath} (open it in a browser)` : null,
   ].filter(Boolean);
   if (best && best.correct / best.total < 1.5 / MNIST_CLASSES) {
     summary.push(`hint: accuracy stayed near chance (${pct(best)}); the neurons may be saturated: try a smaller --eta than ${eta} (the book uses 3.0)`);

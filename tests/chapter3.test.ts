@@ -178,3 +178,79 @@ describe('the model file keeps the cost, the output layer and the activation', (
     expect(() => parseModel(JSON.stringify({ ...doc, activation: 'swish' }), 'm.json')).toThrow('activation "swish" is unknown');
   });
 });
+
+describe('the learning-rate schedule and early stopping', () => {
+  it('halves η after `patience` epochs without a better accuracy, and stops at η₀/128', async () => {
+    const { EtaSchedule } = await import('../src/nn/sgd.js');
+    const s = new EtaSchedule(1, 2);
+    const etas: number[] = [];
+    const go: boolean[] = [];
+    for (const acc of [10, 20, 20, 19, 25, ...new Array(20).fill(25)]) {
+      go.push(s.update(acc));
+      etas.push(s.eta);
+    }
+    expect(etas.slice(0, 8)).toEqual([1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25]);
+    const stop = go.indexOf(false);
+    // one halving before the best (epochs 3 and 4 without progress), six after it, two epochs each
+    expect(stop).toBe(4 + 2 * 6);
+    expect(etas[stop]).toBe(1 / 128);
+    expect(etas[stop - 1]).toBe(1 / 64);
+    expect(go.slice(0, stop).every(Boolean)).toBe(true);
+  });
+
+  it('early stopping gives up after `patience` epochs without progress', async () => {
+    const { EarlyStop } = await import('../src/nn/sgd.js');
+    const e = new EarlyStop(3);
+    expect([50, 60, 60, 59, 61, 61, 61, 61].map((a) => e.update(a))).toEqual([true, true, true, true, true, true, true, false]);
+  });
+
+  it('sgd applies them: it stops, and says why', async () => {
+    const { sgd } = await import('../src/nn/sgd.js');
+    const { randomImages } = await import('./fixtures.js');
+    const train = randomImages(1, 50, 2, 2, 3);
+    const rng = new Rng(2);
+    const net = Network.random([4, 3, 3], rng);
+    // random labels: the accuracy soon stops improving
+    const results = sgd(net, train, { epochs: 500, miniBatchSize: 10, eta: 1, rng, evaluation: train, etaSchedule: 2 });
+    expect(results.length).toBeLessThan(500);
+    const last = results[results.length - 1];
+    expect(last.stopped).toContain('η came down to η₀/128 (0.0078125)');
+    expect(last.eta).toBe(1 / 64); // the η that last epoch trained with
+    const early = sgd(Network.random([4, 3, 3], new Rng(3)), train, { epochs: 500, miniBatchSize: 10, eta: 1, rng: new Rng(3), evaluation: train, earlyStop: 4 });
+    expect(early[early.length - 1].stopped).toContain('early stopping');
+  });
+});
+
+describe('the SVG chart', () => {
+  it('is well-formed and draws one line per run and monitored quantity', async () => {
+    const { chartSvg } = await import('../src/plot/chart.js');
+    const epochs = [1, 2, 3].map((epoch) => ({ epoch, evalAccuracy: 0.9 + epoch / 100, trainAccuracy: 0.91 + epoch / 100, trainCost: 1 / epoch }));
+    const svg = chartSvg([{ label: 'a<b', epochs }, { label: 'run 2', epochs: epochs.map(({ epoch, evalAccuracy }) => ({ epoch, evalAccuracy })) }]);
+    // well-formed: every tag closes, in order
+    const stack: string[] = [];
+    for (const m of svg.matchAll(/<(\/?)([a-z]+)[^>]*?(\/?)>/g)) {
+      if (m[3]) continue;
+      if (m[1]) expect(stack.pop()).toBe(m[2]);
+      else stack.push(m[2]);
+    }
+    expect(stack).toEqual([]);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    const series = [...svg.matchAll(/data-series="([^"]+)"/g)].map((m) => m[1]);
+    expect(series).toEqual(['a&lt;b: eval-acc', 'a&lt;b: train-acc', 'run 2: eval-acc', 'a&lt;b: train-cost']);
+    expect(svg).toContain('>accuracy (%)</text>');
+    expect(svg).toContain('>epoch</text>');
+  });
+});
+
+describe('presets', () => {
+  it("hold the book's settings and figures", async () => {
+    const { PRESETS } = await import('../src/nn/presets.js');
+    expect(PRESETS['ch1-30']).toMatchObject({ sizes: [784, 30, 10], cost: 'quadratic', eta: 3, epochs: 30, miniBatchSize: 10, book: { accuracy: 95.42 } });
+    expect(PRESETS['ch3-ce-30']).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', init: 'large', eta: 0.5, book: { accuracy: 95.49 } });
+    expect(PRESETS['ch3-ce-100']).toMatchObject({ sizes: [784, 100, 10], cost: 'cross-entropy', eta: 0.5, book: { accuracy: 96.82 } });
+    expect(PRESETS['ch3-l2-100']).toMatchObject({
+      sizes: [784, 100, 10], cost: 'cross-entropy', eta: 0.1, lambda: 5, epochs: 60, evalSet: 'validation',
+      book: { accuracy: 98.04, on: 'validation' },
+    });
+  });
+});

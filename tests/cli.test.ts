@@ -18,7 +18,7 @@ writeMnistDir(dataDir, randomImages(1, 120), randomImages(2, 30));
 const gzDir = join(root, 'mnist-gz');
 writeMnistDir(gzDir, randomImages(1, 120), randomImages(2, 30), true);
 
-function run(script: 'train' | 'evaluate', args: string[], env: Record<string, string> = {}) {
+function run(script: 'train' | 'evaluate' | 'plot', args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -48,6 +48,15 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--backend', 'gpu'], "train: --backend must be 'auto', 'ts' or 'wasm'; got 'gpu'"],
     [['--threads', '0'], "train: --threads must be an integer ≥ 1; got '0'"],
     [['--dataset', 'kmnist'], "train: --dataset must be 'mnist' or 'fashion'; got 'kmnist'"],
+    [['--cost', 'log-likelihood', '--output', 'sigmoid', '--data-dir', 'DATA'], 'train: --cost log-likelihood needs the softmax output layer, not --output sigmoid'],
+    [['--cost', 'cross-entropy', '--output', 'softmax', '--data-dir', 'DATA'], 'train: a softmax output layer needs --cost log-likelihood, not the CrossEntropyCost'],
+    [['--cost', 'hinge'], "train: --cost must be 'quadratic', 'cross-entropy', 'log-likelihood'; got 'hinge'"],
+    [['--activation', 'swish'], "train: --activation must be 'sigmoid', 'tanh', 'relu'; got 'swish'"],
+    [['--lambda=-1'], "train: --lambda must be a number ≥ 0; got '-1'"],
+    [['--momentum', '1'], "train: --momentum must be less than 1 (the velocity would grow without end); got '1'"],
+    [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-l2-100; got 'ch9'"],
+    [['--monitor', 'train-loss'], "train: --monitor takes train-cost, train-acc, eval-cost, eval-acc (comma-separated); got 'train-loss'"],
+    [['--eta-schedule', '0'], "train: --eta-schedule must be an integer ≥ 1; got '0'"],
     [['--train-size', '5000', '--data-dir', 'DATA'], 'train: --train-size 5000 is more than the 100 training images'],
   ];
   for (const [args, message] of cases) {
@@ -233,6 +242,46 @@ describe('--dataset fashion', () => {
     expect(e.stdout).toContain('class  images  correct  accuracy  name');
     expect(e.stdout).toMatch(/^ {4}9 .* Ankle boot$/m);
     expect(e.stdout).toContain('confusion matrix (rows: true class, columns: predicted class)');
+  });
+});
+
+describe('chapter 3 runs: presets, monitoring, curves, plot', () => {
+  it("--preset and --monitor: the book's figure, each epoch's metrics, metrics.json and an SVG chart", () => {
+    const out = join(root, 'ce.json');
+    const r = run('train', ['--preset', 'ch3-ce-30', '--data-dir', dataDir, '--epochs', '2', '--monitor', 'train-cost,train-acc,eval-cost', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('preset ch3-ce-30: chapter 3: the cross-entropy cost, 784-30-10, η = 0.5; the book reports 95.49% on test');
+    expect(r.stdout).toContain('network 784-30-10 (sigmoid hidden, sigmoid output, CrossEntropyCost, large init)');
+    expect(r.stdout).toMatch(/^Epoch 2\/2: .*train cost \d\.\d{4}, train \d+\.\d\d%, test cost \d\.\d{4}$/m);
+    expect(r.stdout).toMatch(/the book: 95\.49% on test$/m);
+    const metrics = JSON.parse(readFileSync(join(root, 'ce.metrics.json'), 'utf8'));
+    expect(metrics.run).toBe('ch3-ce-30');
+    expect(metrics.epochs).toHaveLength(2);
+    expect(Object.keys(metrics.epochs[1]).sort()).toEqual(['epoch', 'eta', 'evalAccuracy', 'evalCost', 'seconds', 'trainAccuracy', 'trainCost']);
+    const svg = readFileSync(join(root, 'ce.svg'), 'utf8');
+    expect([...svg.matchAll(/data-series="([^"]+)"/g)].map((m) => m[1]).sort()).toEqual(
+      ['ch3-ce-30: eval-acc', 'ch3-ce-30: eval-cost', 'ch3-ce-30: train-acc', 'ch3-ce-30: train-cost'],
+    );
+    const model = JSON.parse(readFileSync(out, 'utf8'));
+    expect(model.cost).toBe('CrossEntropyCost');
+    expect(model.meta.lambda).toBe(0);
+
+    const ll = join(root, 'll.json');
+    const r2 = run('train', ['--cost', 'log-likelihood', '--activation', 'relu', '--init', 'default', '--lambda', '1', '--momentum', '0.5',
+      '--eta', '0.1', '--data-dir', dataDir, '--epochs', '1', '--out', ll]);
+    expect(r2.code).toBe(0);
+    expect(r2.stdout).toContain('(relu hidden, softmax output, LogLikelihoodCost, default init), SGD: 1 epoch, mini-batch 10, η = 0.1, λ = 1, μ = 0.5');
+    expect(JSON.parse(readFileSync(ll, 'utf8'))).toMatchObject({ cost: 'LogLikelihoodCost', output: 'softmax', activation: 'relu', meta: { lambda: 1, momentum: 0.5, init: 'default' } });
+
+    const plot = join(root, 'both.svg');
+    const p = run('plot', [out, join(root, 'll.metrics.json'), '--out', plot]);
+    expect(p.code).toBe(0);
+    expect(p.stdout.trim()).toBe(`wrote ${plot}: 2 runs, open it in a browser`);
+    expect((readFileSync(plot, 'utf8').match(/class="series"/g) ?? []).length).toBe(5);
+    const missing = run('plot', [join(root, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(`plot: ${join(root, 'nope.metrics.json')}: no such file; give a model file saved by npm run train, or its .metrics.json`);
+    expect(run('plot', []).code).toBe(2);
   });
 });
 

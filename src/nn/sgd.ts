@@ -31,16 +31,82 @@ export interface SgdOptions {
   trace?: ShapeTrace;
   /** Share every step among threads (nn/threads.ts); the weights come out the same. */
   threads?: ThreadedSteps;
+  /** λ for L2 regularisation (chapter 3); the decay uses n = the training set's size. */
+  lambda?: number;
+  /** μ for momentum (0: plain SGD). */
+  momentum?: number;
+  /** What to measure after each epoch, as network2.py's monitor_* flags (evaluation accuracy is always measured). */
+  monitor?: { trainCost?: boolean; trainAccuracy?: boolean; evalCost?: boolean };
+  /** Halve η after this many epochs without a better evaluation accuracy; stop once η is η₀/128. */
+  etaSchedule?: number;
+  /** Stop after this many epochs without a better evaluation accuracy. */
+  earlyStop?: number;
 }
 
 export interface EpochResult {
   epoch: number;
+  /** The learning rate this epoch trained with. */
+  eta: number;
+  /** Monitored, if asked for: costs include the L2 term, as network2.py's total_cost. */
+  trainCost?: number;
+  trainCorrect?: number;
+  evalCost?: number;
+  /** Why training stopped after this epoch, if it did before the last. */
+  stopped?: string;
   /** Correctly classified evaluation samples, if an evaluation set was given. */
   correct: number | null;
   total: number | null;
   seconds: number;
   /** False when a weight or bias became NaN or infinite: training diverged and stops. */
   finite: boolean;
+}
+
+/**
+ * The learning-rate schedule of the book's chapter 3 exercise: halve η each
+ * time the evaluation accuracy has not improved for `patience` epochs, and
+ * stop once η has come down to η₀/128.
+ */
+export class EtaSchedule {
+  eta: number;
+  private best = -Infinity;
+  private since = 0;
+
+  constructor(readonly eta0: number, readonly patience: number) {
+    this.eta = eta0;
+  }
+
+  /** After an epoch: its accuracy; returns false when training should stop. */
+  update(accuracy: number): boolean {
+    if (accuracy > this.best) {
+      this.best = accuracy;
+      this.since = 0;
+      return true;
+    }
+    this.since++;
+    if (this.since >= this.patience) {
+      this.eta /= 2;
+      this.since = 0;
+    }
+    return this.eta > this.eta0 / 128;
+  }
+}
+
+/** Early stopping: false once `patience` epochs have passed without a better accuracy. */
+export class EarlyStop {
+  private best = -Infinity;
+  private since = 0;
+
+  constructor(readonly patience: number) {}
+
+  update(accuracy: number): boolean {
+    if (accuracy > this.best) {
+      this.best = accuracy;
+      this.since = 0;
+    } else {
+      this.since++;
+    }
+    return this.since < this.patience;
+  }
 }
 
 export function checkSgdOptions(o: Pick<SgdOptions, 'epochs' | 'miniBatchSize' | 'eta'>): void {
@@ -54,7 +120,12 @@ export function checkSgdOptions(o: Pick<SgdOptions, 'epochs' | 'miniBatchSize' |
 /** Trains `net` in place; returns one result per epoch run. */
 export function sgd(net: Network, training: LabelledImages, options: SgdOptions): EpochResult[] {
   checkSgdOptions(options);
-  const { epochs, miniBatchSize, eta, rng, evaluation } = options;
+  const { epochs, miniBatchSize, rng, evaluation } = options;
+  let eta = options.eta;
+  const lambda = options.lambda ?? 0;
+  const momentum = options.momentum ?? 0;
+  if (!(lambda >= 0)) throw new RangeError(`lambda must be ≥ 0; got ${lambda}`);
+  if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must be from 0 up to (not including) 1; got ${momentum}`);
   const shuffle = options.shuffle ?? true;
   const n = training.count;
   if (n < 1) throw new RangeError('sgd: the training set is empty');
@@ -62,6 +133,15 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
     throw new RangeError(`sgd: images have ${training.rows * training.cols} pixels but the network takes ${net.sizes[0]} inputs`);
   }
   const classes = net.sizes[net.numLayers - 1];
+  net.rule = { lambda, n, momentum };
+  const schedule = options.etaSchedule ? new EtaSchedule(eta, options.etaSchedule) : null;
+  const early = options.earlyStop ? new EarlyStop(options.earlyStop) : null;
+  const l2 = (count: number) => {
+    if (!lambda) return 0;
+    let sum = 0;
+    for (const w of net.weights) for (let i = 0; i < w.size; i++) sum += w.data[i] * w.data[i];
+    return 0.5 * (lambda / count) * sum;
+  };
   const threads = options.threads;
   if (threads && threads.order.length !== n) throw new RangeError('sgd: the threads were started for another training set');
   const order = threads?.order ?? new Uint32Array(n);
@@ -93,13 +173,28 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
     const correct = evaluation && finite ? (threads?.evaluates(evaluation) ? threads.evaluate() : net.evaluate(evaluation)) : null;
     const result: EpochResult = {
       epoch,
+      eta,
       correct,
       total: evaluation ? evaluation.count : null,
       seconds: (performance.now() - started) / 1000,
       finite,
     };
+    const monitor = options.monitor ?? {};
+    if (finite && monitor.trainCost) result.trainCost = net.totalCost(training) + l2(training.count);
+    if (finite && monitor.trainAccuracy) result.trainCorrect = net.evaluate(training);
+    if (finite && monitor.evalCost && evaluation) result.evalCost = net.totalCost(evaluation) + l2(evaluation.count);
+    let go = true;
+    if (finite && correct !== null && schedule) {
+      go = schedule.update(correct);
+      eta = schedule.eta;
+      if (!go) result.stopped = `η came down to η₀/128 (${schedule.eta}), halved after every ${schedule.patience} epochs without a better accuracy`;
+    }
+    if (go && finite && correct !== null && early && !early.update(correct)) {
+      go = false;
+      result.stopped = `no better accuracy for ${early.patience} epochs (early stopping)`;
+    }
     results.push(result);
-    if (options.onEpoch?.(result) === false || !finite) break;
+    if (options.onEpoch?.(result) === false || !finite || !go) break;
   }
   return results;
 }

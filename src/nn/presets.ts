@@ -1,0 +1,53 @@
+// nn/presets.ts: the book's runs, one name each, with the accuracy the book
+// reports, so `npm run train -- --preset NAME` repeats a run and prints the
+// book's figure beside its own. Settings from chapters 1 and 3 (network.py,
+// network2.py): sizes, cost, initialisation, epochs, mini-batch, η, λ, and
+// the set the book evaluated on.
+
+export type CostName = 'quadratic' | 'cross-entropy' | 'log-likelihood';
+
+export interface Preset {
+  name: string;
+  about: string;
+  sizes: number[];
+  cost: CostName;
+  activation: 'sigmoid' | 'tanh' | 'relu';
+  init: 'large' | 'default';
+  epochs: number;
+  miniBatchSize: number;
+  eta: number;
+  lambda: number;
+  evalSet: 'test' | 'validation';
+  /** What the book reports for this run (best epoch), in percent, and on which set. */
+  book: { accuracy: number; on: 'test' | 'validation'; chapter: number };
+}
+
+const common = { activation: 'sigmoid', miniBatchSize: 10, lambda: 0, init: 'large' } as const;
+
+export const PRESETS: Record<string, Preset> = {
+  'ch1-30': {
+    ...common, name: 'ch1-30', about: "chapter 1's network.py run: 784-30-10, quadratic cost",
+    sizes: [784, 30, 10], cost: 'quadratic', epochs: 30, eta: 3.0, evalSet: 'test',
+    book: { accuracy: 95.42, on: 'test', chapter: 1 },
+  },
+  'ch1-100': {
+    ...common, name: 'ch1-100', about: 'chapter 1 with 100 hidden neurons',
+    sizes: [784, 100, 10], cost: 'quadratic', epochs: 30, eta: 3.0, evalSet: 'test',
+    book: { accuracy: 96.59, on: 'test', chapter: 1 },
+  },
+  'ch3-ce-30': {
+    ...common, name: 'ch3-ce-30', about: 'chapter 3: the cross-entropy cost, 784-30-10, η = 0.5',
+    sizes: [784, 30, 10], cost: 'cross-entropy', epochs: 30, eta: 0.5, evalSet: 'test',
+    book: { accuracy: 95.49, on: 'test', chapter: 3 },
+  },
+  'ch3-ce-100': {
+    ...common, name: 'ch3-ce-100', about: 'chapter 3: cross-entropy, 784-100-10, η = 0.5',
+    sizes: [784, 100, 10], cost: 'cross-entropy', epochs: 30, eta: 0.5, evalSet: 'test',
+    book: { accuracy: 96.82, on: 'test', chapter: 3 },
+  },
+  'ch3-l2-100': {
+    ...common, name: 'ch3-l2-100', about: 'chapter 3: cross-entropy with L2 regularisation λ = 5.0, η = 0.1, 60 epochs',
+    sizes: [784, 100, 10], cost: 'cross-entropy', epochs: 60, eta: 0.1, lambda: 5.0, evalSet: 'validation',
+    book: { accuracy: 98.04, on: 'validation', chapter: 3 },
+  },
+};
