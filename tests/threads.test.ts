@@ -45,6 +45,22 @@ describe('threaded training steps', () => {
     });
   }
 
+  it('with L2, momentum, softmax and ReLU, 2 threads give the same weights as 1', async () => {
+    const { LogLikelihoodCost } = await import('../src/nn/costs.js');
+    const { relu } = await import('../src/nn/activations.js');
+    const go = async (T: number) => {
+      const shared = await sharedBackend('wasm');
+      const rng = new Rng(6);
+      const net = Network.random([784, 30, 10], rng, { backend: shared, cost: LogLikelihoodCost, activation: relu, init: 'default' });
+      net.rule = { lambda: 2, n: train.count, momentum: 0.5 };
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread) : undefined;
+      if (threads) open.push(threads);
+      sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.1, rng, lambda: 2, momentum: 0.5, threads });
+      return Array.from(net.params);
+    };
+    expect(await go(2)).toEqual(await go(1));
+  });
+
   it('with more threads than samples in a mini-batch or rows in a layer', async () => {
     const one = await run('wasm', 1, [784, 5, 3, 10], 2);
     const four = await run('wasm', 4, [784, 5, 3, 10], 2);

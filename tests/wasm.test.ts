@@ -10,6 +10,7 @@ import { gemmStrided } from '../src/kernels/gemm.js';
 import { axpy as axpyTs } from '../src/kernels/elementwise.js';
 import { loadWasmKernels, wasmSimdSupported, type WasmKernels } from '../src/kernels/wasm.js';
 import { Network } from '../src/nn/network.js';
+import { CrossEntropyCost } from '../src/nn/costs.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Matrix } from '../src/tensor/matrix.js';
 import { matmul } from '../src/tensor/ops.js';
@@ -109,7 +110,49 @@ describe('wasm axpy', () => {
   }
 });
 
+describe('wasm scaleAxpy and momentum step', () => {
+  for (const n of [1, 5, 16, 23861]) {
+    it(`match the TypeScript loops for ${n} floats`, async () => {
+      const { scaleAxpy, momentumStep } = await import('../src/kernels/elementwise.js');
+      const rng = new Rng(n + 1);
+      const make = () => {
+        const a = kernels.alloc(n);
+        a.set(randomArray(rng, n));
+        return a;
+      };
+      const y = make();
+      const x = make();
+      const twin = y.slice();
+      kernels.scaleAxpy(y, 0.999, -0.05, x, n);
+      scaleAxpy(twin, 0.999, -0.05, x, n);
+      expectAllClose(y, twin, 1e-7, 1e-6, 'scaleAxpy');
+      const w = make();
+      const v = make();
+      const g = make();
+      const [w2, v2] = [w.slice(), v.slice()];
+      kernels.momentumStep(w, v, g, 0.9, 0.05, 0.001, n);
+      momentumStep(w2, v2, g, 0.9, 0.05, 0.001, n);
+      expectAllClose(v, v2, 1e-7, 1e-6, 'velocity');
+      expectAllClose(w, w2, 1e-7, 1e-6, 'weights');
+    });
+  }
+});
+
 describe('training with both backends', () => {
+  it('with L2 and momentum too, the same weights after an epoch (to float32 tolerance)', () => {
+    const train = randomImages(5, 200, 28, 28);
+    const run = (backend: Backend) => {
+      const rng = new Rng(10);
+      const net = Network.random([784, 30, 10], rng, { backend, cost: CrossEntropyCost, init: 'default' });
+      sgd(net, train, { epochs: 1, miniBatchSize: 10, eta: 0.5, rng, lambda: 5, momentum: 0.5 });
+      return net;
+    };
+    const ts = run(tsBackend);
+    const wa = run(wasm);
+    expect(kernels.owns(wa.params)).toBe(true);
+    expectAllClose(wa.params, ts.params, 1e-4, 1e-3, 'params');
+  });
+
   it('gives the same weights after an epoch (to float32 tolerance)', () => {
     const train = randomImages(3, 200, 28, 28);
     const test = randomImages(4, 50, 28, 28);

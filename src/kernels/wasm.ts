@@ -15,11 +15,15 @@ type GemmExport = (
 ) => void;
 
 type AxpyExport = (y: number, alpha: number, x: number, n: number) => void;
+type ScaleAxpyExport = (y: number, beta: number, alpha: number, x: number, n: number) => void;
+type MomentumExport = (w: number, v: number, g: number, mu: number, a: number, d: number, n: number) => void;
 
 export class WasmKernels {
   readonly memory: WebAssembly.Memory;
   private readonly gemmExport: GemmExport;
   private readonly axpyExport: AxpyExport;
+  private readonly scaleAxpyExport: ScaleAxpyExport;
+  private readonly momentumExport: MomentumExport;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
 
@@ -28,6 +32,8 @@ export class WasmKernels {
     this.buffer = memory.buffer;
     this.gemmExport = instance.exports.gemm as GemmExport;
     this.axpyExport = instance.exports.axpy as AxpyExport;
+    this.scaleAxpyExport = instance.exports.scaleAxpy as ScaleAxpyExport;
+    this.momentumExport = instance.exports.momentumStep as MomentumExport;
   }
 
   /**
@@ -65,6 +71,16 @@ export class WasmKernels {
 /** y += alpha·x over n floats, on arrays this memory owns. */
   axpy(y: Float32Array, alpha: number, x: Float32Array, n: number): void {
     this.axpyExport(y.byteOffset, alpha, x.byteOffset, n);
+  }
+
+  /** y = beta·y + alpha·x over n floats. */
+  scaleAxpy(y: Float32Array, beta: number, alpha: number, x: Float32Array, n: number): void {
+    this.scaleAxpyExport(y.byteOffset, beta, alpha, x.byteOffset, n);
+  }
+
+  /** v = mu·v − a·g − d·w, w = w + v over n floats. */
+  momentumStep(w: Float32Array, v: Float32Array, g: Float32Array, mu: number, a: number, d: number, n: number): void {
+    this.momentumExport(w.byteOffset, v.byteOffset, g.byteOffset, mu, a, d, n);
   }
 }
 

@@ -11,9 +11,9 @@
 // Workspaces are allocated once per mini-batch size, so a training step
 // allocates nothing.
 
-import { allFinite, momentumStep, scaleAxpy } from '../kernels/elementwise.js';
+import { allFinite } from '../kernels/elementwise.js';
 import { Matrix } from '../tensor/matrix.js';
-import { addColumn, argmaxCols, axpyArrays, matmul, sumCols } from '../tensor/ops.js';
+import { addColumn, argmaxCols, axpyArrays, matmul, momentumArrays, scaleAxpyArrays, sumCols } from '../tensor/ops.js';
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import { activations, sigmoid, softmaxColumns, type Activation } from './activations.js';
 import { QuadraticCost, type Cost } from './costs.js';
@@ -365,8 +365,8 @@ export class Network {
   private stepParams(w: Float32Array, g: Float32Array, v: Float32Array | null, eta: number, m: number, decay: boolean): void {
     const { lambda, n, momentum } = this.rule;
     const d = decay ? (eta * lambda) / n : 0;
-    if (momentum && v) momentumStep(w, v, g, momentum, eta / m, d, w.length);
-    else if (d) scaleAxpy(w, 1 - d, -eta / m, g, w.length); // w ← (1 − ηλ/n)·w − (η/m)·∇w
+    if (momentum && v) momentumArrays(w, v, g, momentum, eta / m, d);
+    else if (d) scaleAxpyArrays(w, 1 - d, -eta / m, g); // w ← (1 − ηλ/n)·w − (η/m)·∇w
     else axpyArrays(w, -eta / m, g);
   }
 

@@ -144,6 +144,9 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
   };
   const threads = options.threads;
   if (threads && threads.order.length !== n) throw new RangeError('sgd: the threads were started for another training set');
+  if (threads && (threads.rule.lambda !== lambda || threads.rule.momentum !== momentum || (lambda && threads.rule.n !== n))) {
+    throw new RangeError('sgd: the threads were started with another update rule; set net.rule (λ, n, μ) before ThreadedSteps.start');
+  }
   const order = threads?.order ?? new Uint32Array(n);
   const results: EpochResult[] = [];
   let trace = options.trace;

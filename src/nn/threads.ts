@@ -168,6 +168,8 @@ export class ThreadedSteps {
     private readonly s: Shared,
     private readonly workers: ThreadHandle[],
     private readonly evaluationSet: LabelledImages | undefined,
+    /** The update rule the workers copied when they started. */
+    readonly rule: { lambda: number; n: number; momentum: number },
   ) {}
 
   /**
@@ -204,7 +206,7 @@ export class ThreadedSteps {
       w.postMessage({ ...base, t, T } satisfies ThreadInit);
       workers.push(w);
     }
-    const steps = new ThreadedSteps(net, T, sharedViews(base), workers, evaluation);
+    const steps = new ThreadedSteps(net, T, sharedViews(base), workers, evaluation, { ...net.rule });
     await Promise.all(ready);
     return steps;
   }

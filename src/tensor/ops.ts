@@ -5,7 +5,7 @@
 
 import { gemmStrided } from '../kernels/gemm.js';
 import {
-  addColumnInPlace, argmaxColumns, axpy as axpyKernel, mapInto, mulInto, subInto, sumColumns, zipInto,
+  addColumnInPlace, argmaxColumns, axpy as axpyKernel, mapInto, momentumStep, mulInto, scaleAxpy, subInto, sumColumns, zipInto,
 } from '../kernels/elementwise.js';
 import { Matrix } from './matrix.js';
 
@@ -17,6 +17,8 @@ interface MemoryKernels {
     sAi: number, sAp: number, sBp: number, sBj: number, sCi: number, sCj: number, accumulate: boolean,
   ): void;
   axpy(y: Float32Array, alpha: number, x: Float32Array, n: number): void;
+  scaleAxpy(y: Float32Array, beta: number, alpha: number, x: Float32Array, n: number): void;
+  momentumStep(w: Float32Array, v: Float32Array, g: Float32Array, mu: number, a: number, d: number, n: number): void;
 }
 const wasmInstances: MemoryKernels[] = [];
 
@@ -175,4 +177,22 @@ function sameShape(op: string, a: Matrix, b: Matrix): void {
   if (a.order !== b.order || a.order === 'strided') {
     throw new RangeError(`${op}: needs two contiguous matrices of the same storage order; got a ${a.shape} '${a.order}' and a ${b.shape} '${b.order}' matrix`);
   }
+}
+
+/** y = beta·y + alpha·x for two arrays of the same length (the L2 step). */
+export function scaleAxpyArrays(y: Float32Array, beta: number, alpha: number, x: Float32Array): void {
+  if (y.length !== x.length) throw new RangeError(`scaleAxpy: lengths differ; y has ${y.length}, x has ${x.length}`);
+  const wasm = wasmFor(y);
+  if (wasm && wasm.owns(x)) wasm.scaleAxpy(y, beta, alpha, x, x.length);
+  else scaleAxpy(y, beta, alpha, x, x.length);
+}
+
+/** Momentum over parameters w, velocities v and gradients g of one length: v = μv − a·g − d·w, w += v. */
+export function momentumArrays(w: Float32Array, v: Float32Array, g: Float32Array, mu: number, a: number, d: number): void {
+  if (w.length !== v.length || w.length !== g.length) {
+    throw new RangeError(`momentum: lengths differ; w ${w.length}, v ${v.length}, g ${g.length}`);
+  }
+  const wasm = wasmFor(w);
+  if (wasm && wasm.owns(v) && wasm.owns(g)) wasm.momentumStep(w, v, g, mu, a, d, w.length);
+  else momentumStep(w, v, g, mu, a, d, w.length);
 }

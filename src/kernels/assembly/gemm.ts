@@ -203,3 +203,41 @@ export function axpy(y: usize, alpha: f32, x: usize, n: i32): void {
   }
   for (; i < n; i++) put(y, i, alpha * at(x, i), true);
 }
+
+/** y[i] = beta·y[i] + alpha·x[i] for n floats (the L2-regularised step). */
+export function scaleAxpy(y: usize, beta: f32, alpha: f32, x: usize, n: i32): void {
+  const b = f32x4.splat(beta);
+  const a = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = y + (<usize>i << 2);
+    v128.store(p, f32x4.add(f32x4.mul(b, v128.load(p)), f32x4.mul(a, ld(x, i))));
+  }
+  for (; i < n; i++) {
+    const p = y + (<usize>i << 2);
+    store<f32>(p, beta * load<f32>(p) + alpha * at(x, i));
+  }
+}
+
+/** Momentum: v = mu·v − a·g − d·w, then w = w + v, for n floats. */
+export function momentumStep(w: usize, v: usize, g: usize, mu: f32, a: f32, d: f32, n: i32): void {
+  const vm = f32x4.splat(mu);
+  const va = f32x4.splat(a);
+  const vd = f32x4.splat(d);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const pw = w + (<usize>i << 2);
+    const pv = v + (<usize>i << 2);
+    const wi = v128.load(pw);
+    const vi = f32x4.sub(f32x4.sub(f32x4.mul(vm, v128.load(pv)), f32x4.mul(va, ld(g, i))), f32x4.mul(vd, wi));
+    v128.store(pv, vi);
+    v128.store(pw, f32x4.add(wi, vi));
+  }
+  for (; i < n; i++) {
+    const pw = w + (<usize>i << 2);
+    const pv = v + (<usize>i << 2);
+    const vi = mu * load<f32>(pv) - a * at(g, i) - d * load<f32>(pw);
+    store<f32>(pv, vi);
+    store<f32>(pw, load<f32>(pw) + vi);
+  }
+}
