@@ -19,6 +19,7 @@ import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost, type Cost } from '.
 import { activations } from '../src/nn/activations.js';
 import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
 import { writeFileAtomic } from '../src/node/atomic.js';
+import { expandByShifts } from '../src/data/expand.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
 import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
@@ -56,6 +57,10 @@ Chapter 3
   --init large          weights from N(0, 1) ('large', chapter 1) or N(0, 1/n_in) ('default')
   --lambda 0            L2 regularisation: w ← (1 − ηλ/n)·w − (η/m)·∇w
   --momentum 0          momentum coefficient μ, from 0 up to 1
+  --dropout 0           drop each hidden unit with this probability while training
+                        (inverted dropout; off at evaluation; runs on one thread)
+  --expand              add each training image shifted by one pixel up, down, left
+                        and right (the book's 250,000 images from 50,000)
   --eta-schedule N      halve η after N epochs without a better accuracy; stop at η₀/128
   --early-stop N        stop after N epochs without a better accuracy
   --monitor LIST        also measure, each epoch: train-cost, train-acc, eval-cost
@@ -95,6 +100,8 @@ function parseCommandLine(argv: string[]) {
       init: { type: 'string' },
       lambda: { type: 'string' },
       momentum: { type: 'string' },
+      dropout: { type: 'string' },
+      expand: { type: 'boolean' },
       'eta-schedule': { type: 'string' },
       'early-stop': { type: 'string' },
       monitor: { type: 'string' },
@@ -144,6 +151,8 @@ function parseCommandLine(argv: string[]) {
   const lambda = values.lambda !== undefined ? nonNegativeOption('lambda', values.lambda) : undefined;
   const momentum = values.momentum !== undefined ? nonNegativeOption('momentum', values.momentum) : undefined;
   if (momentum !== undefined && momentum >= 1) throw new UsageError(`--momentum must be less than 1 (the velocity would grow without end); got '${values.momentum}'`);
+  const dropout = values.dropout !== undefined ? nonNegativeOption('dropout', values.dropout) : undefined;
+  if (dropout !== undefined && dropout >= 1) throw new UsageError(`--dropout must be less than 1 (1 drops every unit); got '${values.dropout}'`);
   const monitor = values.monitor !== undefined ? values.monitor.split(',').map((m) => m.trim()) : [];
   for (const m of monitor) {
     if (!['train-cost', 'train-acc', 'eval-cost', 'eval-acc'].includes(m)) {
@@ -158,6 +167,8 @@ function parseCommandLine(argv: string[]) {
     init: choice('init', values.init, ['large', 'default'] as const),
     lambda,
     momentum,
+    dropout,
+    expand: values.expand ?? false,
     etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule']) : undefined,
     earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop']) : undefined,
     monitor,
@@ -232,6 +243,8 @@ async function main(): Promise<void> {
   const evalSet = args.evalSet ?? meta?.evaluatedOn ?? preset?.evalSet ?? DEFAULTS.evalSet;
   const lambda = args.lambda ?? meta?.lambda ?? preset?.lambda ?? 0;
   const momentum = args.momentum ?? meta?.momentum ?? 0;
+  const dropout = args.dropout ?? meta?.dropout ?? 0;
+  const expand = args.expand || (meta?.expand ?? false);
   const init = args.init ?? meta?.init ?? preset?.init ?? 'large';
   const cost: Cost = args.cost
     ? COSTS[args.cost]
@@ -272,21 +285,23 @@ async function main(): Promise<void> {
   if (trainSize > split.training.count) {
     throw new UsageError(`--train-size ${trainSize} is more than the ${fmtInt(split.training.count)} training images`);
   }
-  const training: LabelledImages = slice(split.training, 0, trainSize);
+  const training: LabelledImages = expand ? expandByShifts(slice(split.training, 0, trainSize)) : slice(split.training, 0, trainSize);
   const evaluation = evalSet === 'test' ? split.test : split.validation;
   if (evaluation.count === 0) throw new RunError(`the ${evalSet} set is empty; use --eval ${evalSet === 'test' ? 'validation' : 'test'}`);
 
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
   // With threads, the network lives in memory the worker threads share.
-  const home = args.threads > 1 ? await sharedBackend(backend.name) : backend;
+  // dropout draws its masks in order from one generator: one thread
+  const threadCount = dropout > 0 ? 1 : args.threads;
+  const home = threadCount > 1 ? await sharedBackend(backend.name) : backend;
   const net = resumed
     ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
     : Network.random(sizes, rng, { backend: home, cost, activation, init });
-  net.rule = { lambda, n: trainSize, momentum }; // before the threads start: they copy it
-  const lastBatch = trainSize % miniBatchSize;
+  net.rule = { lambda, n: training.count, momentum }; // before the threads start: they copy it
+  const lastBatch = training.count % miniBatchSize;
   const threads =
-    args.threads > 1
-      ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], args.threads, spawnNodeThread, evaluation)
+    threadCount > 1
+      ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
       : undefined;
   const out = args.out ?? args.resume ?? `data/models/${preset ? `${preset.name}-` : ''}${sizes.join('-')}-seed${seed}.json`;
   const history: EpochRecord[] = meta ? [...meta.history] : [];
@@ -305,9 +320,11 @@ async function main(): Promise<void> {
 
   log(`data: ${args.dataset.title} from ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
+  if (expand) log(`expanded: each training image and its four one-pixel shifts, ${fmtInt(training.count)} images`);
+  if (dropout > 0 && args.threads > 1) log(`dropout runs on one thread (its masks come from one generator, in order)`);
   if (preset) log(`preset ${preset.name}: ${preset.about}; the book reports ${preset.book.accuracy}% on ${preset.book.on} (chapter ${preset.book.chapter})`);
   const extras = [
-    lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '',
+    lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
     args.etaSchedule ? `η halved after ${args.etaSchedule} epochs without progress` : '',
     args.earlyStop ? `early stop after ${args.earlyStop}` : '',
   ].filter(Boolean);
@@ -315,7 +332,7 @@ async function main(): Promise<void> {
     `network ${sizes.join('-')} (${activation.name} hidden, ${net.output} output, ${net.cost.name}, ${init} init), ` +
       `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +
       `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
-      `${backend.name} kernels, ${args.threads} thread${args.threads === 1 ? '' : 's'}`,
+      `${backend.name} kernels, ${threadCount} thread${threadCount === 1 ? '' : 's'}`,
   );
   if (resumed) log(`resuming ${args.resume} after epoch ${epochsDone}`);
 
@@ -346,6 +363,7 @@ async function main(): Promise<void> {
     threads,
     lambda,
     momentum,
+    dropout,
     etaSchedule: args.etaSchedule,
     earlyStop: args.earlyStop,
     monitor: {
@@ -366,14 +384,14 @@ async function main(): Promise<void> {
       const trainingMeta: TrainingMeta = {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
-        init, lambda, momentum,
+        init, lambda, momentum, dropout, expand,
       };
       saveModelFile(out, net, trainingMeta);
       lastSaved = { epoch: r.epoch, path: out };
       const point = {
         epoch: r.epoch, eta: r.eta, seconds: r.seconds, evalAccuracy: record.correct / record.total,
         ...(r.trainCost !== undefined ? { trainCost: r.trainCost } : {}),
-        ...(r.trainCorrect !== undefined ? { trainAccuracy: r.trainCorrect / trainSize } : {}),
+        ...(r.trainCorrect !== undefined ? { trainAccuracy: r.trainCorrect / training.count } : {}),
         ...(r.evalCost !== undefined ? { evalCost: r.evalCost } : {}),
       };
       curves.push(point);
@@ -382,7 +400,7 @@ async function main(): Promise<void> {
       writeFileAtomic(chartPath, chartSvg([{ label, epochs: curves }], `${label}: ${sizes.join('-')}, ${net.cost.name}, η = ${eta}${lambda ? `, λ = ${lambda}` : ''}`));
       const more = [
         r.trainCost !== undefined ? `train cost ${r.trainCost.toFixed(4)}` : '',
-        r.trainCorrect !== undefined ? `train ${((100 * r.trainCorrect) / trainSize).toFixed(2)}%` : '',
+        r.trainCorrect !== undefined ? `train ${((100 * r.trainCorrect) / training.count).toFixed(2)}%` : '',
         r.evalCost !== undefined ? `${evalSet} cost ${r.evalCost.toFixed(4)}` : '',
         args.etaSchedule ? `η = ${r.eta}` : '',
       ].filter(Boolean);

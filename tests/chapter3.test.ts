@@ -254,3 +254,98 @@ describe('presets', () => {
     });
   });
 });
+
+describe('the expanded training set', () => {
+  it('holds each image and its four one-pixel shifts, with the label', async () => {
+    const { expandByShifts } = await import('../src/data/expand.js');
+    // a 3×3 image with a single lit pixel in the middle
+    const set = { images: Uint8Array.from([0, 0, 0, 0, 9, 0, 0, 0, 0]), labels: Uint8Array.from([7]), count: 1, rows: 3, cols: 3 };
+    const big = expandByShifts(set);
+    expect(big.count).toBe(5);
+    expect(Array.from(big.labels)).toEqual([7, 7, 7, 7, 7]);
+    const lit = (k: number) => Array.from(big.images.subarray(k * 9, k * 9 + 9)).indexOf(9);
+    expect([0, 1, 2, 3, 4].map(lit)).toEqual([4, 1, 7, 3, 5]); // as is, up, down, left, right
+    // what is shifted out is gone, what comes in is blank
+    const edge = expandByShifts({ ...set, images: Uint8Array.from([5, 0, 0, 0, 0, 0, 0, 0, 0]) });
+    expect(Array.from(edge.images.subarray(9, 18))).toEqual(new Array(9).fill(0)); // up: row 0 leaves
+    expect(edge.images[18 + 3]).toBe(5); // down: (0,0) → (1,0)
+  });
+});
+
+describe('dropout', () => {
+  it('keeps the expected input of the next layer (inverted dropout) and is off at evaluation', () => {
+    const net = new Network([3, 400, 1], { cost: CrossEntropyCost });
+    const rng = new Rng(4);
+    for (let i = 0; i < net.weights[0].size; i++) net.weights[0].data[i] = rng.gaussian() * 0.5;
+    net.weights[1].data.fill(0.01); // z³ = 0.01 · Σ (hidden activations after dropout)
+    const x = Matrix.column([0.2, 0.5, 0.9]);
+    const logit = (a: number) => Math.log(a / (1 - a));
+    const clean = logit(net.feedforward(x).data[0]);
+    net.dropout = 0.5;
+    net.dropoutRng = new Rng(9);
+    let sum = 0;
+    const draws = 4000;
+    const seen = new Set<number>();
+    for (let d = 0; d < draws; d++) {
+      const z = logit(net.trainingForward(x).data[0]);
+      seen.add(Math.round(z * 1e4));
+      sum += z;
+    }
+    expect(seen.size).toBeGreaterThan(100); // the masks do vary
+    expect(Math.abs(sum / draws - clean)).toBeLessThan(0.01 * Math.abs(clean) + 0.005);
+    // evaluation ignores dropout: the same answer every time
+    expect(logit(net.feedforward(x).data[0])).toBe(clean);
+    expect(net.evaluate).toBeDefined();
+  });
+
+  it('backprop matches finite differences under the same masks', () => {
+    const rng = new Rng(21);
+    const net = Network.random([5, 8, 6, 3], rng, { cost: LogLikelihoodCost, activation: tanh, init: 'default' });
+    net.dropout = 0.3;
+    const { x, y } = batch(rng, 5, 3, 4);
+    const C = () => {
+      net.dropoutRng = new Rng(77); // the same masks every time
+      const out = net.trainingForward(x);
+      return LogLikelihoodCost.fn(out.data, y.data, out.size);
+    };
+    net.dropoutRng = new Rng(77);
+    net.backprop(x, y);
+    const analytic = net.grads.slice();
+    let worst = 0;
+    let zero = 0;
+    for (let i = 0; i < net.params.length; i++) {
+      const saved = net.params[i];
+      net.params[i] = saved + 1e-2;
+      const hi = net.params[i];
+      const plus = C();
+      net.params[i] = saved - 1e-2;
+      const lo = net.params[i];
+      const minus = C();
+      net.params[i] = saved;
+      const numeric = (plus - minus) / (hi - lo);
+      if (analytic[i] === 0) zero++;
+      worst = Math.max(worst, Math.abs(numeric - analytic[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(analytic[i])));
+    }
+    expect(worst).toBeLessThan(1e-2);
+    expect(zero).toBeGreaterThan(0); // dropped units get no gradient
+  });
+
+  it('sgd trains with it on one thread, bit for bit the same for the same seed, and switches it off after', async () => {
+    const { sgd } = await import('../src/nn/sgd.js');
+    const { randomImages } = await import('./fixtures.js');
+    const train = randomImages(1, 60, 2, 2, 3);
+    const run = () => {
+      const rng = new Rng(8);
+      const net = Network.random([4, 6, 3], rng);
+      sgd(net, train, { epochs: 2, miniBatchSize: 5, eta: 0.5, rng, dropout: 0.5 });
+      return net;
+    };
+    const a = run();
+    expect(Array.from(a.params)).toEqual(Array.from(run().params));
+    expect(a.dropout).toBe(0);
+    const plain = Network.random([4, 6, 3], new Rng(8));
+    sgd(plain, train, { epochs: 2, miniBatchSize: 5, eta: 0.5, rng: new Rng(8) });
+    expect(Array.from(plain.params)).not.toEqual(Array.from(a.params));
+    expect(() => sgd(plain, train, { epochs: 1, miniBatchSize: 5, eta: 0.5, rng: new Rng(1), dropout: 1 })).toThrow('dropout must be from 0 up to');
+  });
+});

@@ -57,6 +57,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-l2-100; got 'ch9'"],
     [['--monitor', 'train-loss'], "train: --monitor takes train-cost, train-acc, eval-cost, eval-acc (comma-separated); got 'train-loss'"],
     [['--eta-schedule', '0'], "train: --eta-schedule must be an integer ≥ 1; got '0'"],
+    [['--dropout', '1'], "train: --dropout must be less than 1 (1 drops every unit); got '1'"],
     [['--train-size', '5000', '--data-dir', 'DATA'], 'train: --train-size 5000 is more than the 100 training images'],
   ];
   for (const [args, message] of cases) {
@@ -272,6 +273,12 @@ describe('chapter 3 runs: presets, monitoring, curves, plot', () => {
     expect(r2.code).toBe(0);
     expect(r2.stdout).toContain('(relu hidden, softmax output, LogLikelihoodCost, default init), SGD: 1 epoch, mini-batch 10, η = 0.1, λ = 1, μ = 0.5');
     expect(JSON.parse(readFileSync(ll, 'utf8'))).toMatchObject({ cost: 'LogLikelihoodCost', output: 'softmax', activation: 'relu', meta: { lambda: 1, momentum: 0.5, init: 'default' } });
+
+    const dx = run('train', ['--data-dir', dataDir, '--epochs', '1', '--expand', '--dropout', '0.3', '--threads', '2', '--out', join(root, 'dx.json')]);
+    expect(dx.code).toBe(0);
+    expect(dx.stdout).toContain('expanded: each training image and its four one-pixel shifts, 500 images');
+    expect(dx.stdout).toContain('dropout runs on one thread');
+    expect(JSON.parse(readFileSync(join(root, 'dx.json'), 'utf8')).meta).toMatchObject({ dropout: 0.3, expand: true });
 
     const plot = join(root, 'both.svg');
     const p = run('plot', [out, join(root, 'll.metrics.json'), '--out', plot]);

@@ -49,6 +49,9 @@ export interface TrainingMeta {
   init?: 'large' | 'default';
   lambda?: number;
   momentum?: number;
+  dropout?: number;
+  /** Trained on the expanded set (each image and its four one-pixel shifts). */
+  expand?: boolean;
 }
 
 export interface LoadedModel {

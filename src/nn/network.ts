@@ -45,6 +45,9 @@ interface Batch {
 interface Workspace extends Batch {
   readonly m: number;
   readonly predictions: Uint8Array; // m
+  /** With dropout: each hidden layer's activations after dropout, and which units were kept (made on first use). */
+  dropped?: Matrix[];
+  kept?: Uint8Array[];
 }
 
 /**
@@ -155,6 +158,14 @@ export class Network {
   rule: UpdateRule = { lambda: 0, n: 1, momentum: 0 };
   /** Momentum's velocities, same layout as params; made when momentum is first used. */
   velocity: Float32Array | null = null;
+  /**
+   * Dropout (chapter 3): while training, each hidden unit is dropped with
+   * probability p and the kept ones scaled by 1/(1 − p) (inverted dropout),
+   * so nothing changes at evaluation, where every unit takes part.
+   */
+  dropout = 0;
+  /** Draws the dropout masks while training (sgd sets it: its own Rng). */
+  dropoutRng: Rng | null = null;
   /** Where the parameters and workspaces live, and so which kernels run (backend.ts). */
   readonly backend: Backend;
   private readonly workspaces = new Map<number, Workspace>();
@@ -252,8 +263,14 @@ export class Network {
     return this.forward(this.workspace(x.cols), x, trace);
   }
 
-  /** zˡ and aˡ for every layer into `ws`, from the input columns x; returns aᴸ. */
-  private forward(ws: Batch, x: Matrix, trace?: ShapeTrace): Matrix {
+  /** aᴸ as training sees it: with dropout on the hidden layers, masks drawn from dropoutRng (for tests and curious readers). */
+  trainingForward(x: Matrix): Matrix {
+    this.checkInput('trainingForward', x);
+    return this.forward(this.workspace(x.cols), x, undefined, this.dropout > 0);
+  }
+
+  /** zˡ and aˡ for every layer into `ws`, from the input columns x; returns aᴸ. With `drop`, dropout on the hidden layers. */
+  private forward(ws: Batch, x: Matrix, trace?: ShapeTrace, drop = false): Matrix {
     let a = x;
     for (let l = 0; l < this.numLayers - 1; l++) {
       const w = this.weights[l];
@@ -273,12 +290,41 @@ export class Network {
         trace(`layer ${n}  a${sup(n)} = ${f}(z${sup(n)}) → (${next.shape})`);
       }
       a = next;
+      if (drop && !last) {
+        a = this.dropUnits(ws as Workspace, l, next);
+        if (trace) trace(`dropout  a${sup(l + 2)} ⊙ mask / (1 − p), p = ${this.dropout} → (${a.shape})`);
+      }
     }
     return a;
   }
 
+  /** Inverted dropout on hidden layer l's activations: a kept unit × 1/(1 − p), a dropped one 0. */
+  private dropUnits(ws: Workspace, l: number, a: Matrix): Matrix {
+    const hidden = this.numLayers - 2;
+    if (!ws.dropped) {
+      ws.dropped = [];
+      ws.kept = [];
+      for (let h = 0; h < hidden; h++) {
+        const rows = this.sizes[h + 1];
+        ws.dropped.push(new Matrix(rows, ws.m, this.backend.alloc(rows * ws.m), 'col'));
+        ws.kept.push(new Uint8Array(rows * ws.m));
+      }
+    }
+    const out = ws.dropped[l];
+    const kept = ws.kept![l];
+    const p = this.dropout;
+    const scale = 1 / (1 - p);
+    const rng = this.dropoutRng!;
+    for (let i = 0; i < a.size; i++) {
+      const keep = rng.uniform() >= p ? 1 : 0;
+      kept[i] = keep;
+      out.data[i] = keep ? a.data[i] * scale : 0;
+    }
+    return out;
+  }
+
   /** BP1 and BP2: δˡ for every layer into `ws`, after forward() filled it, against the desired outputs y. */
-  private errors(ws: Batch, y: Matrix, trace?: ShapeTrace): void {
+  private errors(ws: Batch, y: Matrix, trace?: ShapeTrace, drop = false): void {
     const L = this.numLayers;
     const last = L - 2;
     const out = ws.activations[L - 1];
@@ -291,6 +337,12 @@ export class Network {
       // BP2: δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ f′(zˡ), the error moved one layer down
       matmul(delta, this.weights[l + 1], ws.deltas[l + 1], TRANS_A);
       this.activation.backward(delta.data, ws.activations[l + 1].data, delta.size);
+      if (drop) {
+        // a dropped unit passed nothing on, so it gets no error; a kept one was scaled by 1/(1 − p)
+        const kept = (ws as Workspace).kept![l];
+        const scale = 1 / (1 - this.dropout);
+        for (let i = 0; i < delta.size; i++) delta.data[i] = kept[i] ? delta.data[i] * scale : 0;
+      }
       if (trace) {
         trace(`BP2  δ${sup(n)} = (W${sup(n + 1)}ᵀ(${this.weights[l + 1].cols}×${this.weights[l + 1].rows})·δ${sup(n + 1)}(${ws.deltas[l + 1].shape})) ⊙ σ′(z${sup(n)})(${ws.zs[l].shape}) → (${delta.shape})`);
       }
@@ -312,16 +364,19 @@ export class Network {
     this.checkInput('backprop', x);
     const ws = this.workspace(m);
     if (trace) trace(`input    a¹ = x (${x.shape}): ${m} samples as columns; y (${y.shape}) desired outputs`);
-    const out = this.forward(ws, x, trace); // every zˡ and aˡ kept in ws
+    const drop = this.dropout > 0;
+    if (drop && !this.dropoutRng) throw new Error('backprop: dropout needs net.dropoutRng to draw its masks');
+    const out = this.forward(ws, x, trace, drop); // every zˡ and aˡ kept in ws
     if (y !== ws.y && y.order !== out.order) {
       for (let i = 0; i < y.rows; i++) for (let j = 0; j < m; j++) ws.y.set(i, j, y.get(i, j));
       y = ws.y; // the cost walks y and aᴸ as flat arrays: same storage order
     }
-    this.errors(ws, y, trace);
+    this.errors(ws, y, trace, drop);
     for (let l = L - 2; l >= 0; l--) {
       const n = l + 2; // the book's layer number
       const delta = ws.deltas[l];
-      const aPrev = l === 0 ? x : ws.activations[l];
+      // what layer l's weights saw: the input, or the hidden activations after dropout
+      const aPrev = l === 0 ? x : drop ? ws.dropped![l - 1] : ws.activations[l];
       // BP3: ∂C/∂bˡ = δˡ, summed over the samples of the mini-batch
       sumCols(this.nablaB[l], delta);
       // BP4: ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ; the product sums over the samples

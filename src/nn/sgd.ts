@@ -35,6 +35,8 @@ export interface SgdOptions {
   lambda?: number;
   /** μ for momentum (0: plain SGD). */
   momentum?: number;
+  /** Dropout probability p for the hidden units while training (0: none); the masks are drawn from `rng`. */
+  dropout?: number;
   /** What to measure after each epoch, as network2.py's monitor_* flags (evaluation accuracy is always measured). */
   monitor?: { trainCost?: boolean; trainAccuracy?: boolean; evalCost?: boolean };
   /** Halve η after this many epochs without a better evaluation accuracy; stop once η is η₀/128. */
@@ -126,6 +128,9 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
   const momentum = options.momentum ?? 0;
   if (!(lambda >= 0)) throw new RangeError(`lambda must be ≥ 0; got ${lambda}`);
   if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must be from 0 up to (not including) 1; got ${momentum}`);
+  const dropout = options.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be from 0 up to (not including) 1; got ${dropout}`);
+  if (dropout && options.threads) throw new RangeError('sgd: dropout runs on one thread (its masks are drawn in order from one Rng)');
   const shuffle = options.shuffle ?? true;
   const n = training.count;
   if (n < 1) throw new RangeError('sgd: the training set is empty');
@@ -134,6 +139,8 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
   }
   const classes = net.sizes[net.numLayers - 1];
   net.rule = { lambda, n, momentum };
+  net.dropout = dropout;
+  net.dropoutRng = dropout ? rng : null;
   const schedule = options.etaSchedule ? new EtaSchedule(eta, options.etaSchedule) : null;
   const early = options.earlyStop ? new EarlyStop(options.earlyStop) : null;
   const l2 = (count: number) => {
@@ -199,5 +206,7 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
     results.push(result);
     if (options.onEpoch?.(result) === false || !finite || !go) break;
   }
+  net.dropout = 0; // back to evaluating with every unit
+  net.dropoutRng = null;
   return results;
 }
