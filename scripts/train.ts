@@ -298,6 +298,16 @@ async function main(): Promise<void> {
     ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
     : Network.random(sizes, rng, { backend: home, cost, activation, init });
   net.rule = { lambda, n: training.count, momentum }; // before the threads start: they copy it
+  // momentum's velocities are part of the run's state: kept beside the checkpoint, so a resumed run goes on exactly
+  const velocityPath = `${(args.resume ?? '').replace(/\.json$/, '')}.velocity.bin`;
+  if (momentum && resumed && args.resume && existsSync(velocityPath)) {
+    const bytes = readFileSync(velocityPath);
+    if (bytes.length !== net.params.length * 4) {
+      throw new RunError(`${velocityPath}: ${bytes.length} bytes, expected ${net.params.length * 4} for this network; delete it to restart the momentum`);
+    }
+    net.velocity = net.backend.alloc(net.params.length);
+    net.velocity.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+  }
   const lastBatch = training.count % miniBatchSize;
   const threads =
     threadCount > 1
@@ -387,6 +397,10 @@ async function main(): Promise<void> {
         init, lambda, momentum, dropout, expand,
       };
       saveModelFile(out, net, trainingMeta);
+      if (momentum && net.velocity) {
+        const v = net.velocity;
+        writeFileAtomic(`${out.replace(/\.json$/, '')}.velocity.bin`, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
+      }
       lastSaved = { epoch: r.epoch, path: out };
       const point = {
         epoch: r.epoch, eta: r.eta, seconds: r.seconds, evalAccuracy: record.correct / record.total,

@@ -180,6 +180,17 @@ describe('train: runs, checkpoints and resume', () => {
     expect(again.stderr).toContain(`${part} has finished 3 of 3 epochs; pass --epochs N with N > 3 to train more`);
   });
 
+  it('with momentum, a resumed run still ends exactly as an uninterrupted one (the velocities are kept)', () => {
+    const whole = join(root, 'mwhole.json');
+    const part = join(root, 'mpart.json');
+    const common = ['--data-dir', dataDir, '--seed', '4', '--momentum', '0.5', '--lambda', '1', '--cost', 'cross-entropy', '--eta', '0.3'];
+    expect(run('train', [...common, '--epochs', '3', '--out', whole]).code).toBe(0);
+    expect(run('train', [...common, '--epochs', '1', '--out', part]).code).toBe(0);
+    expect(existsSync(join(root, 'mpart.velocity.bin'))).toBe(true);
+    expect(run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '3']).code).toBe(0);
+    expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+  });
+
   it('a corrupt or mismatched --resume file is an error and is left as it was', () => {
     const bad = join(root, 'bad.json');
     writeFileSync(bad, '{"sizes": [784, 30, 10], "weights": [');
