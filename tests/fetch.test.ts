@@ -313,6 +313,9 @@ describe('npm run fetch-data, then npm run train, against a local mirror of the 
 
       const again = await node('fetch-data.ts', ['--mirror', `${mirrorServer.url}mnist/`]);
       expect(again.stdout).toContain('train-images-idx3-ubyte: already in the cache, intact');
+      const forced = await node('fetch-data.ts', ['--mirror', `${mirrorServer.url}mnist/`, '--force']);
+      expect(forced.status).toBe(0);
+      expect(forced.stdout).toContain(`t10k-labels-idx1-ubyte: downloaded from ${mirrorServer.url}mnist/, SHA-256 verified`);
 
       const t = await node('train.ts', ['--epochs', '1', '--train-size', '500', '--threads', '1']);
       expect(t.status).toBe(0);
