@@ -281,7 +281,7 @@ async function main(): Promise<void> {
   if (sizes[sizes.length - 1] !== MNIST_CLASSES) {
     throw new UsageError(`the last layer must have ${MNIST_CLASSES} neurons, one per digit; got --sizes ${sizes.join(',')}`);
   }
-  const trainSize = args.trainSize ?? meta?.trainSize ?? split.training.count;
+  const trainSize = args.trainSize ?? meta?.trainSize ?? preset?.trainSize ?? split.training.count;
   if (trainSize > split.training.count) {
     throw new UsageError(`--train-size ${trainSize} is more than the ${fmtInt(split.training.count)} training images`);
   }

@@ -248,6 +248,8 @@ describe('presets', () => {
     expect(PRESETS['ch1-30']).toMatchObject({ sizes: [784, 30, 10], cost: 'quadratic', eta: 3, epochs: 30, miniBatchSize: 10, book: { accuracy: 95.42 } });
     expect(PRESETS['ch3-ce-30']).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', init: 'large', eta: 0.5, book: { accuracy: 95.49 } });
     expect(PRESETS['ch3-ce-100']).toMatchObject({ sizes: [784, 100, 10], cost: 'cross-entropy', eta: 0.5, book: { accuracy: 96.82 } });
+    expect(PRESETS['ch3-overfit']).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', eta: 0.5, epochs: 400, trainSize: 1000, lambda: 0, book: { accuracy: 82.27 } });
+    expect(PRESETS['ch3-overfit-l2']).toMatchObject({ trainSize: 1000, epochs: 400, lambda: 0.1, book: { accuracy: 87.1 } });
     expect(PRESETS['ch3-l2-100']).toMatchObject({
       sizes: [784, 100, 10], cost: 'cross-entropy', eta: 0.1, lambda: 5, epochs: 60, evalSet: 'validation',
       book: { accuracy: 98.04, on: 'validation' },

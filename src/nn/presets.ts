@@ -18,6 +18,8 @@ export interface Preset {
   eta: number;
   lambda: number;
   evalSet: 'test' | 'validation';
+  /** Train on the first N training images only (the book's overfitting runs). */
+  trainSize?: number;
   /** What the book reports for this run (best epoch), in percent, and on which set. */
   book: { accuracy: number; on: 'test' | 'validation'; chapter: number };
 }
@@ -44,6 +46,16 @@ export const PRESETS: Record<string, Preset> = {
     ...common, name: 'ch3-ce-100', about: 'chapter 3: cross-entropy, 784-100-10, η = 0.5',
     sizes: [784, 100, 10], cost: 'cross-entropy', epochs: 30, eta: 0.5, evalSet: 'test',
     book: { accuracy: 96.82, on: 'test', chapter: 3 },
+  },
+  'ch3-overfit': {
+    ...common, name: 'ch3-overfit', about: 'chapter 3 overfitting: 784-30-10, cross-entropy, η = 0.5, 1,000 training images, 400 epochs',
+    sizes: [784, 30, 10], cost: 'cross-entropy', epochs: 400, eta: 0.5, evalSet: 'test', trainSize: 1000,
+    book: { accuracy: 82.27, on: 'test', chapter: 3 },
+  },
+  'ch3-overfit-l2': {
+    ...common, name: 'ch3-overfit-l2', about: 'chapter 3: the overfitting run regularised, λ = 0.1',
+    sizes: [784, 30, 10], cost: 'cross-entropy', epochs: 400, eta: 0.5, lambda: 0.1, evalSet: 'test', trainSize: 1000,
+    book: { accuracy: 87.1, on: 'test', chapter: 3 },
   },
   'ch3-l2-100': {
     ...common, name: 'ch3-l2-100', about: 'chapter 3: cross-entropy with L2 regularisation λ = 5.0, η = 0.1, 60 epochs',
