@@ -344,7 +344,8 @@ export class Network {
         for (let i = 0; i < delta.size; i++) delta.data[i] = kept[i] ? delta.data[i] * scale : 0;
       }
       if (trace) {
-        trace(`BP2  δ${sup(n)} = (W${sup(n + 1)}ᵀ(${this.weights[l + 1].cols}×${this.weights[l + 1].rows})·δ${sup(n + 1)}(${ws.deltas[l + 1].shape})) ⊙ σ′(z${sup(n)})(${ws.zs[l].shape}) → (${delta.shape})`);
+        const f = this.activation.name === 'sigmoid' ? 'σ' : this.activation.name;
+        trace(`BP2  δ${sup(n)} = (W${sup(n + 1)}ᵀ(${this.weights[l + 1].cols}×${this.weights[l + 1].rows})·δ${sup(n + 1)}(${ws.deltas[l + 1].shape})) ⊙ ${f}′(z${sup(n)})(${ws.zs[l].shape}) → (${delta.shape})`);
       }
     }
   }
