@@ -234,7 +234,7 @@ describe('train: runs, checkpoints and resume', () => {
       expect(r.code).toBe(0);
       const lines = r.stdout.split('\n').map((l) => l.trim());
       expect(lines).toContain('layer 2  z² = W²(30×784)·a¹(784×10) + b²(30×1) → (30×10)');
-      expect(lines).toContain('BP1  δ³ = ∇ₐC ⊙ σ′(z³) (QuadraticCost) → (10×10)');
+      expect(lines).toContain('BP1  δ³ = (a³ − y) ⊙ σ′(z³) (QuadraticCost) → (10×10)');
       expect(lines).toContain('BP2  δ² = (W³ᵀ(30×10)·δ³(10×10)) ⊙ σ′(z²)(30×10) → (30×10)');
       expect(lines).toContain('BP3  ∇b³ = Σ δ³(10×10) over 10 samples → (10×1)');
       expect(lines).toContain('BP4  ∇W³ = δ³(10×10)·a²ᵀ(10×30) → (10×30)');

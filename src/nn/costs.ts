@@ -10,6 +10,8 @@ export interface Cost {
   readonly name: 'QuadraticCost' | 'CrossEntropyCost' | 'LogLikelihoodCost';
   /** The output layer the cost needs. */
   readonly output: 'sigmoid' | 'softmax';
+  /** BP1 for this cost, as the debug printout writes it. */
+  readonly bp1: string;
   /** C summed over the m samples (divide by m for the mean). */
   fn(a: Float32Array, y: Float32Array, n: number): number;
   /** BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ), written into `delta` (σ′ taken from a = σ(zᴸ)). */
@@ -20,6 +22,7 @@ export interface Cost {
 export const QuadraticCost: Cost = {
   name: 'QuadraticCost',
   output: 'sigmoid',
+  bp1: '(aᴸ − y) ⊙ σ′(zᴸ)',
   fn(a, y, n) {
     let sum = 0;
     for (let i = 0; i < n; i++) {
@@ -41,6 +44,7 @@ export const QuadraticCost: Cost = {
 export const CrossEntropyCost: Cost = {
   name: 'CrossEntropyCost',
   output: 'sigmoid',
+  bp1: 'aᴸ − y (σ′ cancels)',
   fn(a, y, n) {
     let sum = 0;
     for (let i = 0; i < n; i++) {
@@ -62,6 +66,7 @@ export const CrossEntropyCost: Cost = {
 export const LogLikelihoodCost: Cost = {
   name: 'LogLikelihoodCost',
   output: 'softmax',
+  bp1: 'aᴸ − y (softmax with log-likelihood)',
   fn(a, y, n) {
     let sum = 0;
     for (let i = 0; i < n; i++) if (y[i] !== 0) sum -= y[i] * Math.log(a[i]);

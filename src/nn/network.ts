@@ -330,7 +330,7 @@ export class Network {
     const out = ws.activations[L - 1];
     // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ), the error of the output layer
     this.cost.delta(ws.deltas[last].data, out.data, y.data, out.size);
-    if (trace) trace(`BP1  δ${sup(L)} = ∇ₐC ⊙ σ′(z${sup(L)}) (${this.cost.name}) → (${ws.deltas[last].shape})`);
+    if (trace) trace(`BP1  δ${sup(L)} = ${this.cost.bp1.replace(/ᴸ/g, sup(L))} (${this.cost.name}) → (${ws.deltas[last].shape})`);
     for (let l = last - 1; l >= 0; l--) {
       const n = l + 2; // the book's layer number
       const delta = ws.deltas[l];
