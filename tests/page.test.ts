@@ -190,8 +190,36 @@ describe('the drawing page', () => {
     await missing.close();
   });
 
+  it('reads with a chapter-3 model too: ReLU hidden layer, softmax output (its own probabilities on the bars)', async () => {
+    const { LogLikelihoodCost } = await import('../src/nn/costs.js');
+    const { relu } = await import('../src/nn/activations.js');
+    const { sgd } = await import('../src/nn/sgd.js');
+    const { loadMnist } = await import('../src/node/mnist-files.js');
+    const { bookSplit } = await import('../src/data/mnist.js');
+    const { slice } = await import('../src/data/dataset.js');
+    const { strokesToInput } = await import('../src/draw/preprocess.js');
+    const { training } = bookSplit((await loadMnist()).sets);
+    const rng = new Rng(2);
+    const net = Network.random([784, 100, 10], rng, { cost: LogLikelihoodCost, activation: relu, init: 'default' });
+    sgd(net, slice(training, 0, 20000), { epochs: 2, miniBatchSize: 10, eta: 0.1, rng });
+    writeFileSync(join(trained, 'relu-softmax.json'), serializeModel(net));
+    const page = await open('?model=/models/data/relu-softmax.json');
+    const box = await padBox(page);
+    const strokes = digitStrokes(3, variant(1, box.width, 31));
+    await drawWithMouse(page, strokes);
+    const shown = await Promise.all(Array.from({ length: 10 }, (_, d) => page.getByTestId(`bar-${d}`).getAttribute('data-value')));
+    // the page's bars are the network's softmax output for what the page drew
+    const input = await inputOf(page);
+    const expected = Array.from(net.predict(input).output);
+    shown.forEach((v, d) => expect(Number(v)).toBeCloseTo(expected[d], 3));
+    expect(Number(await predictionOf(page))).toBe(expected.indexOf(Math.max(...expected)));
+    expect(await page.getByTestId('shapes').textContent()).toContain('layer 3  a³ = softmax(z³) → (10×1)');
+    expect(strokesToInput(strokes)).not.toBeNull();
+    await page.close();
+  }, 60_000);
+
   it('shows the tensor shapes of the last forward pass', async () => {
-    const page = await open();
+    const page = await open('?model=/models/default/default.json');
     const box = await padBox(page);
     await drawWithMouse(page, digitStrokes(2, variant(1, box.width, 21)));
     const text = await page.getByTestId('shapes').textContent();

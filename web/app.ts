@@ -75,8 +75,12 @@ function showProbabilities(p: number[] | null): void {
   }
 }
 
-/** Softmax of the output neurons' weighted inputs z = ln(a / (1 − a)), for display. */
-function probabilities(a: Float32Array): number[] {
+/**
+ * The output as probabilities: a softmax output layer gives them already; for
+ * sigmoid outputs, the softmax of the output neurons' weighted inputs z = ln(a / (1 − a)).
+ */
+function probabilities(a: Float32Array, output: 'sigmoid' | 'softmax'): number[] {
+  if (output === 'softmax') return Array.from(a);
   const z = Array.from(a, (v) => {
     const c = Math.min(Math.max(v, 1e-7), 1 - 1e-7);
     return Math.log(c / (1 - c));
@@ -138,7 +142,8 @@ function showHiddenActivations(network: Network, input: Float32Array | null): vo
     }
     let z = b.data[i];
     for (let j = 0; j < w.cols; j++) z += w.get(i, j) * input[j];
-    const a = 1 / (1 + Math.exp(-z)); // σ(z): how much this neuron fires
+    // how much this neuron fires: its activation, squashed into [0, 1] for the frame
+    const a = network.activation.name === 'sigmoid' ? 1 / (1 + Math.exp(-z)) : network.activation.name === 'tanh' ? (Math.tanh(z) + 1) / 2 : Math.tanh(Math.max(0, z));
     c.style.borderColor = `rgba(250, 204, 21, ${a.toFixed(3)})`;
     c.dataset.activation = a.toFixed(4);
   });
@@ -161,7 +166,7 @@ function read(strokes: readonly Stroke[]): void {
   const x = net.input(1);
   x.data.set(input);
   const out = net.feedforward(x, (line) => lines.push(line));
-  const p = probabilities(out.data);
+  const p = probabilities(out.data, net.output);
   const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
   const [top, second] = order;
   state.lastLatencyMs = performance.now() - started;
