@@ -3,10 +3,10 @@
 // loopback with cross-origin isolation, and reads the page's results.
 // Used by `npm run bench -- --browser` and tests/browser.test.ts.
 
-import { mkdtempSync, copyFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleForBrowser } from './build-web.js';
 import { chromium } from 'playwright-core';
 import type { BenchRequest } from '../web/bench/bench-worker.js';
 import type { BenchResult } from '../src/bench.js';
@@ -35,23 +35,12 @@ export interface BrowserRun {
 }
 
 /** Bundles the bench page into a fresh folder. */
-export async function buildBenchPage(): Promise<string> {
-  const out = mkdtempSync(join(tmpdir(), 'digitnet-bench-page-'));
-  await build({
-    entryPoints: {
-      main: join(root, 'web/bench/main.ts'),
-      'bench-worker': join(root, 'web/bench/bench-worker.ts'),
-      'thread-worker': join(root, 'web/thread-worker.ts'),
-    },
-    outdir: out,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome120',
-    logLevel: 'error',
-  });
-  copyFileSync(join(root, 'web/bench/index.html'), join(out, 'index.html'));
-  return out;
+export function buildBenchPage(): Promise<string> {
+  return bundleForBrowser(
+    { main: 'web/bench/main.ts', 'bench-worker': 'web/bench/bench-worker.ts', 'thread-worker': 'web/thread-worker.ts' },
+    mkdtempSync(join(tmpdir(), 'digitnet-bench-page-')),
+    ['bench/index.html'],
+  );
 }
 
 /** Runs the bench page's `request`; `extra` mounts more folders on the page's server (e.g. a mirror). */

@@ -9,14 +9,11 @@ import { build } from 'esbuild';
 const root = join(import.meta.dirname, '..');
 export const WEB_OUT = join(root, 'dist', 'web');
 
-export async function buildWeb(out = WEB_OUT): Promise<string> {
+/** Bundles browser entry points (name → source file) as ES modules into `out`, with the files in `copy` (paths under web/). */
+export async function bundleForBrowser(entryPoints: Record<string, string>, out: string, copy: string[] = []): Promise<string> {
   mkdirSync(out, { recursive: true });
   await build({
-    entryPoints: {
-      app: join(root, 'web/app.ts'),
-      'train-worker': join(root, 'web/train-worker.ts'),
-      'thread-worker': join(root, 'web/thread-worker.ts'),
-    },
+    entryPoints: Object.fromEntries(Object.entries(entryPoints).map(([name, file]) => [name, join(root, file)])),
     outdir: out,
     bundle: true,
     format: 'esm',
@@ -25,8 +22,16 @@ export async function buildWeb(out = WEB_OUT): Promise<string> {
     sourcemap: true,
     logLevel: 'error',
   });
-  for (const f of ['index.html', 'style.css']) copyFileSync(join(root, 'web', f), join(out, f));
+  for (const f of copy) copyFileSync(join(root, 'web', f), join(out, f.split('/').pop()!));
   return out;
+}
+
+export function buildWeb(out = WEB_OUT): Promise<string> {
+  return bundleForBrowser(
+    { app: 'web/app.ts', 'train-worker': 'web/train-worker.ts', 'thread-worker': 'web/thread-worker.ts' },
+    out,
+    ['index.html', 'style.css'],
+  );
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
