@@ -7,18 +7,10 @@ import { strokesToInput, SIDE, type Stroke } from '../src/draw/preprocess.js';
 import { parseModel } from '../src/nn/model-file.js';
 import type { Network } from '../src/nn/network.js';
 import { Pad } from './pad.js';
+import type { ModelEntry } from '../src/node/models.js'; // the server's listing (a type only: nothing of Node reaches the page)
 import { FINE_TUNE } from './fine-tune.js';
 import type { FineTuneRequest, TrainMessage, TrainRequest } from './train-worker.js';
 
-interface ModelEntry {
-  url: string;
-  name: string;
-  source: 'trained' | 'default';
-  sizes: number[] | null;
-  accuracy: number | null;
-  evaluatedOn: string | null;
-  error: string | null;
-}
 
 /** Below this probability for the top class the page says it is not sure. */
 const SURE = 0.6;
@@ -248,7 +240,7 @@ async function start(): Promise<void> {
   }
   const wanted = new URLSearchParams(location.search).get('model');
   if (wanted && !models.some((m) => m.url === wanted)) {
-    models.unshift({ url: wanted, name: wanted, source: 'trained', sizes: null, accuracy: null, evaluatedOn: null, error: null });
+    models.unshift({ url: wanted, name: wanted, source: 'trained', sizes: null, accuracy: null, evaluatedOn: null, modified: 0, error: null });
   }
   picker.replaceChildren(
     ...models.map((m) => {
