@@ -1,0 +1,338 @@
+// nn/layers.ts: the layers of a convolutional network (the book's chapter 6,
+// network3.py), each a forward and a backward pass side by side, over a
+// mini-batch of m samples stored one after the other (each sample's C×H×W
+// values contiguous: the same layout as the fully-connected network's
+// column-major activations). Convolutions are im2col + one gemm, so the
+// WebAssembly kernels apply to them as to everything else.
+// This is the layer stack issue 7 builds on; the chapter-1/3 `Network` is
+// still its own class (see the closing notes): wiring the CLI, threads and the
+// page to this stack is the next step.
+
+import { col2im, im2col, maxPool2Backward, maxPool2Forward } from '../kernels/conv.js';
+import { Matrix } from '../tensor/matrix.js';
+import { matmul, sumCols } from '../tensor/ops.js';
+import { activations, softmaxColumns, type Activation } from './activations.js';
+import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
+import type { Rng } from '../rng.js';
+
+const size = (s: Shape) => s.c * s.h * s.w;
+
+export interface Layer {
+  readonly describe: string;
+  readonly input: Shape;
+  readonly output: Shape;
+  readonly paramCount: number;
+  /** Points the layer's weights and gradients at its part of the network's buffers. */
+  bind(params: Float32Array, grads: Float32Array): void;
+  /** Draws the initial weights (N(0, 1/fan-in), as network3.py's scale) and biases (N(0, 1)). */
+  init(rng: Rng): void;
+  /** The outputs for m samples (a view the layer owns, overwritten by the next call with the same m). */
+  forward(x: Float32Array, m: number, train: boolean, rng: Rng | null): Float32Array;
+  /** Given ∂C/∂output, fills the gradients and returns ∂C/∂input (a view the layer owns). */
+  backward(x: Float32Array, dy: Float32Array, m: number): Float32Array;
+}
+
+/** Buffers per mini-batch size, made on first use. */
+class Buffers {
+  private readonly byM = new Map<number, Record<string, Float32Array>>();
+  get(m: number, name: string, n: number): Float32Array {
+    let set = this.byM.get(m);
+    if (!set) this.byM.set(m, (set = {}));
+    return (set[name] ??= new Float32Array(n));
+  }
+}
+
+/** A fully-connected layer: a = f(w·x + b), as the chapter-1 network's layers. */
+export class Dense implements Layer {
+  readonly describe: string;
+  readonly output: Shape;
+  readonly paramCount: number;
+  private w!: Matrix;
+  private b!: Matrix;
+  private gw!: Matrix;
+  private gb!: Matrix;
+  private readonly buf = new Buffers();
+
+  /** `isOutput`: the last layer, whose error δᴸ = aᴸ − y comes from the cost (log-likelihood or cross-entropy) as is. */
+  constructor(readonly input: Shape, readonly units: number, readonly f: Activation | 'softmax', readonly isOutput = false) {
+    this.output = { c: units, h: 1, w: 1 };
+    this.paramCount = units * size(input) + units;
+    this.describe = `fc ${units} ${typeof f === 'string' ? f : f.name}`;
+  }
+
+  bind(params: Float32Array, grads: Float32Array): void {
+    const n = size(this.input);
+    this.w = new Matrix(this.units, n, params.subarray(0, this.units * n));
+    this.b = new Matrix(this.units, 1, params.subarray(this.units * n, this.paramCount));
+    this.gw = new Matrix(this.units, n, grads.subarray(0, this.units * n));
+    this.gb = new Matrix(this.units, 1, grads.subarray(this.units * n, this.paramCount));
+  }
+
+  init(rng: Rng): void {
+    const scale = 1 / Math.sqrt(this.w.cols);
+    for (let i = 0; i < this.w.size; i++) this.w.data[i] = rng.gaussian() * scale;
+    for (let i = 0; i < this.b.size; i++) this.b.data[i] = rng.gaussian();
+  }
+
+  forward(x: Float32Array, m: number): Float32Array {
+    const n = size(this.input);
+    const a = this.buf.get(m, 'a', this.units * m);
+    const z = new Matrix(this.units, m, a, 'col');
+    matmul(z, this.w, new Matrix(n, m, x, 'col')); // z = w·x (one sample per column)
+    for (let j = 0; j < m; j++) for (let i = 0; i < this.units; i++) a[j * this.units + i] += this.b.data[i];
+    if (this.f === 'softmax') softmaxColumns(a, a, this.units, m);
+    else this.f.forward(a, a, a.length);
+    return a;
+  }
+
+  backward(x: Float32Array, dy: Float32Array, m: number): Float32Array {
+    const n = size(this.input);
+    const a = this.buf.get(m, 'a', this.units * m);
+    // δ = ∂C/∂z: an output layer's comes in as is (BP1: aᴸ − y); a hidden one's is ∂C/∂a ⊙ f′(z) (BP2)
+    const delta = this.buf.get(m, 'delta', this.units * m);
+    delta.set(dy);
+    if (!this.isOutput && this.f !== 'softmax') this.f.backward(delta, a, delta.length);
+    const d = new Matrix(this.units, m, delta, 'col');
+    sumCols(this.gb, d); // BP3
+    matmul(this.gw, d, new Matrix(n, m, x, 'col'), { transB: true }); // BP4
+    const dx = this.buf.get(m, 'dx', n * m);
+    matmul(new Matrix(n, m, dx, 'col'), this.w, d, { transA: true }); // wᵀδ, the error for the layer below
+    return dx;
+  }
+}
+
+/** A convolutional layer: F feature maps, k×k kernels over all input channels, stride 1, valid. */
+export class Conv implements Layer {
+  readonly describe: string;
+  readonly output: Shape;
+  readonly paramCount: number;
+  private w!: Matrix; // F × (C·k·k)
+  private b!: Float32Array; // F
+  private gw!: Matrix;
+  private gb!: Float32Array;
+  private readonly buf = new Buffers();
+
+  constructor(readonly input: Shape, readonly maps: number, readonly k: number, readonly f: Activation) {
+    this.output = { c: maps, h: input.h - k + 1, w: input.w - k + 1 };
+    this.paramCount = maps * input.c * k * k + maps;
+    this.describe = `conv ${maps} ${k}x${k} ${f.name}`;
+  }
+
+  bind(params: Float32Array, grads: Float32Array): void {
+    const n = this.input.c * this.k * this.k;
+    this.w = new Matrix(this.maps, n, params.subarray(0, this.maps * n));
+    this.b = params.subarray(this.maps * n, this.paramCount);
+    this.gw = new Matrix(this.maps, n, grads.subarray(0, this.maps * n));
+    this.gb = grads.subarray(this.maps * n, this.paramCount);
+  }
+
+  init(rng: Rng): void {
+    const scale = 1 / Math.sqrt(this.w.cols);
+    for (let i = 0; i < this.w.size; i++) this.w.data[i] = rng.gaussian() * scale;
+    for (let i = 0; i < this.b.length; i++) this.b[i] = rng.gaussian();
+  }
+
+  forward(x: Float32Array, m: number): Float32Array {
+    const { c: C, h: H, w: W } = this.input;
+    const P = this.output.h * this.output.w;
+    const rows = C * this.k * this.k;
+    const cols = this.buf.get(m, 'cols', rows * m * P);
+    im2col(cols, x, m, C, H, W, this.k);
+    const z = this.buf.get(m, 'z', this.maps * m * P); // F × (m·P)
+    matmul(new Matrix(this.maps, m * P, z), this.w, new Matrix(rows, m * P, cols));
+    const a = this.buf.get(m, 'a', m * this.maps * P); // sample by sample: F maps each
+    for (let f = 0; f < this.maps; f++) {
+      const bf = this.b[f];
+      for (let s = 0; s < m; s++) {
+        const from = f * m * P + s * P;
+        const to = (s * this.maps + f) * P;
+        for (let p = 0; p < P; p++) a[to + p] = z[from + p] + bf;
+      }
+    }
+    this.f.forward(a, a, a.length);
+    return a;
+  }
+
+  backward(x: Float32Array, dy: Float32Array, m: number): Float32Array {
+    const { c: C, h: H, w: W } = this.input;
+    const P = this.output.h * this.output.w;
+    const rows = C * this.k * this.k;
+    const a = this.buf.get(m, 'a', m * this.maps * P);
+    const delta = this.buf.get(m, 'delta', a.length);
+    delta.set(dy);
+    this.f.backward(delta, a, delta.length); // δ = ∂C/∂a ⊙ f′(z)
+    // back to the gemm's layout, F × (m·P); ∇b sums each map's δ
+    const dz = this.buf.get(m, 'dz', a.length);
+    this.gb.fill(0);
+    for (let f = 0; f < this.maps; f++) {
+      let sum = 0;
+      for (let s = 0; s < m; s++) {
+        const from = (s * this.maps + f) * P;
+        const to = f * m * P + s * P;
+        for (let p = 0; p < P; p++) {
+          dz[to + p] = delta[from + p];
+          sum += delta[from + p];
+        }
+      }
+      this.gb[f] = sum;
+    }
+    const cols = this.buf.get(m, 'cols', rows * m * P);
+    const dZ = new Matrix(this.maps, m * P, dz);
+    matmul(this.gw, dZ, new Matrix(rows, m * P, cols), { transB: true }); // ∇w = δ·colsᵀ
+    const dcols = this.buf.get(m, 'dcols', cols.length);
+    matmul(new Matrix(rows, m * P, dcols), this.w, dZ, { transA: true }); // wᵀδ, per patch
+    const dx = this.buf.get(m, 'dx', m * C * H * W);
+    col2im(dx, dcols, m, C, H, W, this.k);
+    return dx;
+  }
+}
+
+/** 2×2 max-pooling, stride 2. */
+export class Pool implements Layer {
+  readonly describe = 'pool 2';
+  readonly output: Shape;
+  readonly paramCount = 0;
+  private readonly buf = new Buffers();
+  private readonly where = new Map<number, Int32Array>();
+
+  constructor(readonly input: Shape) {
+    this.output = { c: input.c, h: input.h / 2, w: input.w / 2 };
+  }
+
+  bind(): void {}
+  init(): void {}
+
+  forward(x: Float32Array, m: number): Float32Array {
+    const y = this.buf.get(m, 'y', m * size(this.output));
+    let where = this.where.get(m);
+    if (!where) this.where.set(m, (where = new Int32Array(y.length)));
+    maxPool2Forward(y, where, x, m, this.input.c, this.input.h, this.input.w);
+    return y;
+  }
+
+  backward(_x: Float32Array, dy: Float32Array, m: number): Float32Array {
+    const dx = this.buf.get(m, 'dx', m * size(this.input));
+    maxPool2Backward(dx, dy, this.where.get(m)!, dy.length, dx.length);
+    return dx;
+  }
+}
+
+/** Inverted dropout: while training, each value is dropped with probability p, the others scaled by 1/(1 − p). */
+export class Dropout implements Layer {
+  readonly describe: string;
+  readonly output: Shape;
+  readonly paramCount = 0;
+  private readonly buf = new Buffers();
+
+  constructor(readonly input: Shape, readonly p: number) {
+    this.output = input;
+    this.describe = `dropout ${p}`;
+  }
+
+  bind(): void {}
+  init(): void {}
+
+  forward(x: Float32Array, m: number, train: boolean, rng: Rng | null): Float32Array {
+    if (!train || this.p === 0) return x;
+    const y = this.buf.get(m, 'y', x.length);
+    const keep = this.buf.get(m, 'keep', x.length);
+    const scale = 1 / (1 - this.p);
+    for (let i = 0; i < x.length; i++) {
+      keep[i] = rng!.uniform() >= this.p ? scale : 0;
+      y[i] = x[i] * keep[i];
+    }
+    return y;
+  }
+
+  backward(_x: Float32Array, dy: Float32Array, m: number): Float32Array {
+    const keep = this.buf.get(m, 'keep', dy.length);
+    const dx = this.buf.get(m, 'dx', dy.length);
+    for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * keep[i];
+    return dx;
+  }
+}
+
+/** A stack of layers from the layer language, with one parameter buffer and one gradient buffer. */
+export class LayerStack {
+  readonly layers: Layer[] = [];
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  private readonly inputs: Float32Array[] = [];
+  private readonly errors = new Map<number, Float32Array>();
+
+  constructor(spec: string | LayerSpec[], readonly input: Shape = { c: 1, h: 28, w: 28 }) {
+    const layers = typeof spec === 'string' ? parseLayers(spec, input).layers : spec;
+    let shape = input;
+    for (const l of layers) {
+      let layer: Layer;
+      if (l.kind === 'conv') layer = new Conv(shape, l.maps, l.size, activations[l.activation]);
+      else if (l.kind === 'pool') layer = new Pool(shape);
+      else if (l.kind === 'fc') layer = new Dense(shape, l.units, activations[l.activation]);
+      else if (l.kind === 'dropout') layer = new Dropout(shape, l.p);
+      else if (l.kind === 'softmax') layer = new Dense(shape, l.units, 'softmax', true);
+      else layer = new Dense(shape, l.units, activations.sigmoid, true);
+      this.layers.push(layer);
+      shape = layer.output;
+    }
+    const count = this.layers.reduce((s, l) => s + l.paramCount, 0);
+    this.params = new Float32Array(count);
+    this.grads = new Float32Array(count);
+    let offset = 0;
+    for (const l of this.layers) {
+      l.bind(this.params.subarray(offset, offset + l.paramCount), this.grads.subarray(offset, offset + l.paramCount));
+      offset += l.paramCount;
+    }
+  }
+
+  /** The output layer is a softmax (with the log-likelihood cost) or a sigmoid. */
+  get softmax(): boolean {
+    const last = this.layers[this.layers.length - 1];
+    return last instanceof Dense && last.f === 'softmax';
+  }
+
+  init(rng: Rng): void {
+    for (const l of this.layers) l.init(rng);
+  }
+
+  /** The outputs (classes × m, one sample per column) for m samples x (each C·H·W contiguous). */
+  forward(x: Float32Array, m: number, train = false, rng: Rng | null = null): Float32Array {
+    let a = x;
+    this.inputs.length = 0;
+    for (const l of this.layers) {
+      this.inputs.push(a);
+      a = l.forward(a, m, train, rng);
+    }
+    return a;
+  }
+
+  /**
+   * Gradients for a mini-batch after forward(x, m, true): y one-hot (classes × m).
+   * BP1: the output error is aᴸ − y (softmax with log-likelihood, or sigmoid
+   * with cross-entropy); then each layer fills its gradients and passes the
+   * error down (BP2).
+   */
+  backprop(out: Float32Array, y: Float32Array, m: number): void {
+    let d = this.errors.get(m);
+    if (!d) this.errors.set(m, (d = new Float32Array(out.length)));
+    for (let i = 0; i < out.length; i++) d[i] = out[i] - y[i];
+    for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(this.inputs[i], d, m);
+  }
+
+  /** The cost of the outputs against y, summed over the m samples: log-likelihood, or cross-entropy for a sigmoid output. */
+  cost(out: Float32Array, y: Float32Array): number {
+    let sum = 0;
+    for (let i = 0; i < out.length; i++) {
+      if (this.softmax) {
+        if (y[i] !== 0) sum -= y[i] * Math.log(out[i]);
+      } else {
+        sum -= y[i] * Math.log(out[i]) + (1 - y[i]) * Math.log(1 - out[i]);
+      }
+    }
+    return sum;
+  }
+
+  /** One line per layer: what it is and the shape it hands on ("conv 20 5x5 relu → 20×24×24"). */
+  shapes(): string[] {
+    return this.layers.map((l) => `${l.describe} → ${shapeText(l.output)}`);
+  }
+}
