@@ -14,6 +14,7 @@ import { matmul, sumCols } from '../tensor/ops.js';
 import { activations, softmaxColumns, type Activation } from './activations.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
 import type { Rng } from '../rng.js';
+import { defaultBackend, type Backend } from '../backend.js';
 
 const size = (s: Shape) => s.c * s.h * s.w;
 
@@ -32,13 +33,17 @@ export interface Layer {
   backward(x: Float32Array, dy: Float32Array, m: number): Float32Array;
 }
 
-/** Buffers per mini-batch size, made on first use. */
+/** The backend the layers allocate from (so their gemms run where their arrays live); set by LayerStack. */
+let home: Backend | null = null;
+
+/** Buffers per mini-batch size, made on first use, in the stack's backend. */
 class Buffers {
   private readonly byM = new Map<number, Record<string, Float32Array>>();
+  private readonly backend = home ?? defaultBackend();
   get(m: number, name: string, n: number): Float32Array {
     let set = this.byM.get(m);
     if (!set) this.byM.set(m, (set = {}));
-    return (set[name] ??= new Float32Array(n));
+    return (set[name] ??= this.backend.alloc(n));
   }
 }
 
@@ -260,8 +265,12 @@ export class LayerStack {
   private readonly inputs: Float32Array[] = [];
   private readonly errors = new Map<number, Float32Array>();
 
-  constructor(spec: string | LayerSpec[], readonly input: Shape = { c: 1, h: 28, w: 28 }) {
+  readonly backend: Backend;
+
+  constructor(spec: string | LayerSpec[], readonly input: Shape = { c: 1, h: 28, w: 28 }, backend?: Backend) {
     const layers = typeof spec === 'string' ? parseLayers(spec, input).layers : spec;
+    this.backend = backend ?? defaultBackend();
+    home = this.backend;
     let shape = input;
     for (const l of layers) {
       let layer: Layer;
@@ -274,9 +283,10 @@ export class LayerStack {
       this.layers.push(layer);
       shape = layer.output;
     }
+    home = null;
     const count = this.layers.reduce((s, l) => s + l.paramCount, 0);
-    this.params = new Float32Array(count);
-    this.grads = new Float32Array(count);
+    this.params = this.backend.alloc(count);
+    this.grads = this.backend.alloc(count);
     let offset = 0;
     for (const l of this.layers) {
       l.bind(this.params.subarray(offset, offset + l.paramCount), this.grads.subarray(offset, offset + l.paramCount));
@@ -313,7 +323,7 @@ export class LayerStack {
    */
   backprop(out: Float32Array, y: Float32Array, m: number): void {
     let d = this.errors.get(m);
-    if (!d) this.errors.set(m, (d = new Float32Array(out.length)));
+    if (!d) this.errors.set(m, (d = this.backend.alloc(out.length)));
     for (let i = 0; i < out.length; i++) d[i] = out[i] - y[i];
     for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(this.inputs[i], d, m);
   }
