@@ -171,6 +171,31 @@ describe('training with both backends', () => {
   });
 });
 
+describe('the convolutional layer stack on both backends', () => {
+  it('gives the same outputs and gradients (to float32 tolerance), its arrays in WebAssembly memory', async () => {
+    const { LayerStack } = await import('../src/nn/layers.js');
+    const spec = 'conv 6 5x5 relu, pool 2, conv 4 3x3 tanh, pool 2, fc 20 relu, softmax 10';
+    const ts = new LayerStack(spec, undefined, tsBackend);
+    const wa = new LayerStack(spec, undefined, wasm);
+    expect(kernels.owns(wa.params)).toBe(true);
+    ts.init(new Rng(3));
+    wa.params.set(ts.params);
+    const rng = new Rng(4);
+    const m = 5;
+    const x = randomArray(rng, 784 * m).map(Math.abs);
+    const xw = kernels.alloc(x.length);
+    xw.set(x);
+    const y = new Float32Array(10 * m);
+    for (let j = 0; j < m; j++) y[j * 10 + rng.below(10)] = 1;
+    const outT = ts.forward(x, m, true);
+    const outW = wa.forward(xw, m, true);
+    expectAllClose(outW, outT, 1e-6, 1e-4, 'outputs');
+    ts.backprop(outT, y, m);
+    wa.backprop(outW, y, m);
+    expectAllClose(wa.grads, ts.grads, 1e-5, 1e-3, 'gradients');
+  });
+});
+
 describe('backend selection', () => {
   it("'auto' takes wasm where SIMD exists and ts where it does not", async () => {
     expect((await selectBackend('auto')).name).toBe('wasm');
