@@ -10,7 +10,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_HEADER, benchCase, benchLine, drawingLatency, type BenchCase, type BenchResult, type Spread } from '../src/bench.js';
+import { BENCH_HEADER, benchCase, benchLayers, benchLine, drawingLatency, type BenchCase, type BenchResult, type Spread } from '../src/bench.js';
 import { selectBackend } from '../src/backend.js';
 import { parseModel } from '../src/nn/model-file.js';
 import type { BackendName } from '../src/backend.js';
@@ -27,6 +27,9 @@ Times the real training step (gather, feedforward, backprop, SGD update) on
 MNIST images, and one-image inference.
 
   --browser            run in headless Chromium (/usr/bin/chromium) instead of Node
+  --layers SPEC        instead: a convolutional layer stack's training step, e.g.
+                       "conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10"
+                       (one thread, Node)
   --backend ts,wasm    kernel backends to bench (default: both where supported)
   --threads 1,2        thread counts (default: 1 and, with 2 cores or more, 2)
   --hidden 30,100      hidden-layer sizes to bench, one 784-h-10 network each
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     allowPositionals: false,
     options: {
       browser: { type: 'boolean' },
+      layers: { type: 'string' },
       backend: { type: 'string' },
       threads: { type: 'string' },
       hidden: { type: 'string' },
@@ -77,6 +81,21 @@ async function main(): Promise<void> {
   }
   const say = values.json ? () => {} : (s: string) => process.stdout.write(`${s}\n`);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  if (values.layers) {
+    const { training } = bookSplit((await loadMnist()).sets);
+    say(`digitnet bench, layer stack: ${cpu}, Node ${process.version}, one thread`);
+    say(`"${values.layers}"`);
+    const out: Record<string, unknown>[] = [];
+    for (const backend of backends) {
+      for (const m of batches) {
+        const r = await benchLayers(values.layers, backend, m, training, seconds, repeats);
+        out.push({ backend, miniBatchSize: m, samplesPerSecond: r });
+        say(`${backend.padEnd(6)} batch ${String(m).padStart(4)}: ${Math.round(r.median).toLocaleString('en-US')} samples/s (${Math.round(r.min).toLocaleString('en-US')}–${Math.round(r.max).toLocaleString('en-US')}), ${(50000 / r.median).toFixed(1)} s per 50,000-image epoch`);
+      }
+    }
+    if (values.json) process.stdout.write(`${JSON.stringify({ cpu, layers: values.layers, results: out }, null, 2)}\n`);
+    return;
+  }
 
   let results: BenchResult[];
   let where: string;

@@ -157,3 +157,41 @@ export function drawingLatency(net: Network, repeats = 20): Spread {
   }
   return spread(times);
 }
+
+/**
+ * Samples per second of a layer stack's training step (forward, backprop,
+ * plain SGD update) on MNIST images, one thread: the convolutional networks'
+ * speed, until they join `npm run train`.
+ */
+export async function benchLayers(spec: string, backend: BackendName, m: number, training: LabelledImages, seconds: number, repeats: number): Promise<Spread> {
+  const { LayerStack } = await import('./nn/layers.js');
+  await selectBackend(backend);
+  const net = new LayerStack(spec);
+  const rng = new Rng(1);
+  net.init(rng);
+  const pixels = training.rows * training.cols;
+  const x = net.backend.alloc(pixels * m);
+  const y = net.backend.alloc(10 * m);
+  let cursor = 0;
+  const step = () => {
+    if (cursor + m > training.count) cursor = 0;
+    gatherBatch(x, y, 10, training, null, cursor, m);
+    net.backprop(net.forward(x, m, true, rng), y, m);
+    for (let i = 0; i < net.params.length; i++) net.params[i] -= (0.01 / m) * net.grads[i];
+    cursor += m;
+  };
+  let steps = 0;
+  const warm = performance.now();
+  while (performance.now() - warm < 300) {
+    step();
+    steps++;
+  }
+  const perRepeat = Math.max(1, Math.round((steps * seconds * 1000) / (performance.now() - warm)));
+  const rates: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let s = 0; s < perRepeat; s++) step();
+    rates.push((perRepeat * m) / ((performance.now() - t0) / 1000));
+  }
+  return spread(rates);
+}
