@@ -9,6 +9,7 @@ import { selectBackend, sharedBackend, type BackendName } from './backend.js';
 import { Network } from './nn/network.js';
 import { ThreadedSteps, type SpawnThread } from './nn/threads.js';
 import { Rng } from './rng.js';
+import { axpyArrays } from './tensor/ops.js';
 import { strokesToInput } from './draw/preprocess.js';
 import { digitStrokes, variant } from './draw/handwriting.js';
 
@@ -49,6 +50,27 @@ export function spread(values: number[]): Spread {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
 }
 
+/**
+ * Samples per second of `step` (m samples each): warm up for 0.3 s (the JIT),
+ * size a repeat to about `seconds`, then time `repeats` of them.
+ */
+function timeSteps(step: () => void, m: number, seconds: number, repeats: number): Spread {
+  let steps = 0;
+  const warm = performance.now();
+  while (performance.now() - warm < 300) {
+    step();
+    steps++;
+  }
+  const perRepeat = Math.max(1, Math.round((steps * seconds * 1000) / (performance.now() - warm)));
+  const rates: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let s = 0; s < perRepeat; s++) step();
+    rates.push((perRepeat * m) / ((performance.now() - t0) / 1000));
+  }
+  return spread(rates);
+}
+
 export interface BenchOptions {
   training: LabelledImages;
   test: LabelledImages;
@@ -85,20 +107,7 @@ export async function benchCase(c: BenchCase, o: BenchOptions): Promise<BenchRes
       }
       cursor += m;
     };
-    // warm up (JIT), then size a repeat to about `seconds`
-    let steps = 0;
-    const warm = performance.now();
-    while (performance.now() - warm < 300) {
-      step();
-      steps++;
-    }
-    const perRepeat = Math.max(1, Math.round((steps * seconds * 1000) / (performance.now() - warm)));
-    const rates: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const t0 = performance.now();
-      for (let s = 0; s < perRepeat; s++) step();
-      rates.push((perRepeat * m) / ((performance.now() - t0) / 1000));
-    }
+    const rate = timeSteps(step, m, seconds, repeats);
     // one-image inference: copy the pixels in and feed forward
     const pixels = Array.from(test.images.subarray(0, test.rows * test.cols), (v) => v / 255);
     const latencies: number[] = [];
@@ -108,7 +117,6 @@ export async function benchCase(c: BenchCase, o: BenchOptions): Promise<BenchRes
       for (let k = 0; k < calls; k++) net.predict(pixels);
       latencies.push(((performance.now() - t0) * 1000) / calls);
     }
-    const rate = spread(rates);
     const flops = flopsPerSample(c.sizes);
     return {
       ...c,
@@ -177,21 +185,8 @@ export async function benchLayers(spec: string, backend: BackendName, m: number,
     if (cursor + m > training.count) cursor = 0;
     gatherBatch(x, y, 10, training, null, cursor, m);
     net.backprop(net.forward(x, m, true, rng), y, m);
-    for (let i = 0; i < net.params.length; i++) net.params[i] -= (0.01 / m) * net.grads[i];
+    axpyArrays(net.params, -0.01 / m, net.grads);
     cursor += m;
   };
-  let steps = 0;
-  const warm = performance.now();
-  while (performance.now() - warm < 300) {
-    step();
-    steps++;
-  }
-  const perRepeat = Math.max(1, Math.round((steps * seconds * 1000) / (performance.now() - warm)));
-  const rates: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    for (let s = 0; s < perRepeat; s++) step();
-    rates.push((perRepeat * m) / ((performance.now() - t0) / 1000));
-  }
-  return spread(rates);
+  return timeSteps(step, m, seconds, repeats);
 }
