@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
 import { ThreadedSteps } from '../src/nn/threads.js';
-import { PRESETS } from '../src/nn/presets.js';
+import { PRESETS, bookFigure } from '../src/nn/presets.js';
 import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost, type Cost } from '../src/nn/costs.js';
 import { activations } from '../src/nn/activations.js';
 import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
@@ -332,7 +332,7 @@ async function main(): Promise<void> {
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   if (expand) log(`expanded: each training image and its four one-pixel shifts, ${fmtInt(training.count)} images`);
   if (dropout > 0 && args.threads > 1) log(`dropout runs on one thread (its masks come from one generator, in order)`);
-  if (preset) log(`preset ${preset.name}: ${preset.about}; the book reports ${preset.book.accuracy}% on ${preset.book.on} (chapter ${preset.book.chapter})`);
+  if (preset) log(`preset ${preset.name}: ${preset.about}; the book reports ${bookFigure(preset)} on ${preset.book.on} (chapter ${preset.book.chapter})`);
   const extras = [
     lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
     args.etaSchedule ? `η halved after ${args.etaSchedule} epochs without progress` : '',
@@ -441,7 +441,7 @@ async function main(): Promise<void> {
   const summary = [
     best
       ? `best: epoch ${best.epoch}, ${fmtInt(best.correct)} / ${fmtInt(best.total)} (${pct(best)}) on ${evalSet}` +
-        (preset ? `; the book: ${preset.book.accuracy}% on ${preset.book.on}` : '')
+        (preset ? `; the book: ${bookFigure(preset)} on ${preset.book.on}` : '')
       : null,
     `${results.length} epoch${results.length === 1 ? '' : 's'} in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
     saved ? `saved the model after epoch ${saved.epoch} to ${saved.path}` : null,

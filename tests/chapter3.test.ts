@@ -239,6 +239,14 @@ describe('the SVG chart', () => {
     expect(series).toEqual(['a&lt;b: eval-acc', 'a&lt;b: train-acc', 'run 2: eval-acc', 'a&lt;b: train-cost']);
     expect(svg).toContain('>accuracy (%)</text>');
     expect(svg).toContain('>epoch</text>');
+    expect([...svg.matchAll(/data-panel="(\w+)"/g)].map((m) => m[1])).toEqual(['accuracy', 'cost']);
+  });
+
+  it('draws no cost panel when no cost was monitored', async () => {
+    const { chartSvg } = await import('../src/plot/chart.js');
+    const svg = chartSvg([{ label: 'run', epochs: [1, 2].map((epoch) => ({ epoch, evalAccuracy: 0.9 + epoch / 100 })) }]);
+    expect([...svg.matchAll(/data-panel="(\w+)"/g)].map((m) => m[1])).toEqual(['accuracy']);
+    expect(svg).not.toContain('>cost</text>');
   });
 });
 
@@ -254,6 +262,20 @@ describe('presets', () => {
       sizes: [784, 100, 10], cost: 'cross-entropy', eta: 0.1, lambda: 5, epochs: 60, evalSet: 'validation',
       book: { accuracy: 98.04, on: 'validation' },
     });
+    expect(PRESETS['ch3-l2-30']).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', init: 'large', eta: 0.5, lambda: 5, epochs: 30, evalSet: 'test', book: { accuracy: 96.49 } });
+    expect(PRESETS['ch3-l2-100-30']).toMatchObject({ sizes: [784, 100, 10], eta: 0.5, lambda: 5, epochs: 30, evalSet: 'validation', book: { accuracy: 97.92 } });
+    // the weight-initialisation comparison: the same run but for the initial weights
+    const { init: a, name: _a, about: _b, book: _c, ...large } = PRESETS['ch3-init-large'];
+    const { init: b, name: _d, about: _e, book: _f, ...fresh } = PRESETS['ch3-init'];
+    expect([a, b]).toEqual(['large', 'default']);
+    expect(fresh).toEqual(large);
+    expect(large).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', eta: 0.1, lambda: 5, evalSet: 'validation' });
+  });
+
+  it("prints the book's figure, or its words when it gives no number", async () => {
+    const { PRESETS, bookFigure } = await import('../src/nn/presets.js');
+    expect(bookFigure(PRESETS['ch3-l2-30'])).toBe('96.49%');
+    expect(bookFigure(PRESETS['ch3-init'])).toMatch(/^somewhat over 96%/);
   });
 });
 

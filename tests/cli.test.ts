@@ -54,7 +54,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--activation', 'swish'], "train: --activation must be 'sigmoid', 'tanh', 'relu'; got 'swish'"],
     [['--lambda=-1'], "train: --lambda must be a number ≥ 0; got '-1'"],
     [['--momentum', '1'], "train: --momentum must be less than 1 (the velocity would grow without end); got '1'"],
-    [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-overfit, ch3-overfit-l2, ch3-l2-100; got 'ch9'"],
+    [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-overfit, ch3-overfit-l2, ch3-l2-100, ch3-l2-30, ch3-l2-100-30, ch3-init-large, ch3-init; got 'ch9'"],
     [['--monitor', 'train-loss'], "train: --monitor takes train-cost, train-acc, eval-cost, eval-acc (comma-separated); got 'train-loss'"],
     [['--eta-schedule', '0'], "train: --eta-schedule must be an integer ≥ 1; got '0'"],
     [['--dropout', '1'], "train: --dropout must be less than 1 (1 drops every unit); got '1'"],

@@ -48,18 +48,22 @@ export function chartSvg(runs: Run[], title = 'training curves'): string {
   const right = 200;
   const top = 40;
   const gap = 60;
-  const H = top + 2 * panelH + gap + 50;
+  const seriesOf = (panel: 'accuracy' | 'cost') =>
+    runs.flatMap((r, ri) =>
+      QUANTITIES.filter((q) => q.panel === panel && r.epochs.some((e) => e[q.key] !== undefined)).map((q) => ({ run: r, ri, q })),
+    );
+  // a panel only for what was monitored (the accuracy one always, so an empty chart still has axes)
+  const panels = (['accuracy', 'cost'] as const).filter((p) => p === 'accuracy' || seriesOf(p).length > 0);
+  const H = top + panels.length * panelH + (panels.length - 1) * gap + 50;
   const maxEpoch = Math.max(1, ...runs.flatMap((r) => r.epochs.map((e) => e.epoch)));
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`);
-  for (const [p, panel] of (['accuracy', 'cost'] as const).entries()) {
+  for (const [p, panel] of panels.entries()) {
     const y0 = top + p * (panelH + gap);
     let legendY = y0 + 10;
-    const series = runs.flatMap((r, ri) =>
-      QUANTITIES.filter((q) => q.panel === panel && r.epochs.some((e) => e[q.key] !== undefined)).map((q) => ({ run: r, ri, q })),
-    );
+    const series = seriesOf(panel);
     const values = series.flatMap(({ run, q }) => run.epochs.map((e) => e[q.key]).filter((v): v is number => v !== undefined));
     const scale = panel === 'accuracy' ? 100 : 1;
     let lo = values.length ? Math.min(...values) * scale : 0;
