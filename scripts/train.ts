@@ -14,7 +14,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
 import { ThreadedSteps } from '../src/nn/threads.js';
-import { PRESETS, bookFigure } from '../src/nn/presets.js';
+import { PRESETS, bookFigure, isStackPreset } from '../src/nn/presets.js';
+import { LayerStack } from '../src/nn/layers.js';
+import { LayerSpecError, parseLayers } from '../src/nn/layer-spec.js';
 import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost, type Cost } from '../src/nn/costs.js';
 import { activations } from '../src/nn/activations.js';
 import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
@@ -43,6 +45,10 @@ Network and training
   --threads N           share each step among N threads (default: 2 where there are
                         2 cores or more); the weights are the same for any N
   --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
+  --layers SPEC         a layer stack instead (chapter 6), e.g. "conv 20 5x5 relu,
+                        pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10";
+                        layers: conv N KxK [act], pool 2, fc N [act], dropout P,
+                        and last softmax N or sigmoid N (trains on one thread)
   --hidden 30           shorthand for the hidden layers: --hidden 100 is 784,100,10
   --epochs 30           epochs in the run (with --resume: the run's total)
   --batch-size 10       mini-batch size m
@@ -106,6 +112,7 @@ function parseCommandLine(argv: string[]) {
       'early-stop': { type: 'string' },
       monitor: { type: 'string' },
       sizes: { type: 'string' },
+      layers: { type: 'string' },
       hidden: { type: 'string' },
       epochs: { type: 'string' },
       'batch-size': { type: 'string' },
@@ -125,6 +132,19 @@ function parseCommandLine(argv: string[]) {
   });
   if (values.sizes !== undefined && values.hidden !== undefined) {
     throw new UsageError('give --sizes or --hidden, not both');
+  }
+  if (values.layers !== undefined) {
+    for (const flag of ['sizes', 'hidden', 'cost', 'output', 'activation', 'init', 'dropout'] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} is for fully-connected networks; with --layers, say it in the layers (e.g. "fc 100 relu, dropout 0.5, softmax 10")`);
+      }
+    }
+    try {
+      parseLayers(values.layers);
+    } catch (err) {
+      if (err instanceof LayerSpecError) throw new UsageError(`--layers: ${(err as Error).message}`);
+      throw err;
+    }
   }
   const sizes = values.sizes !== undefined ? listOption('sizes', values.sizes) : undefined;
   if (sizes && sizes.length < 2) throw new UsageError(`--sizes needs at least an input and an output layer, e.g. 784,30,10; got '${values.sizes}'`);
@@ -175,6 +195,7 @@ function parseCommandLine(argv: string[]) {
     backend: backend as 'auto' | 'ts' | 'wasm',
     threads: values.threads !== undefined ? intOption('threads', values.threads) : Math.min(2, availableParallelism()),
     sizes: sizes ?? (hidden ? [784, ...hidden, MNIST_CLASSES] : undefined),
+    layers: values.layers,
     epochs: values.epochs !== undefined ? intOption('epochs', values.epochs) : undefined,
     batchSize: values['batch-size'] !== undefined ? intOption('batch-size', values['batch-size']) : undefined,
     eta: values.eta !== undefined ? positiveOption('eta', values.eta) : undefined,
@@ -224,27 +245,45 @@ async function main(): Promise<void> {
 
   // A resumed run takes its settings from the file; options given now override them.
   let resumed: { network: Network; meta: TrainingMeta | null } | null = null;
+  let resumedStack: { network: LayerStack; meta: TrainingMeta | null } | null = null;
   if (args.resume !== undefined) {
-    resumed = loadModelFile(args.resume);
-    const fileSizes = resumed.network.sizes;
-    if (args.sizes && args.sizes.join() !== fileSizes.join()) {
-      throw new UsageError(`--sizes ${args.sizes.join(',')} does not match ${args.resume}, a ${fileSizes.join('-')} network`);
+    const loaded = loadModelFile(args.resume);
+    if (loaded.network instanceof LayerStack) {
+      resumedStack = { network: loaded.network, meta: loaded.meta };
+      if (args.sizes) throw new UsageError(`--sizes does not go with ${args.resume}, a layer stack (${loaded.network.spec})`);
+      if (args.layers && new LayerStack(args.layers).spec !== loaded.network.spec) {
+        throw new UsageError(`--layers does not match ${args.resume}: ${loaded.network.spec}`);
+      }
+    } else {
+      resumed = { network: loaded.network, meta: loaded.meta };
+      const fileSizes = resumed.network.sizes;
+      if (args.sizes && args.sizes.join() !== fileSizes.join()) {
+        throw new UsageError(`--sizes ${args.sizes.join(',')} does not match ${args.resume}, a ${fileSizes.join('-')} network`);
+      }
+      if (args.layers) throw new UsageError(`--layers does not go with ${args.resume}, a ${fileSizes.join('-')} network`);
     }
   }
-  const meta = resumed?.meta ?? null;
+  const meta = resumed?.meta ?? resumedStack?.meta ?? null;
   // each setting: the command line, else the resumed run, else the preset, else the chapter-1 default
-  const preset = args.preset;
+  const anyPreset = args.preset;
+  const stackPreset = isStackPreset(anyPreset) ? anyPreset : undefined;
+  const preset = isStackPreset(anyPreset) ? undefined : anyPreset;
+  // a layer stack (chapter 6) or the fully-connected network (chapters 1–3)
+  const layers = resumedStack?.network.spec ?? args.layers ?? (resumed || args.sizes ? undefined : stackPreset?.layers);
+  if (layers && (args.cost || args.output || args.activation || args.init || args.dropout !== undefined)) {
+    throw new UsageError('--cost, --output, --activation, --init and --dropout are for fully-connected networks; a layer stack says them in its layers');
+  }
   const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [784, ...DEFAULTS.hidden, MNIST_CLASSES];
-  const epochs = args.epochs ?? meta?.epochs ?? preset?.epochs ?? DEFAULTS.epochs;
-  const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? preset?.miniBatchSize ?? DEFAULTS.batchSize;
-  const eta = args.eta ?? meta?.eta ?? preset?.eta ?? DEFAULTS.eta;
+  const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
+  const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;
+  const eta = args.eta ?? meta?.eta ?? anyPreset?.eta ?? DEFAULTS.eta;
   const seed = args.seed ?? meta?.seed ?? DEFAULTS.seed;
   const shuffle = args.noShuffle ? false : meta?.shuffle ?? true;
-  const evalSet = args.evalSet ?? meta?.evaluatedOn ?? preset?.evalSet ?? DEFAULTS.evalSet;
-  const lambda = args.lambda ?? meta?.lambda ?? preset?.lambda ?? 0;
+  const evalSet = args.evalSet ?? meta?.evaluatedOn ?? anyPreset?.evalSet ?? DEFAULTS.evalSet;
+  const lambda = args.lambda ?? meta?.lambda ?? anyPreset?.lambda ?? 0;
   const momentum = args.momentum ?? meta?.momentum ?? 0;
   const dropout = args.dropout ?? meta?.dropout ?? 0;
-  const expand = args.expand || (meta?.expand ?? false);
+  const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
   const init = args.init ?? meta?.init ?? preset?.init ?? 'large';
   const cost: Cost = args.cost
     ? COSTS[args.cost]
@@ -275,10 +314,10 @@ async function main(): Promise<void> {
   download.clear();
   const split = bookSplit(data.sets);
   const pixels = split.training.rows * split.training.cols;
-  if (sizes[0] !== pixels) {
+  if (!layers && sizes[0] !== pixels) {
     throw new UsageError(`the first layer must have ${pixels} neurons, one per pixel of the ${split.training.rows}×${split.training.cols} images; got --sizes ${sizes.join(',')}`);
   }
-  if (sizes[sizes.length - 1] !== MNIST_CLASSES) {
+  if (!layers && sizes[sizes.length - 1] !== MNIST_CLASSES) {
     throw new UsageError(`the last layer must have ${MNIST_CLASSES} neurons, one per digit; got --sizes ${sizes.join(',')}`);
   }
   const trainSize = args.trainSize ?? meta?.trainSize ?? preset?.trainSize ?? split.training.count;
@@ -292,15 +331,25 @@ async function main(): Promise<void> {
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
   // With threads, the network lives in memory the worker threads share.
   // dropout draws its masks in order from one generator: one thread
-  const threadCount = dropout > 0 ? 1 : args.threads;
+  // a layer stack trains on one thread (its steps are not split among threads yet)
+  const threadCount = dropout > 0 || layers ? 1 : args.threads;
   const home = threadCount > 1 ? await sharedBackend(backend.name) : backend;
-  const net = resumed
-    ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
-    : Network.random(sizes, rng, { backend: home, cost, activation, init });
+  let net: Network | LayerStack;
+  if (layers) {
+    const stack = new LayerStack(layers, { c: 1, h: split.training.rows, w: split.training.cols }, home);
+    if (stack.classes !== MNIST_CLASSES) throw new UsageError(`--layers must end with ${MNIST_CLASSES} outputs, one per digit; got ${stack.classes}`);
+    if (resumedStack) stack.params.set(resumedStack.network.params);
+    else stack.init(rng);
+    net = stack;
+  } else {
+    net = resumed
+      ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
+      : Network.random(sizes, rng, { backend: home, cost, activation, init });
+  }
   net.rule = { lambda, n: training.count, momentum }; // before the threads start: they copy it
   // momentum's velocities are part of the run's state: kept beside the checkpoint, so a resumed run goes on exactly
   const velocityPath = `${(args.resume ?? '').replace(/\.json$/, '')}.velocity.bin`;
-  if (momentum && resumed && args.resume && existsSync(velocityPath)) {
+  if (momentum && (resumed || resumedStack) && args.resume && existsSync(velocityPath)) {
     const bytes = readFileSync(velocityPath);
     if (bytes.length !== net.params.length * 4) {
       throw new RunError(`${velocityPath}: ${bytes.length} bytes, expected ${net.params.length * 4} for this network; delete it to restart the momentum`);
@@ -311,16 +360,18 @@ async function main(): Promise<void> {
   const lastBatch = training.count % miniBatchSize;
   const threads =
     threadCount > 1
-      ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
+      ? await ThreadedSteps.start(net as Network, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
       : undefined;
-  const out = args.out ?? args.resume ?? `data/models/${preset ? `${preset.name}-` : ''}${sizes.join('-')}-seed${seed}.json`;
+  const shape = layers ? (net as LayerStack).spec : sizes.join('-');
+  const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
+  const out = args.out ?? args.resume ?? `data/models/${anyPreset ? `${anyPreset.name}-` : ''}${slug}-seed${seed}.json`;
   const history: EpochRecord[] = meta ? [...meta.history] : [];
   // the curves: <model>.metrics.json and <model>.svg, next to the model
   const base = out.replace(/\.json$/, '');
   const metricsPath = `${base}.metrics.json`;
   const chartPath = `${base}.svg`;
   const curves: (EpochMetrics & { eta: number; seconds: number })[] = [];
-  if (resumed && existsSync(metricsPath)) {
+  if ((resumed || resumedStack) && existsSync(metricsPath)) {
     try {
       curves.push(...(JSON.parse(readFileSync(metricsPath, 'utf8')).epochs ?? []).filter((e: EpochMetrics) => e.epoch <= epochsDone));
     } catch {
@@ -332,25 +383,30 @@ async function main(): Promise<void> {
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   if (expand) log(`expanded: each training image and its four one-pixel shifts, ${fmtInt(training.count)} images`);
   if (dropout > 0 && args.threads > 1) log(`dropout runs on one thread (its masks come from one generator, in order)`);
-  if (preset) log(`preset ${preset.name}: ${preset.about}; the book reports ${bookFigure(preset)} on ${preset.book.on} (chapter ${preset.book.chapter})`);
+  if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; the book reports ${bookFigure(anyPreset)} on ${anyPreset.book.on} (chapter ${anyPreset.book.chapter})`);
   const extras = [
     lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
     args.etaSchedule ? `η halved after ${args.etaSchedule} epochs without progress` : '',
     args.earlyStop ? `early stop after ${args.earlyStop}` : '',
   ].filter(Boolean);
+  const what = net instanceof Network
+    ? `network ${sizes.join('-')} (${activation.name} hidden, ${net.output} output, ${net.cost.name}, ${init} init)`
+    : `layers ${net.spec} (${fmtInt(net.params.length)} parameters, ${net.costName})`;
   log(
-    `network ${sizes.join('-')} (${activation.name} hidden, ${net.output} output, ${net.cost.name}, ${init} init), ` +
+    `${what}, ` +
       `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +
       `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
       `${backend.name} kernels, ${threadCount} thread${threadCount === 1 ? '' : 's'}`,
   );
-  if (resumed) log(`resuming ${args.resume} after epoch ${epochsDone}`);
+  if (resumed || resumedStack) log(`resuming ${args.resume} after epoch ${epochsDone}`);
 
   const trace = args.debugShapes
     ? (line: string) => process.stdout.write(`  ${line}\n`)
     : undefined;
   if (trace) {
-    log('shapes of the first mini-batch (the book\'s numbering: layer 1 is the input, W² and b² feed layer 2):');
+    log(net instanceof Network
+      ? 'shapes of the first mini-batch (the book\'s numbering: layer 1 is the input, W² and b² feed layer 2):'
+      : 'shapes of the first mini-batch, layer by layer (per sample; m samples flow together), forward then backward:');
   }
 
   const progress = new Progress(process.stderr, epochs);
@@ -394,7 +450,7 @@ async function main(): Promise<void> {
       const trainingMeta: TrainingMeta = {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
-        init, lambda, momentum, dropout, expand,
+        init, lambda, momentum, dropout, expand, ...(anyPreset ? { preset: anyPreset.name } : {}),
       };
       saveModelFile(out, net, trainingMeta);
       if (momentum && net.velocity) {
@@ -409,9 +465,13 @@ async function main(): Promise<void> {
         ...(r.evalCost !== undefined ? { evalCost: r.evalCost } : {}),
       };
       curves.push(point);
-      const label = preset?.name ?? basename(base);
-      writeFileAtomic(metricsPath, `${JSON.stringify({ run: label, evalSet, settings: { sizes, cost: net.cost.name, activation: activation.name, init, eta, lambda, momentum, miniBatchSize, seed }, epochs: curves }, null, 1)}\n`);
-      writeFileAtomic(chartPath, chartSvg([{ label, epochs: curves }], `${label}: ${sizes.join('-')}, ${net.cost.name}, η = ${eta}${lambda ? `, λ = ${lambda}` : ''}`));
+      const label = anyPreset?.name ?? basename(base);
+      const settings = net instanceof Network
+        ? { sizes, cost: net.cost.name, activation: activation.name, init, eta, lambda, momentum, miniBatchSize, seed }
+        : { layers: net.spec, cost: net.costName, eta, lambda, momentum, miniBatchSize, seed, expand };
+      writeFileAtomic(metricsPath, `${JSON.stringify({ run: label, evalSet, settings, epochs: curves }, null, 1)}\n`);
+      const costName = net instanceof Network ? net.cost.name : net.costName;
+      writeFileAtomic(chartPath, chartSvg([{ label, epochs: curves }], `${label}: ${net instanceof Network ? shape : 'layer stack'}, ${costName}, η = ${eta}${lambda ? `, λ = ${lambda}` : ''}`));
       const more = [
         r.trainCost !== undefined ? `train cost ${r.trainCost.toFixed(4)}` : '',
         r.trainCorrect !== undefined ? `train ${((100 * r.trainCorrect) / training.count).toFixed(2)}%` : '',
@@ -441,7 +501,7 @@ async function main(): Promise<void> {
   const summary = [
     best
       ? `best: epoch ${best.epoch}, ${fmtInt(best.correct)} / ${fmtInt(best.total)} (${pct(best)}) on ${evalSet}` +
-        (preset ? `; the book: ${bookFigure(preset)} on ${preset.book.on}` : '')
+        (anyPreset ? `; the book: ${bookFigure(anyPreset)} on ${anyPreset.book.on}` : '')
       : null,
     `${results.length} epoch${results.length === 1 ? '' : 's'} in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
     saved ? `saved the model after epoch ${saved.epoch} to ${saved.path}` : null,

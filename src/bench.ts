@@ -151,7 +151,7 @@ export function benchLine(r: BenchResult): string {
  * pass, for 50 generated drawings (5 of each digit on a 320-pixel pad), each
  * timed `repeats` times; microseconds per drawing.
  */
-export function drawingLatency(net: Network, repeats = 20): Spread {
+export function drawingLatency(net: { predict(pixels: ArrayLike<number>): unknown }, repeats = 20): Spread {
   const drawings = [];
   for (let d = 0; d < 10; d++) for (let k = 0; k < 5; k++) drawings.push(digitStrokes(d, variant(k, 320, d * 10 + k)));
   const times: number[] = [];

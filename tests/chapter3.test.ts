@@ -164,7 +164,7 @@ describe('the model file keeps the cost, the output layer and the activation', (
   it('round-trips them, and refuses an output layer that does not go with the cost', () => {
     const net = Network.random([6, 5, 3], new Rng(3), { cost: LogLikelihoodCost, activation: relu });
     const text = serializeModel(net);
-    const back = parseModel(text, 'm.json').network;
+    const back = parseModel(text, 'm.json').network as Network;
     expect(back.cost.name).toBe('LogLikelihoodCost');
     expect(back.output).toBe('softmax');
     expect(back.activation.name).toBe('relu');
@@ -253,6 +253,7 @@ describe('the SVG chart', () => {
 describe('presets', () => {
   it("hold the book's settings and figures", async () => {
     const { PRESETS } = await import('../src/nn/presets.js');
+    type FcPreset = import('../src/nn/presets.js').FcPreset;
     expect(PRESETS['ch1-30']).toMatchObject({ sizes: [784, 30, 10], cost: 'quadratic', eta: 3, epochs: 30, miniBatchSize: 10, book: { accuracy: 95.42 } });
     expect(PRESETS['ch3-ce-30']).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', init: 'large', eta: 0.5, book: { accuracy: 95.49 } });
     expect(PRESETS['ch3-ce-100']).toMatchObject({ sizes: [784, 100, 10], cost: 'cross-entropy', eta: 0.5, book: { accuracy: 96.82 } });
@@ -265,8 +266,8 @@ describe('presets', () => {
     expect(PRESETS['ch3-l2-30']).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', init: 'large', eta: 0.5, lambda: 5, epochs: 30, evalSet: 'test', book: { accuracy: 96.49 } });
     expect(PRESETS['ch3-l2-100-30']).toMatchObject({ sizes: [784, 100, 10], eta: 0.5, lambda: 5, epochs: 30, evalSet: 'validation', book: { accuracy: 97.92 } });
     // the weight-initialisation comparison: the same run but for the initial weights
-    const { init: a, name: _a, about: _b, book: _c, ...large } = PRESETS['ch3-init-large'];
-    const { init: b, name: _d, about: _e, book: _f, ...fresh } = PRESETS['ch3-init'];
+    const { init: a, name: _a, about: _b, book: _c, ...large } = PRESETS['ch3-init-large'] as FcPreset;
+    const { init: b, name: _d, about: _e, book: _f, ...fresh } = PRESETS['ch3-init'] as FcPreset;
     expect([a, b]).toEqual(['large', 'default']);
     expect(fresh).toEqual(large);
     expect(large).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', eta: 0.1, lambda: 5, evalSet: 'validation' });

@@ -54,7 +54,12 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--activation', 'swish'], "train: --activation must be 'sigmoid', 'tanh', 'relu'; got 'swish'"],
     [['--lambda=-1'], "train: --lambda must be a number ≥ 0; got '-1'"],
     [['--momentum', '1'], "train: --momentum must be less than 1 (the velocity would grow without end); got '1'"],
-    [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-overfit, ch3-overfit-l2, ch3-l2-100, ch3-l2-30, ch3-l2-100-30, ch3-init-large, ch3-init; got 'ch9'"],
+    [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-overfit, ch3-overfit-l2, ch3-l2-100, ch3-l2-30, ch3-l2-100-30, ch3-init-large, ch3-init, ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout; got 'ch9'"],
+    [['--layers', 'conv 20 5x5 swish, softmax 10'], "train: --layers: layer 1 'conv 20 5x5 swish': unknown activation 'swish' (expected sigmoid, tanh, relu)"],
+    [['--layers', 'conv 20 5x5 relu, pool 3, softmax 10'], "train: --layers: layer 2 'pool 3': only 2×2 max-pooling is supported ('pool 2'); got '3'"],
+    [['--layers', 'fc 30 relu, softmax 10', '--sizes', '784,30,10'], 'train: --sizes is for fully-connected networks; with --layers, say it in the layers (e.g. "fc 100 relu, dropout 0.5, softmax 10")'],
+    [['--layers', 'fc 30 relu, softmax 9', '--data-dir', 'DATA'], 'train: --layers must end with 10 outputs, one per digit; got 9'],
+    [['--preset', 'ch6-relu', '--activation', 'tanh', '--data-dir', 'DATA'], 'train: --cost, --output, --activation, --init and --dropout are for fully-connected networks; a layer stack says them in its layers'],
     [['--monitor', 'train-loss'], "train: --monitor takes train-cost, train-acc, eval-cost, eval-acc (comma-separated); got 'train-loss'"],
     [['--eta-schedule', '0'], "train: --eta-schedule must be an integer ≥ 1; got '0'"],
     [['--dropout', '1'], "train: --dropout must be less than 1 (1 drops every unit); got '1'"],
@@ -321,10 +326,57 @@ describe('evaluate: bad input', () => {
   it('needs --model, and names a bad model file', () => {
     const r = run('evaluate', []);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('evaluate: --model FILE is required: the model to evaluate');
+    expect(r.stderr.split('\n')[0]).toBe('evaluate: --model FILE is required: the model to evaluate (repeat it for an ensemble)');
     const missing = join(root, 'nope.json');
     const m = run('evaluate', ['--model', missing]);
     expect(m.code).toBe(1);
     expect(m.stderr.trim()).toBe(`evaluate: ${missing}: no such file or folder`);
+  });
+});
+
+describe('layer stacks (chapter 6) from the command line', () => {
+  const stackA = join(root, 'stack-a.json');
+  const stackB = join(root, 'stack-b.json');
+  const layers = 'conv 4 5x5 relu, pool 2, fc 20 relu, dropout 0.25, softmax 10';
+
+  it('--layers trains a convolutional net, prints its shapes with --debug-shapes, and saves it', () => {
+    const r = run('train', [...quick(stackA), '--layers', layers, '--eta', '0.05', '--lambda', '1', '--momentum', '0.5', '--debug-shapes']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`layers ${layers} (`);
+    expect(r.stdout).toContain('1 thread');
+    expect(r.stdout).toContain('conv1  W (4×1×5×5) ∗ x (1×28×28) + b (4), relu → (4×24×24)');
+    expect(r.stdout).toContain('pool1  max over 2×2 windows (4×24×24) → (4×12×12)');
+    expect(r.stdout).toContain('dropout1  a ⊙ mask / (1 − p), p = 0.25 (training only) → (20)');
+    expect(r.stdout).toContain('output  δ = aᴸ − y (BP1) (10)');
+    expect(r.stdout).toContain('SGD  v ← μv − (η/m)·∇w − (ηλ/n)·w, w ← w + v');
+    expect(r.stdout).toMatch(/Epoch 2\/2: \d+ \/ 30/);
+    const model = JSON.parse(readFileSync(stackA, 'utf8'));
+    expect(model.layers).toBe(layers);
+    expect(model.input).toEqual([1, 28, 28]);
+    expect(model.weights.map((w: number[][]) => [w.length, w[0].length])).toEqual([[4, 25], [20, 576], [10, 20]]);
+    expect(existsSync(stackA.replace(/\.json$/, '.velocity.bin'))).toBe(true);
+  });
+
+  it('a stack run resumed from its checkpoint ends with the same weights as one run straight through', () => {
+    const whole = join(root, 'stack-whole.json');
+    const half = join(root, 'stack-half.json');
+    const args = ['--data-dir', dataDir, '--layers', layers, '--eta', '0.05', '--momentum', '0.5', '--seed', '3'];
+    expect(run('train', [...args, '--epochs', '3', '--out', whole]).code).toBe(0);
+    expect(run('train', [...args, '--epochs', '1', '--out', half]).code).toBe(0);
+    const r = run('train', ['--resume', half, '--epochs', '3', '--data-dir', dataDir]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(half, 'utf8')).weights).toEqual(JSON.parse(readFileSync(whole, 'utf8')).weights);
+  });
+
+  it('evaluate takes several --model options and reports each model and their vote', () => {
+    expect(run('train', [...quick(stackB), '--layers', 'fc 16 tanh, softmax 10', '--eta', '0.1', '--seed', '2']).code).toBe(0);
+    const r = run('evaluate', ['--model', stackA, '--model', stackB, '--data-dir', dataDir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`model ${stackA}: ${layers}`);
+    expect(r.stdout).toContain(`model ${stackB}: fc 16 tanh, softmax 10`);
+    expect(r.stdout.match(/^  accuracy: \d+ \/ 30 /gm)).toHaveLength(2);
+    expect(r.stdout).toMatch(/^ensemble of 2, by vote: \d+ \/ 30 \(/m);
   });
 });

@@ -82,7 +82,7 @@ describe('a small convolutional network', () => {
     const train = slice(training, 0, 2000);
     const rng = new Rng(5);
     const net = new LayerStack('conv 8 5x5 relu, pool 2, fc 50 relu, softmax 10');
-    expect(net.shapes()).toEqual(['conv 8 5x5 relu → 8×24×24', 'pool 2 → 8×12×12', 'fc 50 relu → 50', 'fc 10 softmax → 10']);
+    expect(net.shapes()).toEqual(['conv 8 5x5 relu → 8×24×24', 'pool 2 → 8×12×12', 'fc 50 relu → 50', 'softmax 10 → 10']);
     net.init(rng);
     const m = 10;
     const x = new Float32Array(784 * m);

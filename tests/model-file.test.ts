@@ -17,7 +17,7 @@ describe('model file', () => {
   it('round-trips every weight bit for bit, and the metadata', () => {
     const net = Network.random([7, 5, 3], new Rng(2), { cost: CrossEntropyCost });
     const text = serializeModel(net, meta);
-    const back = parseModel(text, 'm.json');
+    const back = parseModel(text, 'm.json') as { network: Network; meta: typeof meta };
     expect(Array.from(back.network.params)).toEqual(Array.from(net.params));
     expect(back.network.sizes).toEqual([7, 5, 3]);
     expect(back.network.cost.name).toBe('CrossEntropyCost');
@@ -43,7 +43,7 @@ describe('model file', () => {
       biases: [[[0.1], [-0.2]], [[0.3]]],
       cost: 'CrossEntropyCost',
     });
-    const { network, meta: m } = parseModel(text, 'net2.json');
+    const { network, meta: m } = parseModel(text, 'net2.json') as { network: Network; meta: unknown };
     expect(m).toBeNull();
     expect(network.weights[0].toRows()).toEqual([[0.5, -1.25], [2, 0]]);
     expect(network.biases[1].get(0, 0)).toBeCloseTo(0.3, 7);
@@ -66,7 +66,7 @@ describe('model file', () => {
       [[1, 2], 'bad.json: not a model file: expected a JSON object'],
       [{ ...good, format: 'other' }, 'format is "other", expected "digitnet-model"'],
       [{ ...good, version: 99 }, 'format version 99 is newer than this digitnet reads'],
-      [{ ...good, sizes: undefined }, '"sizes" is missing'],
+      [{ ...good, sizes: undefined }, '"sizes" (or "layers") is missing'],
       [{ ...good, sizes: [3, -2] }, 'sizes[1] must be an integer from 1'],
       [{ ...good, sizes: [100000, 100000, 10] }, 'parameters, more than the'],
       [{ ...good, cost: 'HingeCost' }, 'cost "HingeCost" is unknown'],

@@ -4,8 +4,10 @@
 // Float32Array core as training (src/), in the page itself.
 
 import { strokesToInput, SIDE, type Stroke } from '../src/draw/preprocess.js';
-import { parseModel } from '../src/nn/model-file.js';
-import type { Network } from '../src/nn/network.js';
+import { describeModel, parseModel } from '../src/nn/model-file.js';
+import { Network } from '../src/nn/network.js';
+import { Conv, Dense, LayerStack } from '../src/nn/layers.js';
+import type { Matrix } from '../src/tensor/matrix.js';
 import { Pad } from './pad.js';
 import type { ModelEntry } from '../src/node/models.js'; // the server's listing (a type only: nothing of Node reaches the page)
 import { FINE_TUNE } from './fine-tune.js';
@@ -23,6 +25,11 @@ const preview = $<HTMLCanvasElement>('preview');
 const picker = $<HTMLSelectElement>('model-picker');
 const message = $<HTMLDivElement>('message');
 const hidden = $<HTMLDivElement>('hidden');
+const hiddenPanel = $<HTMLDetailsElement>('hidden-panel');
+const convPanel = $<HTMLDetailsElement>('conv-panel');
+const convNote = $<HTMLParagraphElement>('conv-note');
+const filters = $<HTMLDivElement>('conv-filters');
+const maps = $<HTMLDivElement>('conv-maps');
 const shapes = $<HTMLPreElement>('shapes');
 
 /** What the end-to-end tests read besides the page itself. */
@@ -36,7 +43,7 @@ const state = {
 };
 (window as unknown as { digitnetPage: typeof state }).digitnetPage = state;
 
-let net: Network | null = null;
+let net: Network | LayerStack | null = null;
 /** The model file text of `net`, for fine-tuning. */
 let netJson: string | null = null;
 let hiddenCanvases: HTMLCanvasElement[] = [];
@@ -97,47 +104,126 @@ function showPreview(input: Float32Array | null): void {
 }
 
 // ---- the hidden neurons of a fully-connected first layer
-function showHiddenWeights(network: Network): void {
+/** The first layer's weights when it is fully connected to the 784 pixels (rows × 784), its biases and activation. */
+function firstDense(network: Network | LayerStack): { w: Matrix; b: Float32Array; f: string } | null {
+  if (network instanceof Network) {
+    return network.numLayers >= 3 ? { w: network.weights[0], b: network.biases[0].data, f: network.activation.name } : null;
+  }
+  const first = network.layers[0];
+  if (first instanceof Dense && first !== network.layers[network.layers.length - 1] && first.f !== 'softmax') {
+    return { w: first.w, b: first.b.data, f: first.f.name };
+  }
+  return null;
+}
+
+function showHiddenWeights(network: Network | LayerStack): void {
   hidden.replaceChildren();
   hiddenCanvases = [];
-  const w = network.weights[0];
-  if (network.numLayers < 3 || w.cols !== SIDE * SIDE) return;
+  const dense = firstDense(network);
+  hiddenPanel.hidden = dense === null;
+  showFilters(network);
+  if (!dense || dense.w.cols !== SIDE * SIDE) return;
+  const { w } = dense;
   for (let i = 0; i < w.rows; i++) {
     const c = document.createElement('canvas');
     c.width = SIDE;
     c.height = SIDE;
     c.title = `hidden neuron ${i + 1}`;
-    let max = 1e-6;
-    for (let j = 0; j < w.cols; j++) max = Math.max(max, Math.abs(w.get(i, j)));
-    const ctx = c.getContext('2d')!;
-    const img = ctx.createImageData(SIDE, SIDE);
-    for (let j = 0; j < w.cols; j++) {
-      const v = w.get(i, j) / max;
-      img.data[4 * j] = v > 0 ? Math.round(255 * v) : 0;
-      img.data[4 * j + 1] = 0;
-      img.data[4 * j + 2] = v < 0 ? Math.round(-255 * v) : 0;
-      img.data[4 * j + 3] = 255;
-    }
-    ctx.putImageData(img, 0, 0);
+    drawSigned(c, w.data.subarray(i * w.cols, (i + 1) * w.cols), SIDE, SIDE);
     hidden.append(c);
     hiddenCanvases.push(c);
   }
 }
 
-function showHiddenActivations(network: Network, input: Float32Array | null): void {
-  const w = network.weights[0];
-  const b = network.biases[0];
+/** Paints values as an image: red positive, blue negative, scaled by the largest magnitude. */
+function drawSigned(c: HTMLCanvasElement, v: ArrayLike<number>, width: number, height: number): void {
+  let max = 1e-6;
+  for (let j = 0; j < v.length; j++) max = Math.max(max, Math.abs(v[j]));
+  const ctx = c.getContext('2d')!;
+  const img = ctx.createImageData(width, height);
+  for (let j = 0; j < width * height; j++) {
+    const x = v[j] / max;
+    img.data[4 * j] = x > 0 ? Math.round(255 * x) : 0;
+    img.data[4 * j + 1] = 0;
+    img.data[4 * j + 2] = x < 0 ? Math.round(-255 * x) : 0;
+    img.data[4 * j + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+function showHiddenActivations(network: Network | LayerStack, input: Float32Array | null): void {
+  const dense = firstDense(network);
+  if (!dense) return;
+  const { w, b, f } = dense;
   hiddenCanvases.forEach((c, i) => {
     if (!input) {
       c.style.borderColor = 'transparent';
       return;
     }
-    let z = b.data[i];
+    let z = b[i];
     for (let j = 0; j < w.cols; j++) z += w.get(i, j) * input[j];
     // how much this neuron fires: its activation, squashed into [0, 1] for the frame
-    const a = network.activation.name === 'sigmoid' ? 1 / (1 + Math.exp(-z)) : network.activation.name === 'tanh' ? (Math.tanh(z) + 1) / 2 : Math.tanh(Math.max(0, z));
+    const a = f === 'sigmoid' ? 1 / (1 + Math.exp(-z)) : f === 'tanh' ? (Math.tanh(z) + 1) / 2 : Math.tanh(Math.max(0, z));
     c.style.borderColor = `rgba(250, 204, 21, ${a.toFixed(3)})`;
     c.dataset.activation = a.toFixed(4);
+  });
+}
+
+// ---- a convolutional first layer: its filters, and their feature maps for the drawing
+let mapCanvases: HTMLCanvasElement[] = [];
+
+function showFilters(network: Network | LayerStack): void {
+  filters.replaceChildren();
+  maps.replaceChildren();
+  mapCanvases = [];
+  const conv = network instanceof LayerStack && network.layers[0] instanceof Conv ? network.layers[0] : null;
+  convPanel.hidden = conv === null;
+  if (!conv) return;
+  const { k, maps: count, w } = conv;
+  const { h, w: width } = conv.output;
+  convNote.textContent =
+    `${conv.describe}: ${count} filters of ${k}×${k} weights (red positive, blue negative), each slid over the 28×28 image; ` +
+    `below, the ${h}×${width} feature map each one makes of your drawing (${conv.f.name}, brighter is stronger).`;
+  for (let i = 0; i < count; i++) {
+    const c = document.createElement('canvas');
+    c.width = k;
+    c.height = k;
+    c.title = `filter ${i + 1}`;
+    c.dataset.testid = 'conv-filter';
+    drawSigned(c, w.data.subarray(i * w.cols, i * w.cols + k * k), k, k); // channel 0: the image
+    filters.append(c);
+    const m = document.createElement('canvas');
+    m.width = width;
+    m.height = h;
+    m.title = `feature map ${i + 1}`;
+    m.dataset.testid = 'conv-map';
+    maps.append(m);
+    mapCanvases.push(m);
+  }
+}
+
+/** After a prediction with a conv model: each feature map of the first layer, as grey levels. */
+function showFeatureMaps(network: LayerStack | null, input: Float32Array | null): void {
+  if (!network || mapCanvases.length === 0) return;
+  const conv = network.layers[0] as Conv;
+  const P = conv.output.h * conv.output.w;
+  const a = input ? network.layerOutput(0) : null;
+  let max = 1e-6;
+  if (a) for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]));
+  mapCanvases.forEach((c, f) => {
+    const ctx = c.getContext('2d')!;
+    const img = ctx.createImageData(c.width, c.height);
+    let sum = 0;
+    for (let p = 0; p < P; p++) {
+      const v = a ? Math.round((255 * Math.abs(a[f * P + p])) / max) : 0;
+      sum += v;
+      img.data[4 * p] = v;
+      img.data[4 * p + 1] = v;
+      img.data[4 * p + 2] = v;
+      img.data[4 * p + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    c.dataset.mean = (sum / P / 255).toFixed(4);
   });
 }
 
@@ -151,14 +237,16 @@ function read(strokes: readonly Stroke[]): void {
     status.textContent = net ? 'Draw a digit in the box.' : 'No model loaded: pick one above.';
     showProbabilities(null);
     if (net) showHiddenActivations(net, null);
+    showFeatureMaps(net instanceof LayerStack ? net : null, null);
     state.lastInput = null;
     return;
   }
   const lines: string[] = [];
   const x = net.input(1);
   x.data.set(input);
-  const out = net.feedforward(x, (line) => lines.push(line));
-  const p = probabilities(out.data, net.output);
+  const trace = (line: string) => lines.push(line);
+  const out = net instanceof Network ? net.feedforward(x, trace).data : net.forward(x.data, 1, false, null, trace);
+  const p = probabilities(out, net instanceof Network ? net.output : net.softmax ? 'softmax' : 'sigmoid');
   const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
   const [top, second] = order;
   state.lastLatencyMs = performance.now() - started;
@@ -168,7 +256,8 @@ function read(strokes: readonly Stroke[]): void {
   prediction.style.opacity = p[top] >= SURE ? '1' : '0.5';
   showProbabilities(p);
   showHiddenActivations(net, input);
-  shapes.textContent = [`input    a¹ = x (${SIDE * SIDE}×1): your drawing, 28×28 as one column`, ...lines].join('\n');
+  showFeatureMaps(net instanceof LayerStack ? net : null, input);
+  shapes.textContent = (net instanceof Network ? [`input    a¹ = x (${SIDE * SIDE}×1): your drawing, 28×28 as one column`, ...lines] : lines).join('\n');
   state.predictions++;
   state.lastInput = Array.from(input);
 }
@@ -210,10 +299,8 @@ async function loadModel(entry: ModelEntry): Promise<boolean> {
     if (!res.ok) throw new Error(`${entry.name}: HTTP ${res.status} ${res.statusText}`.trim());
     const text = await res.text();
     const { network } = parseModel(text, entry.name);
-    if (network.sizes[0] !== SIDE * SIDE || network.sizes[network.numLayers - 1] !== 10) {
-      throw new Error(
-        `${entry.name} is a ${network.sizes.join('-')} network; the page needs 784 inputs (28×28) and 10 outputs`,
-      );
+    if (network.inputSize !== SIDE * SIDE || network.classes !== 10) {
+      throw new Error(`${entry.name} is a ${describeModel(network)} network; the page needs 784 inputs (28×28) and 10 outputs`);
     }
     net = network;
     netJson = text;
@@ -240,14 +327,15 @@ async function start(): Promise<void> {
   }
   const wanted = new URLSearchParams(location.search).get('model');
   if (wanted && !models.some((m) => m.url === wanted)) {
-    models.unshift({ url: wanted, name: wanted, source: 'trained', sizes: null, accuracy: null, evaluatedOn: null, modified: 0, error: null });
+    models.unshift({ url: wanted, name: wanted, source: 'trained', sizes: null, layers: null, accuracy: null, evaluatedOn: null, modified: 0, error: null });
   }
   picker.replaceChildren(
     ...models.map((m) => {
       const o = document.createElement('option');
       o.value = m.url;
       const acc = m.accuracy !== null ? `, ${(100 * m.accuracy).toFixed(2)}% on ${m.evaluatedOn}` : '';
-      const what = m.sizes ? ` (${m.sizes.join('-')}${acc})` : '';
+      const shape = m.layers ?? m.sizes?.join('-');
+      const what = shape ? ` (${shape}${acc})` : '';
       o.textContent = m.error ? `${m.name}: unusable (${m.error})` : `${m.source === 'default' ? 'default: ' : ''}${m.name}${what}`;
       o.disabled = m.error !== null;
       return o;
@@ -325,7 +413,7 @@ function useTrainedModel(json: string, epoch: number, accuracy: number): void {
     option.value = url;
     picker.prepend(option);
   }
-  option.textContent = `trained here (${network.sizes.join('-')}, epoch ${epoch}, ${(100 * accuracy).toFixed(2)}% on test)`;
+  option.textContent = `trained here (${describeModel(network)}, epoch ${epoch}, ${(100 * accuracy).toFixed(2)}% on test)`;
   picker.value = url;
   state.model = url;
   showHiddenWeights(network);

@@ -6,6 +6,7 @@
 
 import { selectBackend } from '../src/backend.js';
 import { slice, type LabelledImages } from '../src/data/dataset.js';
+import { LayerStack } from '../src/nn/layers.js';
 import { parseModel } from '../src/nn/model-file.js';
 import { CrossEntropyCost } from '../src/nn/costs.js';
 import { MNIST } from '../src/data/datasets.js';
@@ -83,6 +84,20 @@ async function fineTune(f: FineTuneRequest): Promise<void> {
   const { training, test } = await loadMnist();
   const { network: net, meta } = parseModel(f.model, 'the current model');
   const set = mixCorrections(f, training);
+  if (net instanceof LayerStack) {
+    // a layer stack's output error is already aᴸ − y (softmax with log-likelihood, or
+    // sigmoid with cross-entropy); it fine-tunes with the η it was trained with
+    const eta = Math.min(FINE_TUNE.eta, meta?.eta ?? FINE_TUNE.eta);
+    post({ kind: 'status', text: `fine-tuning ${net.spec} on ${f.corrections.length} corrections (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, η = ${eta}…` });
+    sgd(net, set, {
+      epochs: FINE_TUNE.epochs, miniBatchSize: FINE_TUNE.miniBatchSize, eta, rng: new Rng(f.seed), evaluation: test,
+      onEpoch: (result) => {
+        post({ kind: 'epoch', epoch: result.epoch, correct: result.correct ?? 0, total: result.total ?? 0, cost: net.totalCost(test), seconds: result.seconds, model: serializeModel(net, meta) });
+      },
+    });
+    post({ kind: 'done' });
+    return;
+  }
   // The cross-entropy cost (the book's chapter 3): its error δᴸ = aᴸ − y has no σ′,
   // so a confident wrong answer (a saturated output neuron) is unlearnt quickly,
   // where the quadratic cost barely moves it. The file keeps the model's own cost.

@@ -4,13 +4,16 @@
 // values contiguous: the same layout as the fully-connected network's
 // column-major activations). Convolutions are im2col + one gemm, so the
 // WebAssembly kernels apply to them as to everything else.
-// This is the layer stack issue 7 builds on; the chapter-1/3 `Network` is
-// still its own class (see the closing notes): wiring the CLI, threads and the
-// page to this stack is the next step.
+// A LayerStack trains with the same sgd() as the fully-connected Network
+// (nn/sgd.ts) and the same update rule (nn/update.ts).
 
 import { col2im, im2col, maxPool2Backward, maxPool2Forward } from '../kernels/conv.js';
 import { Matrix } from '../tensor/matrix.js';
-import { matmul, sumCols } from '../tensor/ops.js';
+import { allFinite } from '../kernels/elementwise.js';
+import { argmaxCols, axpyArrays, matmul, sumCols } from '../tensor/ops.js';
+import { gatherBatch, type LabelledImages } from '../data/dataset.js';
+import { ruleText, stepParams, type UpdateRule } from './update.js';
+import type { ShapeTrace } from './network.js';
 import { activations, softmaxColumns, type Activation } from './activations.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
 import type { Rng } from '../rng.js';
@@ -23,6 +26,13 @@ export interface Layer {
   readonly input: Shape;
   readonly output: Shape;
   readonly paramCount: number;
+  /** The first weightCount of its parameters are weights (L2 decays them), the rest biases. */
+  readonly weightCount: number;
+  /** Its name in shape traces: conv1, pool1, fc1, …; set by LayerStack. */
+  name: string;
+  /** --debug-shapes: the forward step and the backward step, one line each. */
+  traceForward(): string;
+  traceBackward(): string;
   /** Points the layer's weights and gradients at its part of the network's buffers. */
   bind(params: Float32Array, grads: Float32Array): void;
   /** Draws the initial weights (N(0, 1/fan-in), as network3.py's scale) and biases (N(0, 1)). */
@@ -45,15 +55,29 @@ class Buffers {
     if (!set) this.byM.set(m, (set = {}));
     return (set[name] ??= this.backend.alloc(n));
   }
+  private readonly views = new Map<string, Matrix>();
+  /** A Matrix over `data`, made once per name and array, so a step allocates nothing. */
+  matrix(name: string, rows: number, cols: number, data: Float32Array, order: 'row' | 'col' = 'row'): Matrix {
+    const key = `${name}:${cols}`;
+    let v = this.views.get(key);
+    if (!v || v.data !== data) this.views.set(key, (v = new Matrix(rows, cols, data, order)));
+    return v;
+  }
 }
+
+const TRANS_A = { transA: true } as const;
+const TRANS_B = { transB: true } as const;
+const fName = (f: Activation | 'softmax') => (typeof f === 'string' ? f : f.name === 'sigmoid' ? 'σ' : f.name);
 
 /** A fully-connected layer: a = f(w·x + b), as the chapter-1 network's layers. */
 export class Dense implements Layer {
   readonly describe: string;
   readonly output: Shape;
   readonly paramCount: number;
-  private w!: Matrix;
-  private b!: Matrix;
+  readonly weightCount: number;
+  name = 'fc';
+  w!: Matrix;
+  b!: Matrix;
   private gw!: Matrix;
   private gb!: Matrix;
   private readonly buf = new Buffers();
@@ -61,8 +85,20 @@ export class Dense implements Layer {
   /** `isOutput`: the last layer, whose error δᴸ = aᴸ − y comes from the cost (log-likelihood or cross-entropy) as is. */
   constructor(readonly input: Shape, readonly units: number, readonly f: Activation | 'softmax', readonly isOutput = false) {
     this.output = { c: units, h: 1, w: 1 };
-    this.paramCount = units * size(input) + units;
-    this.describe = `fc ${units} ${typeof f === 'string' ? f : f.name}`;
+    this.weightCount = units * size(input);
+    this.paramCount = this.weightCount + units;
+    this.describe = f === 'softmax' ? `softmax ${units}` : isOutput ? `sigmoid ${units}` : `fc ${units} ${f.name}`;
+  }
+
+  traceForward(): string {
+    const n = size(this.input);
+    return `${this.name}  z = W (${this.units}×${n}) · a (${shapeText(this.input)} → ${n}) + b (${this.units}), a = ${fName(this.f)}(z) → (${this.units})`;
+  }
+
+  traceBackward(): string {
+    const n = size(this.input);
+    const bp = this.isOutput ? 'δ = aᴸ − y (BP1)' : `δ = ∂C/∂a ⊙ ${fName(this.f)}′(z) (BP2)`;
+    return `${this.name}  ${bp} (${this.units}); ∇b = Σ δ (BP3) (${this.units}); ∇W = δ·aᵀ (BP4) (${this.units}×${n}); Wᵀδ → (${shapeText(this.input)})`;
   }
 
   bind(params: Float32Array, grads: Float32Array): void {
@@ -82,8 +118,8 @@ export class Dense implements Layer {
   forward(x: Float32Array, m: number): Float32Array {
     const n = size(this.input);
     const a = this.buf.get(m, 'a', this.units * m);
-    const z = new Matrix(this.units, m, a, 'col');
-    matmul(z, this.w, new Matrix(n, m, x, 'col')); // z = w·x (one sample per column)
+    const z = this.buf.matrix('z', this.units, m, a, 'col');
+    matmul(z, this.w, this.buf.matrix('x', n, m, x, 'col')); // z = w·x (one sample per column)
     for (let j = 0; j < m; j++) for (let i = 0; i < this.units; i++) a[j * this.units + i] += this.b.data[i];
     if (this.f === 'softmax') softmaxColumns(a, a, this.units, m);
     else this.f.forward(a, a, a.length);
@@ -97,11 +133,11 @@ export class Dense implements Layer {
     const delta = this.buf.get(m, 'delta', this.units * m);
     delta.set(dy);
     if (!this.isOutput && this.f !== 'softmax') this.f.backward(delta, a, delta.length);
-    const d = new Matrix(this.units, m, delta, 'col');
+    const d = this.buf.matrix('delta', this.units, m, delta, 'col');
     sumCols(this.gb, d); // BP3
-    matmul(this.gw, d, new Matrix(n, m, x, 'col'), { transB: true }); // BP4
+    matmul(this.gw, d, this.buf.matrix('x', n, m, x, 'col'), TRANS_B); // BP4
     const dx = this.buf.get(m, 'dx', n * m);
-    matmul(new Matrix(n, m, dx, 'col'), this.w, d, { transA: true }); // wᵀδ, the error for the layer below
+    matmul(this.buf.matrix('dx', n, m, dx, 'col'), this.w, d, TRANS_A); // wᵀδ, the error for the layer below
     return dx;
   }
 }
@@ -111,16 +147,31 @@ export class Conv implements Layer {
   readonly describe: string;
   readonly output: Shape;
   readonly paramCount: number;
-  private w!: Matrix; // F × (C·k·k)
-  private b!: Float32Array; // F
+  readonly weightCount: number;
+  name = 'conv';
+  w!: Matrix; // F × (C·k·k)
+  b!: Float32Array; // F
   private gw!: Matrix;
   private gb!: Float32Array;
   private readonly buf = new Buffers();
 
   constructor(readonly input: Shape, readonly maps: number, readonly k: number, readonly f: Activation) {
     this.output = { c: maps, h: input.h - k + 1, w: input.w - k + 1 };
-    this.paramCount = maps * input.c * k * k + maps;
+    this.weightCount = maps * input.c * k * k;
+    this.paramCount = this.weightCount + maps;
     this.describe = `conv ${maps} ${k}x${k} ${f.name}`;
+  }
+
+  traceForward(): string {
+    const { c, h, w } = this.input;
+    const P = this.output.h * this.output.w;
+    return `${this.name}  W (${this.maps}×${c}×${this.k}×${this.k}) ∗ x (${c}×${h}×${w}) + b (${this.maps}), ${fName(this.f)} → (${shapeText(this.output)})` +
+      `  [im2col: W (${this.maps}×${c * this.k * this.k}) · patches (${c * this.k * this.k}×${P}·m)]`;
+  }
+
+  traceBackward(): string {
+    const { c } = this.input;
+    return `${this.name}  δ = ∂C/∂a ⊙ ${fName(this.f)}′(z) (${shapeText(this.output)}); ∇b (${this.maps}); ∇W = δ · patchesᵀ (${this.maps}×${c}×${this.k}×${this.k}); ∂C/∂x = col2im(Wᵀδ) → (${shapeText(this.input)})`;
   }
 
   bind(params: Float32Array, grads: Float32Array): void {
@@ -144,7 +195,7 @@ export class Conv implements Layer {
     const cols = this.buf.get(m, 'cols', rows * m * P);
     im2col(cols, x, m, C, H, W, this.k);
     const z = this.buf.get(m, 'z', this.maps * m * P); // F × (m·P)
-    matmul(new Matrix(this.maps, m * P, z), this.w, new Matrix(rows, m * P, cols));
+    matmul(this.buf.matrix('z', this.maps, m * P, z), this.w, this.buf.matrix('cols', rows, m * P, cols));
     const a = this.buf.get(m, 'a', m * this.maps * P); // sample by sample: F maps each
     for (let f = 0; f < this.maps; f++) {
       const bf = this.b[f];
@@ -182,10 +233,10 @@ export class Conv implements Layer {
       this.gb[f] = sum;
     }
     const cols = this.buf.get(m, 'cols', rows * m * P);
-    const dZ = new Matrix(this.maps, m * P, dz);
-    matmul(this.gw, dZ, new Matrix(rows, m * P, cols), { transB: true }); // ∇w = δ·colsᵀ
+    const dZ = this.buf.matrix('dz', this.maps, m * P, dz);
+    matmul(this.gw, dZ, this.buf.matrix('cols', rows, m * P, cols), TRANS_B); // ∇w = δ·colsᵀ
     const dcols = this.buf.get(m, 'dcols', cols.length);
-    matmul(new Matrix(rows, m * P, dcols), this.w, dZ, { transA: true }); // wᵀδ, per patch
+    matmul(this.buf.matrix('dcols', rows, m * P, dcols), this.w, dZ, TRANS_A); // wᵀδ, per patch
     const dx = this.buf.get(m, 'dx', m * C * H * W);
     col2im(dx, dcols, m, C, H, W, this.k);
     return dx;
@@ -197,6 +248,8 @@ export class Pool implements Layer {
   readonly describe = 'pool 2';
   readonly output: Shape;
   readonly paramCount = 0;
+  readonly weightCount = 0;
+  name = 'pool';
   private readonly buf = new Buffers();
   private readonly where = new Map<number, Int32Array>();
 
@@ -206,6 +259,14 @@ export class Pool implements Layer {
 
   bind(): void {}
   init(): void {}
+
+  traceForward(): string {
+    return `${this.name}  max over 2×2 windows (${shapeText(this.input)}) → (${shapeText(this.output)})`;
+  }
+
+  traceBackward(): string {
+    return `${this.name}  each δ (${shapeText(this.output)}) goes to its window's maximum → (${shapeText(this.input)})`;
+  }
 
   forward(x: Float32Array, m: number): Float32Array {
     const y = this.buf.get(m, 'y', m * size(this.output));
@@ -227,6 +288,8 @@ export class Dropout implements Layer {
   readonly describe: string;
   readonly output: Shape;
   readonly paramCount = 0;
+  readonly weightCount = 0;
+  name = 'dropout';
   private readonly buf = new Buffers();
 
   constructor(readonly input: Shape, readonly p: number) {
@@ -236,6 +299,14 @@ export class Dropout implements Layer {
 
   bind(): void {}
   init(): void {}
+
+  traceForward(): string {
+    return `${this.name}  a ⊙ mask / (1 − p), p = ${this.p} (training only) → (${shapeText(this.output)})`;
+  }
+
+  traceBackward(): string {
+    return `${this.name}  δ ⊙ mask / (1 − p) → (${shapeText(this.input)})`;
+  }
 
   forward(x: Float32Array, m: number, train: boolean, rng: Rng | null): Float32Array {
     if (!train || this.p === 0) return x;
@@ -262,16 +333,29 @@ export class LayerStack {
   readonly layers: Layer[] = [];
   readonly params: Float32Array;
   readonly grads: Float32Array;
+  /** The layer description, normalised ("conv 20 5x5 relu, pool 2, …, softmax 10"). */
+  readonly spec: string;
+  /** Values per sample in (C·H·W) and out (classes). */
+  readonly inputSize: number;
+  readonly classes: number;
+  /** L2 and momentum, as set by the trainer (the same rule as Network's). */
+  rule: UpdateRule = { lambda: 0, n: 1, momentum: 0 };
+  /** Momentum's velocities, same layout as params; made when momentum is first used. */
+  velocity: Float32Array | null = null;
+  /** Draws the dropout layers' masks while training (sgd sets it). */
+  dropoutRng: Rng | null = null;
   private readonly inputs: Float32Array[] = [];
   private readonly errors = new Map<number, Float32Array>();
+  private readonly batches = new Map<number, { x: Matrix; y: Matrix; predictions: Uint8Array }>();
 
   readonly backend: Backend;
 
-  constructor(spec: string | LayerSpec[], readonly input: Shape = { c: 1, h: 28, w: 28 }, backend?: Backend) {
-    const layers = typeof spec === 'string' ? parseLayers(spec, input).layers : spec;
+  constructor(spec: string | LayerSpec[], readonly image: Shape = { c: 1, h: 28, w: 28 }, backend?: Backend) {
+    const layers = typeof spec === 'string' ? parseLayers(spec, image).layers : spec;
     this.backend = backend ?? defaultBackend();
     home = this.backend;
-    let shape = input;
+    let shape = image;
+    const counts: Record<string, number> = {};
     for (const l of layers) {
       let layer: Layer;
       if (l.kind === 'conv') layer = new Conv(shape, l.maps, l.size, activations[l.activation]);
@@ -280,10 +364,16 @@ export class LayerStack {
       else if (l.kind === 'dropout') layer = new Dropout(shape, l.p);
       else if (l.kind === 'softmax') layer = new Dense(shape, l.units, 'softmax', true);
       else layer = new Dense(shape, l.units, activations.sigmoid, true);
+      const kind = l.kind;
+      counts[kind] = (counts[kind] ?? 0) + 1;
+      layer.name = l.kind === 'softmax' || l.kind === 'sigmoid' ? 'output' : `${kind}${counts[kind]}`;
       this.layers.push(layer);
       shape = layer.output;
     }
     home = null;
+    this.spec = this.layers.map((l) => l.describe).join(', ');
+    this.inputSize = size(image);
+    this.classes = size(shape);
     const count = this.layers.reduce((s, l) => s + l.paramCount, 0);
     this.params = this.backend.alloc(count);
     this.grads = this.backend.alloc(count);
@@ -300,16 +390,42 @@ export class LayerStack {
     return last instanceof Dense && last.f === 'softmax';
   }
 
+  /** The cost the output layer goes with: log-likelihood for softmax, cross-entropy for sigmoid (so δᴸ = aᴸ − y). */
+  get costName(): 'LogLikelihoodCost' | 'CrossEntropyCost' {
+    return this.softmax ? 'LogLikelihoodCost' : 'CrossEntropyCost';
+  }
+
   init(rng: Rng): void {
     for (const l of this.layers) l.init(rng);
   }
 
+  /** The input and desired-output matrices (inputSize × m and classes × m, one sample per column) for a batch of m. */
+  private batch(m: number) {
+    let b = this.batches.get(m);
+    if (!b) {
+      const x = new Matrix(this.inputSize, m, this.backend.alloc(this.inputSize * m), 'col');
+      const y = new Matrix(this.classes, m, this.backend.alloc(this.classes * m), 'col');
+      this.batches.set(m, (b = { x, y, predictions: new Uint8Array(m) }));
+    }
+    return b;
+  }
+
+  input(m: number): Matrix {
+    return this.batch(m).x;
+  }
+
+  target(m: number): Matrix {
+    return this.batch(m).y;
+  }
+
   /** The outputs (classes × m, one sample per column) for m samples x (each C·H·W contiguous). */
-  forward(x: Float32Array, m: number, train = false, rng: Rng | null = null): Float32Array {
+  forward(x: Float32Array, m: number, train = false, rng: Rng | null = null, trace?: ShapeTrace): Float32Array {
     let a = x;
     this.inputs.length = 0;
+    if (trace) trace(`input  x: m = ${m} samples of (${shapeText(this.image)}), each one contiguous`);
     for (const l of this.layers) {
       this.inputs.push(a);
+      if (trace && (train || !(l instanceof Dropout))) trace(l.traceForward());
       a = l.forward(a, m, train, rng);
     }
     return a;
@@ -321,11 +437,123 @@ export class LayerStack {
    * with cross-entropy); then each layer fills its gradients and passes the
    * error down (BP2).
    */
-  backprop(out: Float32Array, y: Float32Array, m: number): void {
+  backprop(out: Float32Array, y: Float32Array, m: number, trace?: ShapeTrace): void {
     let d = this.errors.get(m);
     if (!d) this.errors.set(m, (d = this.backend.alloc(out.length)));
     for (let i = 0; i < out.length; i++) d[i] = out[i] - y[i];
-    for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(this.inputs[i], d, m);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      if (trace) trace(this.layers[i].traceBackward());
+      d = this.layers[i].backward(this.inputs[i], d, m);
+    }
+  }
+
+  /** One step of mini-batch gradient descent on the m columns of x and y (network.py's update_mini_batch). */
+  updateMiniBatch(x: Matrix, y: Matrix, eta: number, trace?: ShapeTrace): void {
+    const m = x.cols;
+    if (x.rows !== this.inputSize || y.rows !== this.classes || y.cols !== m) {
+      throw new RangeError(`updateMiniBatch: x must be ${this.inputSize}×m and y ${this.classes}×m; got ${x.shape} and ${y.shape}`);
+    }
+    const out = this.forward(x.data, m, true, this.dropoutRng, trace);
+    this.backprop(out, y.data, m, trace);
+    this.step(eta, m);
+    if (trace) trace(`SGD  ${ruleText(this.rule)}, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
+  }
+
+  /** The update of every parameter from the gradients of a mini-batch of m (after backprop): nn/update.ts's rule. */
+  private step(eta: number, m: number): void {
+    const { lambda, momentum } = this.rule;
+    if (!lambda && !momentum) {
+      axpyArrays(this.params, -eta / m, this.grads);
+      return;
+    }
+    if (momentum && !this.velocity) this.velocity = this.backend.alloc(this.params.length);
+    let offset = 0;
+    for (const l of this.layers) {
+      const cut = offset + l.weightCount;
+      const end = offset + l.paramCount;
+      const v = this.velocity;
+      stepParams(this.rule, this.params.subarray(offset, cut), this.grads.subarray(offset, cut), v ? v.subarray(offset, cut) : null, eta, m, true);
+      stepParams(this.rule, this.params.subarray(cut, end), this.grads.subarray(cut, end), v ? v.subarray(cut, end) : null, eta, m, false);
+      offset = end;
+    }
+  }
+
+  /** Σw² over the weights (not the biases), for the L2 term of the cost. */
+  weightSquares(): number {
+    let sum = 0;
+    let offset = 0;
+    for (const l of this.layers) {
+      for (let i = offset; i < offset + l.weightCount; i++) sum += this.params[i] * this.params[i];
+      offset += l.paramCount;
+    }
+    return sum;
+  }
+
+  isFinite(): boolean {
+    return allFinite(this.params, this.params.length);
+  }
+
+  /** How many samples of `data` the stack classifies right, `batchSize` at a time (dropout off). */
+  evaluate(data: LabelledImages, batchSize = 100): number {
+    let correct = 0;
+    for (let start = 0; start < data.count; start += batchSize) {
+      const m = Math.min(batchSize, data.count - start);
+      const b = this.batch(m);
+      gatherBatch(b.x.data, null, 0, data, null, start, m);
+      const out = this.forward(b.x.data, m);
+      argmaxCols(b.predictions, this.outMatrix(out, m));
+      for (let j = 0; j < m; j++) if (b.predictions[j] === data.labels[start + j]) correct++;
+    }
+    return correct;
+  }
+
+  /** The outputs of every sample of `data` (classes values each, one after the other): for ensembles. */
+  outputs(data: LabelledImages, batchSize = 100): Float32Array {
+    const all = new Float32Array(data.count * this.classes);
+    for (let start = 0; start < data.count; start += batchSize) {
+      const m = Math.min(batchSize, data.count - start);
+      const b = this.batch(m);
+      gatherBatch(b.x.data, null, 0, data, null, start, m);
+      all.set(this.forward(b.x.data, m), start * this.classes);
+    }
+    return all;
+  }
+
+  private readonly outViews = new Map<number, Matrix>();
+  private outMatrix(out: Float32Array, m: number): Matrix {
+    let v = this.outViews.get(m);
+    if (!v || v.data !== out) this.outViews.set(m, (v = new Matrix(this.classes, m, out, 'col')));
+    return v;
+  }
+
+  /** The cost averaged over the samples of `data`. */
+  totalCost(data: LabelledImages, batchSize = 100): number {
+    let sum = 0;
+    for (let start = 0; start < data.count; start += batchSize) {
+      const m = Math.min(batchSize, data.count - start);
+      const b = this.batch(m);
+      gatherBatch(b.x.data, b.y.data, this.classes, data, null, start, m);
+      sum += this.cost(this.forward(b.x.data, m), b.y.data);
+    }
+    return sum / data.count;
+  }
+
+  /** Predicts one image of inputSize values in [0, 1]: the digit and the output layer (a copy). */
+  predict(pixels: ArrayLike<number>): { digit: number; output: Float32Array } {
+    if (pixels.length !== this.inputSize) throw new RangeError(`predict: the network takes ${this.inputSize} inputs, got ${pixels.length}`);
+    const x = this.batch(1).x.data;
+    for (let i = 0; i < pixels.length; i++) x[i] = pixels[i];
+    const out = this.forward(x, 1);
+    let digit = 0;
+    for (let i = 1; i < out.length; i++) if (out[i] > out[digit]) digit = i;
+    return { digit, output: out.slice() };
+  }
+
+  /** After predict() or forward(…, 1): what layer i handed on for that one sample (a copy), e.g. conv1's feature maps. */
+  layerOutput(i: number): Float32Array {
+    const next = i + 1 < this.layers.length ? this.inputs[i + 1] : null;
+    if (!next) throw new RangeError(`layerOutput: layer ${i} is the output; use predict()`);
+    return next.slice(0, size(this.layers[i].output));
   }
 
   /** The cost of the outputs against y, summed over the m samples: log-likelihood, or cross-entropy for a sigmoid output. */

@@ -9,6 +9,8 @@ import type { RngState } from '../rng.js';
 import { costs, type Cost } from './costs.js';
 import { activations, type Activation } from './activations.js';
 import { checkSizes, Network } from './network.js';
+import { LayerStack } from './layers.js';
+import { LayerSpecError, type Shape } from './layer-spec.js';
 
 export const MODEL_FORMAT = 'digitnet-model';
 export const MODEL_VERSION = 1;
@@ -52,10 +54,18 @@ export interface TrainingMeta {
   dropout?: number;
   /** Trained on the expanded set (each image and its four one-pixel shifts). */
   expand?: boolean;
+  /** The preset the run came from, if any. */
+  preset?: string;
+}
+
+/** A one-line name for a model: "784-100-10" or its layer description. */
+export function describeModel(net: Network | LayerStack): string {
+  return net instanceof Network ? net.sizes.join('-') : net.spec;
 }
 
 export interface LoadedModel {
-  network: Network;
+  /** The fully-connected network of chapters 1–3, or a layer stack (chapter 6: convolutions). */
+  network: Network | LayerStack;
   meta: TrainingMeta | null;
 }
 
@@ -78,8 +88,37 @@ function matrixJson(data: Float32Array, rows: number, cols: number): string {
   return `[${out.join(',')}]`;
 }
 
-/** The model file text for a network (and, for a training run, its metadata). */
-export function serializeModel(net: Network, meta: TrainingMeta | null = null): string {
+/**
+ * The model file text for a network (and, for a training run, its metadata).
+ * A layer stack is written the same way, with "layers" and "input" in place of
+ * "sizes": one weight matrix and one bias column per layer with parameters
+ * (a convolution's kernels as maps × (channels·k·k) rows).
+ */
+export function serializeModel(net: Network | LayerStack, meta: TrainingMeta | null = null): string {
+  if (net instanceof LayerStack) {
+    const weights: string[] = [];
+    const biases: string[] = [];
+    let offset = 0;
+    for (const l of net.layers) {
+      if (l.paramCount > 0) {
+        const units = l.paramCount - l.weightCount;
+        weights.push(matrixJson(net.params.subarray(offset, offset + l.weightCount), units, l.weightCount / units));
+        biases.push(matrixJson(net.params.subarray(offset + l.weightCount, offset + l.paramCount), units, 1));
+      }
+      offset += l.paramCount;
+    }
+    const lines = [
+      `"format": ${JSON.stringify(MODEL_FORMAT)}`,
+      `"version": ${MODEL_VERSION}`,
+      `"layers": ${JSON.stringify(net.spec)}`,
+      `"input": ${JSON.stringify([net.image.c, net.image.h, net.image.w])}`,
+      `"cost": ${JSON.stringify(net.costName)}`,
+      `"meta": ${JSON.stringify(meta)}`,
+      `"weights": [\n${weights.join(',\n')}\n]`,
+      `"biases": [\n${biases.join(',\n')}\n]`,
+    ];
+    return `{\n${lines.join(',\n')}\n}\n`;
+  }
   const weights = net.weights.map((w) => matrixJson(w.data, w.rows, w.cols));
   const biases = net.biases.map((b) => matrixJson(b.data, b.rows, 1));
   const lines = [
@@ -114,8 +153,9 @@ export function parseModel(text: string, name: string): LoadedModel {
     fail(`format version ${JSON.stringify(d.version)} is newer than this digitnet reads (${MODEL_VERSION}); update digitnet`);
   }
 
+  if ('layers' in d) return parseStack(d, fail);
   const sizes = d.sizes;
-  if (!Array.isArray(sizes)) fail('"sizes" is missing or not a list such as [784, 30, 10]');
+  if (!Array.isArray(sizes)) fail('"sizes" (or "layers") is missing or not a list such as [784, 30, 10]');
   try {
     checkSizes(sizes as number[]); // sane sizes before anything is allocated
   } catch (err) {
@@ -157,6 +197,48 @@ export function parseModel(text: string, name: string): LoadedModel {
   }
   const meta = d.meta === undefined || d.meta === null ? null : checkMeta(d.meta, fail);
   return { network, meta };
+}
+
+/** A layer stack's file: "layers", "input", then weights and biases for each layer that has them. */
+function parseStack(d: Record<string, unknown>, fail: (what: string) => never): LoadedModel {
+  if (typeof d.layers !== 'string') fail('"layers" must be a description such as "conv 20 5x5 relu, pool 2, fc 100 relu, softmax 10"');
+  const dims = d.input ?? [1, 28, 28];
+  if (!Array.isArray(dims) || dims.length !== 3 || !dims.every((v) => Number.isInteger(v) && v >= 1 && v <= 4096)) {
+    fail('"input" must be [channels, height, width], e.g. [1, 28, 28]');
+  }
+  const [c, h, w] = dims as number[];
+  const image: Shape = { c, h, w };
+  let stack: LayerStack | null = null;
+  try {
+    stack = new LayerStack(d.layers as string, image);
+  } catch (err) {
+    if (err instanceof LayerSpecError) fail(`"layers": ${err.message}`);
+    throw err;
+  }
+  const net = stack!;
+  if ('cost' in d && d.cost !== net.costName) fail(`cost ${JSON.stringify(d.cost)} does not go with the ${net.softmax ? 'softmax' : 'sigmoid'} output layer (${net.costName})`);
+  const withParams = net.layers.filter((l) => l.paramCount > 0);
+  const list = (key: 'weights' | 'biases') => {
+    const v = d[key];
+    if (!Array.isArray(v) || v.length !== withParams.length) fail(`"${key}" must be a list of ${withParams.length} matrices, one per layer with parameters`);
+    return v as unknown[];
+  };
+  const weights = list('weights');
+  const biases = list('biases');
+  let offset = 0;
+  let k = 0;
+  for (const l of net.layers) {
+    if (l.paramCount > 0) {
+      const units = l.paramCount - l.weightCount;
+      const cols = l.weightCount / units;
+      readMatrix(weights[k], net.params.subarray(offset, offset + l.weightCount), units, cols, `weights[${k}] (${l.describe})`, fail);
+      readMatrix(biases[k], net.params.subarray(offset + l.weightCount, offset + l.paramCount), units, 1, `biases[${k}] (${l.describe})`, fail);
+      k++;
+    }
+    offset += l.paramCount;
+  }
+  const meta = d.meta === undefined || d.meta === null ? null : checkMeta(d.meta, fail);
+  return { network: net, meta };
 }
 
 function readMatrix(

@@ -13,12 +13,13 @@
 
 import { allFinite } from '../kernels/elementwise.js';
 import { Matrix } from '../tensor/matrix.js';
-import { addColumn, argmaxCols, axpyArrays, matmul, momentumArrays, scaleAxpyArrays, sumCols } from '../tensor/ops.js';
+import { addColumn, argmaxCols, axpyArrays, matmul, sumCols } from '../tensor/ops.js';
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import { activations, sigmoid, softmaxColumns, type Activation } from './activations.js';
 import { QuadraticCost, type Cost } from './costs.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
+import { ruleText, stepParams, type UpdateRule } from './update.js';
 
 // matmul flags, made once: a training step allocates nothing
 const TRANS_A = { transA: true } as const;
@@ -103,15 +104,7 @@ export interface NetworkOptions {
   shared?: { params: Float32Array; grads: Float32Array; velocity?: Float32Array | null };
 }
 
-/** How each step updates the parameters, beyond η: L2 regularisation and momentum (chapter 3). */
-export interface UpdateRule {
-  /** λ, the L2 regularisation parameter (0: none). */
-  lambda: number;
-  /** n, the training-set size, in the weight decay 1 − ηλ/n. */
-  n: number;
-  /** μ, the momentum coefficient (0: plain SGD). */
-  momentum: number;
-}
+export type { UpdateRule } from './update.js';
 
 /** The largest layer and parameter counts a network may have (checked before allocating). */
 export const MAX_LAYER_SIZE = 1 << 20;
@@ -398,9 +391,7 @@ export class Network {
     const m = x.cols;
     this.step(eta, m);
     if (trace) {
-      const { lambda, momentum } = this.rule;
-      const rule = momentum ? 'v ← μv − (η/m)·∇w − (ηλ/n)·w, w ← w + v' : lambda ? 'w ← (1 − ηλ/n)·w − (η/m)·∇w' : 'w ← w − (η/m)·∇w';
-      trace(`SGD  ${rule}, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
+      trace(`SGD  ${ruleText(this.rule)}, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
     }
   }
 
@@ -412,18 +403,9 @@ export class Network {
       return;
     }
     for (let l = 0; l < this.weights.length; l++) {
-      this.stepParams(this.weights[l].data, this.nablaW[l].data, this.velocityOf(this.weights[l].data), eta, m, true);
-      this.stepParams(this.biases[l].data, this.nablaB[l].data, this.velocityOf(this.biases[l].data), eta, m, false);
+      stepParams(this.rule, this.weights[l].data, this.nablaW[l].data, this.velocityOf(this.weights[l].data), eta, m, true);
+      stepParams(this.rule, this.biases[l].data, this.nablaB[l].data, this.velocityOf(this.biases[l].data), eta, m, false);
     }
-  }
-
-  /** One array of parameters (weights, or biases: no decay), with L2 and momentum as the rule says. */
-  private stepParams(w: Float32Array, g: Float32Array, v: Float32Array | null, eta: number, m: number, decay: boolean): void {
-    const { lambda, n, momentum } = this.rule;
-    const d = decay ? (eta * lambda) / n : 0;
-    if (momentum && v) momentumArrays(w, v, g, momentum, eta / m, d);
-    else if (d) scaleAxpyArrays(w, 1 - d, -eta / m, g); // w ← (1 − ηλ/n)·w − (η/m)·∇w
-    else axpyArrays(w, -eta / m, g);
   }
 
   /** The velocities of the parameters in `part` (a view into params), made on first use. */
@@ -432,6 +414,13 @@ export class Network {
     if (!this.velocity) this.velocity = this.backend.alloc(this.params.length);
     const offset = (part.byteOffset - this.params.byteOffset) / 4;
     return this.velocity.subarray(offset, offset + part.length);
+  }
+
+  /** Σw² over the weights (not the biases), for the L2 term of the cost. */
+  weightSquares(): number {
+    let sum = 0;
+    for (const w of this.weights) for (let i = 0; i < w.size; i++) sum += w.data[i] * w.data[i];
+    return sum;
   }
 
   /** How many samples of `data` the network classifies right (argmax of the output). */
@@ -466,6 +455,28 @@ export class Network {
       for (let j = 0; j < m; j++) if (predictions[j] === data.labels[start + j]) correct++;
     }
     return correct;
+  }
+
+  /** The output layer aᴸ of every sample of `data` (classes values each, one after the other): for ensembles. */
+  outputs(data: LabelledImages, batchSize = 1000): Float32Array {
+    const classes = this.sizes[this.numLayers - 1];
+    const all = new Float32Array(data.count * classes);
+    for (let start = 0; start < data.count; start += batchSize) {
+      const m = Math.min(batchSize, data.count - start);
+      const ws = this.workspace(m);
+      gatherBatch(ws.x.data, null, 0, data, null, start, m);
+      all.set(this.feedforward(ws.x).data.subarray(0, m * classes), start * classes); // column-major: sample by sample
+    }
+    return all;
+  }
+
+  /** Values per sample in and out: 784 and 10 for MNIST. */
+  get inputSize(): number {
+    return this.sizes[0];
+  }
+
+  get classes(): number {
+    return this.sizes[this.numLayers - 1];
   }
 
   /** The cost C averaged over the samples of `data`. */
@@ -523,8 +534,8 @@ export class Network {
       if (r.gb.length === 0) continue;
       sumCols(r.nablaB, r.delta); // BP3
       matmul(r.nablaW, r.delta, ws.activations[l], TRANS_B); // BP4
-      this.stepParams(r.w, r.gw, this.velocityOf(r.w), eta, m, true);
-      this.stepParams(r.b, r.gb, this.velocityOf(r.b), eta, m, false);
+      stepParams(this.rule, r.w, r.gw, this.velocityOf(r.w), eta, m, true);
+      stepParams(this.rule, r.b, r.gb, this.velocityOf(r.b), eta, m, false);
     }
   }
 

@@ -6,7 +6,9 @@
 
 export type CostName = 'quadratic' | 'cross-entropy' | 'log-likelihood';
 
-export interface Preset {
+export type Preset = FcPreset | StackPreset;
+
+export interface FcPreset {
   name: string;
   about: string;
   sizes: number[];
@@ -24,8 +26,32 @@ export interface Preset {
   book: { accuracy: number; on: 'test' | 'validation'; chapter: number; words?: string };
 }
 
+/**
+ * A chapter-6 run (network3.py): a layer stack. The book's λ is network3.py's,
+ * whose L2 term is divided by the number of mini-batches rather than the
+ * number of images; in network2.py's units, which digitnet uses, that is
+ * λ × the mini-batch size (0.1 there is 1.0 here).
+ */
+export interface StackPreset {
+  name: string;
+  about: string;
+  layers: string;
+  epochs: number;
+  miniBatchSize: number;
+  eta: number;
+  lambda: number;
+  expand?: boolean;
+  evalSet: 'test' | 'validation';
+  book: { accuracy: number; on: 'test' | 'validation'; chapter: number; words?: string };
+}
+
+export const isStackPreset = (p: Preset | undefined): p is StackPreset => p !== undefined && 'layers' in p;
+
 /** The book's figure as it says it: "96.49%", or its words when it gives no number. */
 export const bookFigure = (p: Preset): string => p.book.words ?? `${p.book.accuracy}%`;
+
+// network3.py's runs: mini-batch 10, 60 epochs, η = 0.1, tested on the test set
+const ch6 = { epochs: 60, miniBatchSize: 10, eta: 0.1, lambda: 0, evalSet: 'test' } as const;
 
 const common = { activation: 'sigmoid', miniBatchSize: 10, lambda: 0, init: 'large' } as const;
 
@@ -84,5 +110,36 @@ export const PRESETS: Record<string, Preset> = {
     ...common, init: 'default', name: 'ch3-init', about: 'chapter 3, weight initialisation: N(0, 1/n_in) weights, otherwise as ch3-init-large',
     sizes: [784, 30, 10], cost: 'cross-entropy', epochs: 30, eta: 0.1, lambda: 5.0, evalSet: 'validation',
     book: { accuracy: 96, on: 'validation', chapter: 3, words: 'somewhat over 96%, the same as ch3-init-large but much sooner' },
+  },
+  'ch6-fc': {
+    ...ch6, name: 'ch6-fc', about: "chapter 6's baseline in network3.py: one hidden layer of 100 sigmoid neurons, softmax output",
+    layers: 'fc 100 sigmoid, softmax 10',
+    book: { accuracy: 97.8, on: 'test', chapter: 6 },
+  },
+  'ch6-conv1': {
+    ...ch6, name: 'ch6-conv1', about: 'chapter 6: one convolutional-pooling layer (20 maps, 5×5), then 100 sigmoid neurons, softmax',
+    layers: 'conv 20 5x5 sigmoid, pool 2, fc 100 sigmoid, softmax 10',
+    book: { accuracy: 98.78, on: 'test', chapter: 6 },
+  },
+  'ch6-conv2': {
+    ...ch6, name: 'ch6-conv2', about: 'chapter 6: two convolutional-pooling layers (20 and 40 maps), 100 sigmoid neurons, softmax',
+    layers: 'conv 20 5x5 sigmoid, pool 2, conv 40 5x5 sigmoid, pool 2, fc 100 sigmoid, softmax 10',
+    book: { accuracy: 99.06, on: 'test', chapter: 6 },
+  },
+  'ch6-relu': {
+    ...ch6, name: 'ch6-relu', about: 'chapter 6: ch6-conv2 with rectified linear units, η = 0.03, λ = 0.1 (network3.py units)',
+    layers: 'conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10', eta: 0.03, lambda: 1.0,
+    book: { accuracy: 99.23, on: 'test', chapter: 6 },
+  },
+  'ch6-expanded': {
+    ...ch6, name: 'ch6-expanded', about: 'chapter 6: ch6-relu on the expanded training set (250,000 images)',
+    layers: 'conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10', eta: 0.03, lambda: 1.0, expand: true,
+    book: { accuracy: 99.37, on: 'test', chapter: 6 },
+  },
+  'ch6-dropout': {
+    ...ch6, name: 'ch6-dropout', about: 'chapter 6: expanded data, two fully-connected layers of 1,000 ReLUs, dropout 0.5, 40 epochs',
+    layers: 'conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, dropout 0.5, fc 1000 relu, dropout 0.5, fc 1000 relu, dropout 0.5, softmax 10',
+    eta: 0.03, lambda: 1.0, expand: true, epochs: 40,
+    book: { accuracy: 99.6, on: 'test', chapter: 6 },
   },
 };

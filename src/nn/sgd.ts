@@ -6,8 +6,12 @@
 
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import type { Rng } from '../rng.js';
-import type { Network, ShapeTrace } from './network.js';
+import { Network, type ShapeTrace } from './network.js';
+import type { LayerStack } from './layers.js';
 import type { ThreadedSteps } from './threads.js';
+
+/** What sgd trains: the fully-connected Network (chapters 1–3) or a LayerStack (chapter 6). */
+export type Trainable = Network | LayerStack;
 
 export interface SgdOptions {
   /** The run's total epoch count (epochs are numbered from 1). */
@@ -120,7 +124,7 @@ export function checkSgdOptions(o: Pick<SgdOptions, 'epochs' | 'miniBatchSize' |
 }
 
 /** Trains `net` in place; returns one result per epoch run. */
-export function sgd(net: Network, training: LabelledImages, options: SgdOptions): EpochResult[] {
+export function sgd(net: Trainable, training: LabelledImages, options: SgdOptions): EpochResult[] {
   checkSgdOptions(options);
   const { epochs, miniBatchSize, rng, evaluation } = options;
   let eta = options.eta;
@@ -131,23 +135,28 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
   const dropout = options.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be from 0 up to (not including) 1; got ${dropout}`);
   if (dropout && options.threads) throw new RangeError('sgd: dropout runs on one thread (its masks are drawn in order from one Rng)');
+  const stack = net instanceof Network ? null : net;
+  if (stack && dropout) throw new RangeError("sgd: a layer stack's dropout is a layer ('dropout 0.5' in its description), not an option");
+  if (stack && options.threads) throw new RangeError('sgd: a layer stack trains on one thread');
   const shuffle = options.shuffle ?? true;
   const n = training.count;
   if (n < 1) throw new RangeError('sgd: the training set is empty');
-  if (training.rows * training.cols !== net.sizes[0]) {
-    throw new RangeError(`sgd: images have ${training.rows * training.cols} pixels but the network takes ${net.sizes[0]} inputs`);
+  const inputs = stack ? stack.inputSize : (net as Network).sizes[0];
+  if (training.rows * training.cols !== inputs) {
+    throw new RangeError(`sgd: images have ${training.rows * training.cols} pixels but the network takes ${inputs} inputs`);
   }
-  const classes = net.sizes[net.numLayers - 1];
+  const classes = stack ? stack.classes : (net as Network).sizes[(net as Network).numLayers - 1];
   net.rule = { lambda, n, momentum };
-  net.dropout = dropout;
-  net.dropoutRng = dropout ? rng : null;
+  if (stack) stack.dropoutRng = rng;
+  else {
+    (net as Network).dropout = dropout;
+    net.dropoutRng = dropout ? rng : null;
+  }
   const schedule = options.etaSchedule ? new EtaSchedule(eta, options.etaSchedule) : null;
   const early = options.earlyStop ? new EarlyStop(options.earlyStop) : null;
   const l2 = (count: number) => {
     if (!lambda) return 0;
-    let sum = 0;
-    for (const w of net.weights) for (let i = 0; i < w.size; i++) sum += w.data[i] * w.data[i];
-    return 0.5 * (lambda / count) * sum;
+    return 0.5 * (lambda / count) * net.weightSquares();
   };
   const threads = options.threads;
   if (threads && threads.order.length !== n) throw new RangeError('sgd: the threads were started for another training set');
@@ -206,7 +215,7 @@ export function sgd(net: Network, training: LabelledImages, options: SgdOptions)
     results.push(result);
     if (options.onEpoch?.(result) === false || !finite || !go) break;
   }
-  net.dropout = 0; // back to evaluating with every unit
+  if (!stack) (net as Network).dropout = 0; // back to evaluating with every unit
   net.dropoutRng = null;
   return results;
 }

@@ -4,12 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { parseModel, serializeModel, type LoadedModel, type TrainingMeta } from '../nn/model-file.js';
 import type { Network } from '../nn/network.js';
+import type { LayerStack } from '../nn/layers.js';
 import { writeFileAtomic } from './atomic.js';
 
 export function loadModelFile(path: string): LoadedModel {
   return parseModel(readFileSync(path, 'utf8'), path);
 }
 
-export function saveModelFile(path: string, net: Network, meta: TrainingMeta | null = null): void {
+export function saveModelFile(path: string, net: Network | LayerStack, meta: TrainingMeta | null = null): void {
   writeFileAtomic(path, serializeModel(net, meta));
 }

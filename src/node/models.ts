@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModel } from '../nn/model-file.js';
+import { Network } from '../nn/network.js';
 
 export interface ModelEntry {
   /** The URL the page fetches it from. */
@@ -12,6 +13,8 @@ export interface ModelEntry {
   name: string;
   source: 'trained' | 'default';
   sizes: number[] | null;
+  /** A layer stack's description (chapter 6), or null for a fully-connected network. */
+  layers: string | null;
   /** Best evaluation accuracy during training, as recorded in the file (0–1), if any. */
   accuracy: number | null;
   evaluatedOn: string | null;
@@ -23,13 +26,14 @@ export interface ModelEntry {
 function entry(dir: string, file: string, urlBase: string, source: ModelEntry['source']): ModelEntry {
   const path = join(dir, file);
   const base: ModelEntry = {
-    url: `${urlBase}${encodeURIComponent(file)}`, name: file, source, sizes: null, accuracy: null,
+    url: `${urlBase}${encodeURIComponent(file)}`, name: file, source, sizes: null, layers: null, accuracy: null,
     evaluatedOn: null, modified: statSync(path).mtimeMs, error: null,
   };
   try {
     const { network, meta } = parseModel(readFileSync(path, 'utf8'), file);
     const best = meta?.best;
-    return { ...base, sizes: [...network.sizes], accuracy: best ? best.correct / best.total : null, evaluatedOn: meta?.evaluatedOn ?? null };
+    const shape = network instanceof Network ? { sizes: [...network.sizes] } : { layers: network.spec };
+    return { ...base, ...shape, accuracy: best ? best.correct / best.total : null, evaluatedOn: meta?.evaluatedOn ?? null };
   } catch (err) {
     return { ...base, error: (err as Error).message };
   }

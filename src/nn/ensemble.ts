@@ -1,0 +1,37 @@
+// nn/ensemble.ts: several trained networks voting, as the book's chapter 6
+// ends (five networks, 99.67%). Each network votes for its most likely digit;
+// the digit with the most votes wins, and a tie goes to the digit whose
+// summed output is largest among the tied ones.
+
+/**
+ * The ensemble's answer for each of `count` samples, given every network's
+ * outputs (count × classes values each, sample by sample).
+ */
+export function vote(outputs: readonly Float32Array[], count: number, classes: number): Uint8Array {
+  if (outputs.length === 0) throw new RangeError('vote: no networks');
+  for (const o of outputs) {
+    if (o.length !== count * classes) throw new RangeError(`vote: each network needs ${count}×${classes} outputs; got ${o.length}`);
+  }
+  const answers = new Uint8Array(count);
+  const votes = new Int32Array(classes);
+  const sums = new Float64Array(classes);
+  for (let s = 0; s < count; s++) {
+    votes.fill(0);
+    sums.fill(0);
+    const at = s * classes;
+    for (const o of outputs) {
+      let best = 0;
+      for (let c = 0; c < classes; c++) {
+        sums[c] += o[at + c];
+        if (o[at + c] > o[at + best]) best = c;
+      }
+      votes[best]++;
+    }
+    let win = 0;
+    for (let c = 1; c < classes; c++) {
+      if (votes[c] > votes[win] || (votes[c] === votes[win] && sums[c] > sums[win])) win = c;
+    }
+    answers[s] = win;
+  }
+  return answers;
+}

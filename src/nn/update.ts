@@ -1,0 +1,38 @@
+// nn/update.ts: the gradient-descent update of one array of parameters, the
+// same for every kind of network: plain SGD (chapter 1), L2 weight decay
+// (network2.py's update) and momentum (chapter 3). Works in place over the
+// one parameter buffer, so a step allocates nothing.
+
+import { axpyArrays, momentumArrays, scaleAxpyArrays } from '../tensor/ops.js';
+
+/** How each step updates the parameters, beyond η: L2 regularisation and momentum (chapter 3). */
+export interface UpdateRule {
+  /** λ, the L2 regularisation parameter (0: none). */
+  lambda: number;
+  /** n, the training-set size, in the weight decay 1 − ηλ/n. */
+  n: number;
+  /** μ, the momentum coefficient (0: plain SGD). */
+  momentum: number;
+}
+
+/**
+ * One array of parameters w (weights when `decay`, else biases) from its
+ * gradient g summed over a mini-batch of m, and its velocity v with momentum:
+ *   w ← (1 − ηλ/n)·w − (η/m)·∇w                     (L2; no decay for biases)
+ *   v ← μ·v − (η/m)·∇w − (ηλ/n)·w,  w ← w + v         (with momentum)
+ */
+export function stepParams(
+  rule: UpdateRule, w: Float32Array, g: Float32Array, v: Float32Array | null, eta: number, m: number, decay: boolean,
+): void {
+  const { lambda, n, momentum } = rule;
+  const d = decay ? (eta * lambda) / n : 0;
+  if (momentum && v) momentumArrays(w, v, g, momentum, eta / m, d);
+  else if (d) scaleAxpyArrays(w, 1 - d, -eta / m, g); // w ← (1 − ηλ/n)·w − (η/m)·∇w
+  else axpyArrays(w, -eta / m, g); // w ← w − (η/m)·∇w
+}
+
+/** The update's formula for --debug-shapes. */
+export function ruleText(rule: UpdateRule): string {
+  const { lambda, momentum } = rule;
+  return momentum ? 'v ← μv − (η/m)·∇w − (ηλ/n)·w, w ← w + v' : lambda ? 'w ← (1 − ηλ/n)·w − (η/m)·∇w' : 'w ← w − (η/m)·∇w';
+}

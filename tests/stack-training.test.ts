@@ -1,0 +1,169 @@
+// Training a layer stack with the same sgd() and update rule as the
+// fully-connected Network: determinism, L2 and momentum, dropout at training
+// and evaluation, the model file, the shape trace, the page's view of the
+// first layer, and ensembles.
+
+import { describe, expect, it } from 'vitest';
+import { gatherBatch, slice, type LabelledImages } from '../src/data/dataset.js';
+import { vote } from '../src/nn/ensemble.js';
+import { LayerStack, type Conv } from '../src/nn/layers.js';
+import { ModelFileError, parseModel, serializeModel } from '../src/nn/model-file.js';
+import { sgd } from '../src/nn/sgd.js';
+import { Rng } from '../src/rng.js';
+import { randomImages } from './fixtures.js';
+
+const data: LabelledImages = randomImages(7, 60);
+
+function trained(spec: string, options: { lambda?: number; momentum?: number; epochs?: number; seed?: number } = {}) {
+  const rng = new Rng(options.seed ?? 1);
+  const net = new LayerStack(spec);
+  net.init(rng);
+  sgd(net, data, { epochs: options.epochs ?? 2, miniBatchSize: 10, eta: 0.05, rng, lambda: options.lambda, momentum: options.momentum });
+  return net;
+}
+
+describe('a layer stack trains with sgd()', () => {
+  const spec = 'conv 3 5x5 relu, pool 2, fc 12 sigmoid, dropout 0.3, softmax 10';
+
+  it('the same seed gives the same weights, bit for bit; another seed does not', () => {
+    const a = trained(spec, { lambda: 1, momentum: 0.5 });
+    const b = trained(spec, { lambda: 1, momentum: 0.5 });
+    expect(Array.from(a.params)).toEqual(Array.from(b.params));
+    const c = trained(spec, { lambda: 1, momentum: 0.5, seed: 2 });
+    expect(Array.from(c.params)).not.toEqual(Array.from(a.params));
+  });
+
+  it('momentum 0 is plain SGD, bit for bit', () => {
+    expect(Array.from(trained(spec, { momentum: 0 }).params)).toEqual(Array.from(trained(spec).params));
+  });
+
+  it("one step with L2 is network2.py's w ← (1 − ηλ/n)·w − (η/m)·∇w, and leaves biases undecayed", () => {
+    const net = new LayerStack('conv 2 3x3 tanh, fc 5 relu, softmax 10');
+    net.init(new Rng(4));
+    const one = slice(data, 0, 10);
+    const before = net.params.slice();
+    // the gradient of this mini-batch, from the same forward pass the step will make (no dropout layers here)
+    const x = net.input(10);
+    const y = net.target(10);
+    gatherBatch(x.data, y.data, 10, one, null, 0, 10);
+    net.backprop(net.forward(x.data, 10, true), y.data, 10);
+    const g = net.grads.slice();
+    net.params.set(before);
+    const [eta, lambda, n] = [0.1, 2, 1000];
+    net.rule = { lambda, n, momentum: 0 };
+    net.updateMiniBatch(x, y, eta);
+    let offset = 0;
+    for (const l of net.layers) {
+      for (let i = offset; i < offset + l.paramCount; i++) {
+        const decay = i < offset + l.weightCount ? 1 - (eta * lambda) / n : 1;
+        expect(net.params[i]).toBeCloseTo(decay * before[i] - (eta / 10) * g[i], 6);
+      }
+      offset += l.paramCount;
+    }
+  });
+
+  it('dropout is off at evaluation (the same outputs as without the layer) and keeps the expected activation in training', () => {
+    const withDrop = new LayerStack('fc 50 relu, dropout 0.5, softmax 10');
+    const without = new LayerStack('fc 50 relu, softmax 10');
+    withDrop.init(new Rng(9));
+    without.params.set(withDrop.params);
+    const x = Float32Array.from(data.images.subarray(0, 784 * 4), (v) => v / 255);
+    expect(Array.from(withDrop.forward(x, 4))).toEqual(Array.from(without.forward(x, 4)));
+    // in training: a dropped unit is 0, a kept one scaled by 1/(1 − p); the mean over many draws stays put
+    const drop = withDrop.layers[1];
+    const ones = new Float32Array(20000).fill(1);
+    const out = drop.forward(ones, 400, true, new Rng(3));
+    expect(out.every((v) => v === 0 || v === 2)).toBe(true);
+    const mean = out.reduce((s, v) => s + v, 0) / out.length;
+    expect(Math.abs(mean - 1)).toBeLessThan(0.03);
+  });
+});
+
+describe('the model file holds a layer stack', () => {
+  it('round trip: the same description, parameters and predictions', () => {
+    const net = trained('conv 3 5x5 relu, pool 2, conv 4 3x3 sigmoid, fc 8 tanh, sigmoid 10', { epochs: 1 });
+    const text = serializeModel(net);
+    const back = parseModel(text, 'stack.json').network as LayerStack;
+    expect(back).toBeInstanceOf(LayerStack);
+    expect(back.spec).toBe('conv 3 5x5 relu, pool 2, conv 4 3x3 sigmoid, fc 8 tanh, sigmoid 10');
+    expect(Array.from(back.params)).toEqual(Array.from(net.params));
+    const pixels = Array.from({ length: 784 }, (_, i) => (i % 29) / 29);
+    expect(Array.from(back.predict(pixels).output)).toEqual(Array.from(net.predict(pixels).output));
+    expect(JSON.parse(text).cost).toBe('CrossEntropyCost');
+  });
+
+  it('rejects broken stack files with the file, the field and the reason', () => {
+    const good = JSON.parse(serializeModel(trained('conv 2 5x5 relu, pool 2, softmax 10', { epochs: 1 })));
+    const cases: [unknown, string][] = [
+      [{ ...good, layers: 'conv 2 5x5 relu, pool 2, softmax' }, `s.json: "layers": layer 3 'softmax': the number of outputs must be a positive integer; got ''`],
+      [{ ...good, input: [1, 28] }, 's.json: "input" must be [channels, height, width], e.g. [1, 28, 28]'],
+      [{ ...good, cost: 'QuadraticCost' }, 's.json: cost "QuadraticCost" does not go with the softmax output layer (LogLikelihoodCost)'],
+      [{ ...good, weights: good.weights.slice(1) }, 's.json: "weights" must be a list of 2 matrices, one per layer with parameters'],
+      [{ ...good, weights: [good.weights[0].slice(1), good.weights[1]] }, 's.json: weights[0] (conv 2 5x5 relu) must have 2 rows of 25 (shape 2×25)'],
+    ];
+    for (const [doc, message] of cases) {
+      expect(() => parseModel(JSON.stringify(doc), 's.json')).toThrow(ModelFileError);
+      expect(() => parseModel(JSON.stringify(doc), 's.json')).toThrow(message);
+    }
+  });
+});
+
+describe('what a learner sees', () => {
+  it('--debug-shapes: every layer forward and backward, with the book-style shapes', () => {
+    const net = new LayerStack('conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10');
+    net.init(new Rng(1));
+    const lines: string[] = [];
+    const x = net.input(10);
+    const y = net.target(10);
+    y.data.fill(0.1);
+    net.updateMiniBatch(x, y, 0.01, (l) => lines.push(l));
+    expect(lines).toEqual([
+      'input  x: m = 10 samples of (1×28×28), each one contiguous',
+      'conv1  W (20×1×5×5) ∗ x (1×28×28) + b (20), relu → (20×24×24)  [im2col: W (20×25) · patches (25×576·m)]',
+      'pool1  max over 2×2 windows (20×24×24) → (20×12×12)',
+      'conv2  W (40×20×5×5) ∗ x (20×12×12) + b (40), relu → (40×8×8)  [im2col: W (40×500) · patches (500×64·m)]',
+      'pool2  max over 2×2 windows (40×8×8) → (40×4×4)',
+      'fc1  z = W (100×640) · a (40×4×4 → 640) + b (100), a = relu(z) → (100)',
+      'output  z = W (10×100) · a (100 → 100) + b (10), a = softmax(z) → (10)',
+      'output  δ = aᴸ − y (BP1) (10); ∇b = Σ δ (BP3) (10); ∇W = δ·aᵀ (BP4) (10×100); Wᵀδ → (100)',
+      'fc1  δ = ∂C/∂a ⊙ relu′(z) (BP2) (100); ∇b = Σ δ (BP3) (100); ∇W = δ·aᵀ (BP4) (100×640); Wᵀδ → (40×4×4)',
+      'pool2  each δ (40×4×4) goes to its window\'s maximum → (40×8×8)',
+      'conv2  δ = ∂C/∂a ⊙ relu′(z) (40×8×8); ∇b (40); ∇W = δ · patchesᵀ (40×20×5×5); ∂C/∂x = col2im(Wᵀδ) → (20×12×12)',
+      'pool1  each δ (20×12×12) goes to its window\'s maximum → (20×24×24)',
+      'conv1  δ = ∂C/∂a ⊙ relu′(z) (20×24×24); ∇b (20); ∇W = δ · patchesᵀ (20×1×5×5); ∂C/∂x = col2im(Wᵀδ) → (1×28×28)',
+      'SGD  w ← w − (η/m)·∇w, b ← b − (η/m)·∇b with η = 0.01, m = 10: 85670 parameters in one buffer',
+    ]);
+  });
+
+  it("after predict(), layerOutput(0) is the first layer's feature maps for that image", () => {
+    const net = new LayerStack('conv 2 3x3 relu, pool 2, softmax 10', { c: 1, h: 6, w: 6 });
+    net.init(new Rng(2));
+    const image = Array.from({ length: 36 }, (_, i) => ((i * 7) % 11) / 10);
+    net.predict(image);
+    const maps = net.layerOutput(0);
+    const conv = net.layers[0] as Conv;
+    expect(maps.length).toBe(2 * 4 * 4);
+    for (let f = 0; f < 2; f++) {
+      for (let r = 0; r < 4; r++) {
+        for (let c = 0; c < 4; c++) {
+          let z = conv.b[f];
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) z += conv.w.data[f * 9 + i * 3 + j] * image[(r + i) * 6 + c + j];
+          expect(maps[f * 16 + r * 4 + c]).toBeCloseTo(Math.max(0, z), 5);
+        }
+      }
+    }
+  });
+});
+
+describe('ensembles vote', () => {
+  it('each network votes its most likely class; the most votes win; a tie goes to the larger summed output', () => {
+    const a = Float32Array.from([0.6, 0.3, 0.1, /**/ 0.1, 0.5, 0.4, /**/ 0.2, 0.3, 0.5]);
+    const b = Float32Array.from([0.2, 0.7, 0.1, /**/ 0.1, 0.3, 0.6, /**/ 0.6, 0.3, 0.1]);
+    const c = Float32Array.from([0.5, 0.4, 0.1, /**/ 0.3, 0.35, 0.35, /**/ 0.1, 0.1, 0.8]);
+    // sample 0: votes 0, 1, 0 → 0; sample 1: 1, 2, 1 (first of the tied maxima) → 1; sample 2: 2, 0, 2 → 2
+    expect(Array.from(vote([a, b, c], 3, 3))).toEqual([0, 1, 2]);
+    // two networks that disagree: the larger summed output decides (0.6 + 0.2 < 0.3 + 0.7 for sample 0)
+    expect(Array.from(vote([a, b], 3, 3))).toEqual([1, 2, 0]);
+    expect(() => vote([a, b.subarray(1)], 3, 3)).toThrow('each network needs 3×3 outputs; got 8');
+  });
+});
