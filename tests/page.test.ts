@@ -218,6 +218,46 @@ describe('the drawing page', () => {
     await page.close();
   }, 60_000);
 
+  it("reads with a convolutional model, and shows its first layer's filters and their feature maps", async () => {
+    const { LayerStack } = await import('../src/nn/layers.js');
+    const { sgd } = await import('../src/nn/sgd.js');
+    const { loadMnist } = await import('../src/node/mnist-files.js');
+    const { bookSplit } = await import('../src/data/mnist.js');
+    const { slice } = await import('../src/data/dataset.js');
+    const { training } = bookSplit((await loadMnist()).sets);
+    const rng = new Rng(3);
+    const net = new LayerStack('conv 6 5x5 relu, pool 2, fc 30 relu, softmax 10');
+    net.init(rng);
+    sgd(net, slice(training, 0, 3000), { epochs: 1, miniBatchSize: 10, eta: 0.05, rng });
+    writeFileSync(join(trained, 'conv.json'), serializeModel(net));
+    const page = await open('?model=/models/data/conv.json');
+    expect(await page.getByTestId('model-picker').locator('option:checked').textContent()).toContain('conv 6 5x5 relu, pool 2, fc 30 relu, softmax 10');
+    expect(await page.getByTestId('conv-panel').isVisible()).toBe(true);
+    expect(await page.getByTestId('hidden-panel').isVisible()).toBe(false);
+    expect(await page.getByTestId('conv-filter').count()).toBe(6);
+    expect(await page.getByTestId('conv-map').count()).toBe(6);
+    const means = () => page.getByTestId('conv-map').evaluateAll((cs) => cs.map((c) => Number((c as HTMLElement).dataset.mean ?? 0)));
+    expect(Math.max(...(await means()))).toBe(0);
+    const box = await padBox(page);
+    await drawWithMouse(page, digitStrokes(4, variant(2, box.width, 42)));
+    // the bars are the stack's softmax for what the page drew
+    const input = await inputOf(page);
+    const expected = Array.from(net.predict(input).output);
+    const shown = await Promise.all(Array.from({ length: 10 }, (_, d) => page.getByTestId(`bar-${d}`).getAttribute('data-value')));
+    shown.forEach((v, d) => expect(Number(v)).toBeCloseTo(expected[d], 3));
+    // the feature maps are conv1's outputs for that drawing: the busiest map in the page is the busiest in Node
+    const maps = net.layerOutput(0);
+    const busy = Array.from({ length: 6 }, (_, f) => maps.subarray(f * 576, (f + 1) * 576).reduce((s, v) => s + Math.abs(v), 0));
+    const pageMeans = await means();
+    expect(Math.max(...pageMeans)).toBeGreaterThan(0);
+    expect(pageMeans.indexOf(Math.max(...pageMeans))).toBe(busy.indexOf(Math.max(...busy)));
+    expect(await page.getByTestId('shapes').textContent()).toContain('conv1  W (6×1×5×5) ∗ x (1×28×28) + b (6), relu → (6×24×24)');
+    await page.getByTestId('clear').click();
+    expect(Math.max(...(await means()))).toBe(0);
+    await page.close();
+    rmSync(join(trained, 'conv.json')); // the tests after this one start from the default model
+  }, 60_000);
+
   it('shows the tensor shapes of the last forward pass', async () => {
     const page = await open('?model=/models/default/default.json');
     const box = await padBox(page);

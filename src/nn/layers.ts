@@ -9,10 +9,10 @@
 
 import { col2im, im2col, maxPool2Backward, maxPool2Forward } from '../kernels/conv.js';
 import { Matrix } from '../tensor/matrix.js';
-import { allFinite } from '../kernels/elementwise.js';
-import { argmaxCols, axpyArrays, matmul, sumCols } from '../tensor/ops.js';
-import { gatherBatch, type LabelledImages } from '../data/dataset.js';
-import { ruleText, stepParams, type UpdateRule } from './update.js';
+import { matmul } from '../tensor/ops.js';
+import { ruleText, updateAll, type ParamSegment } from './update.js';
+import { Classifier, type BatchBuffers } from './classifier.js';
+import { denseGradients, errorBelow, weightedInput } from './dense.js';
 import type { ShapeTrace } from './network.js';
 import { activations, softmaxColumns, type Activation } from './activations.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
@@ -65,7 +65,6 @@ class Buffers {
   }
 }
 
-const TRANS_A = { transA: true } as const;
 const TRANS_B = { transB: true } as const;
 const fName = (f: Activation | 'softmax') => (typeof f === 'string' ? f : f.name === 'sigmoid' ? 'σ' : f.name);
 
@@ -119,8 +118,7 @@ export class Dense implements Layer {
     const n = size(this.input);
     const a = this.buf.get(m, 'a', this.units * m);
     const z = this.buf.matrix('z', this.units, m, a, 'col');
-    matmul(z, this.w, this.buf.matrix('x', n, m, x, 'col')); // z = w·x (one sample per column)
-    for (let j = 0; j < m; j++) for (let i = 0; i < this.units; i++) a[j * this.units + i] += this.b.data[i];
+    weightedInput(z, this.w, this.buf.matrix('x', n, m, x, 'col'), this.b); // z = w·x + b (one sample per column)
     if (this.f === 'softmax') softmaxColumns(a, a, this.units, m);
     else this.f.forward(a, a, a.length);
     return a;
@@ -134,10 +132,9 @@ export class Dense implements Layer {
     delta.set(dy);
     if (!this.isOutput && this.f !== 'softmax') this.f.backward(delta, a, delta.length);
     const d = this.buf.matrix('delta', this.units, m, delta, 'col');
-    sumCols(this.gb, d); // BP3
-    matmul(this.gw, d, this.buf.matrix('x', n, m, x, 'col'), TRANS_B); // BP4
+    denseGradients(this.gb, this.gw, d, this.buf.matrix('x', n, m, x, 'col')); // BP3, BP4
     const dx = this.buf.get(m, 'dx', n * m);
-    matmul(this.buf.matrix('dx', n, m, dx, 'col'), this.w, d, TRANS_A); // wᵀδ, the error for the layer below
+    errorBelow(this.buf.matrix('dx', n, m, dx, 'col'), this.w, d); // wᵀδ, the error for the layer below
     return dx;
   }
 }
@@ -236,7 +233,7 @@ export class Conv implements Layer {
     const dZ = this.buf.matrix('dz', this.maps, m * P, dz);
     matmul(this.gw, dZ, this.buf.matrix('cols', rows, m * P, cols), TRANS_B); // ∇w = δ·colsᵀ
     const dcols = this.buf.get(m, 'dcols', cols.length);
-    matmul(this.buf.matrix('dcols', rows, m * P, dcols), this.w, dZ, TRANS_A); // wᵀδ, per patch
+    errorBelow(this.buf.matrix('dcols', rows, m * P, dcols), this.w, dZ); // wᵀδ, per patch: a dense layer's, over patches
     const dx = this.buf.get(m, 'dx', m * C * H * W);
     col2im(dx, dcols, m, C, H, W, this.k);
     return dx;
@@ -329,7 +326,7 @@ export class Dropout implements Layer {
 }
 
 /** A stack of layers from the layer language, with one parameter buffer and one gradient buffer. */
-export class LayerStack {
+export class LayerStack extends Classifier {
   readonly layers: Layer[] = [];
   readonly params: Float32Array;
   readonly grads: Float32Array;
@@ -338,12 +335,9 @@ export class LayerStack {
   /** Values per sample in (C·H·W) and out (classes). */
   readonly inputSize: number;
   readonly classes: number;
-  /** L2 and momentum, as set by the trainer (the same rule as Network's). */
-  rule: UpdateRule = { lambda: 0, n: 1, momentum: 0 };
-  /** Momentum's velocities, same layout as params; made when momentum is first used. */
-  velocity: Float32Array | null = null;
-  /** Draws the dropout layers' masks while training (sgd sets it). */
-  dropoutRng: Rng | null = null;
+  protected readonly evalBatch = 100;
+  private readonly segments: ParamSegment[];
+  private lastOut: Float32Array | null = null;
   private readonly inputs: Float32Array[] = [];
   private readonly errors = new Map<number, Float32Array>();
   private readonly batches = new Map<number, { x: Matrix; y: Matrix; predictions: Uint8Array }>();
@@ -351,6 +345,7 @@ export class LayerStack {
   readonly backend: Backend;
 
   constructor(spec: string | LayerSpec[], readonly image: Shape = { c: 1, h: 28, w: 28 }, backend?: Backend) {
+    super();
     const layers = typeof spec === 'string' ? parseLayers(spec, image).layers : spec;
     this.backend = backend ?? defaultBackend();
     home = this.backend;
@@ -377,6 +372,7 @@ export class LayerStack {
     const count = this.layers.reduce((s, l) => s + l.paramCount, 0);
     this.params = this.backend.alloc(count);
     this.grads = this.backend.alloc(count);
+    this.segments = this.layers.filter((l) => l.paramCount > 0).map((l) => ({ weights: l.weightCount, params: l.paramCount }));
     let offset = 0;
     for (const l of this.layers) {
       l.bind(this.params.subarray(offset, offset + l.paramCount), this.grads.subarray(offset, offset + l.paramCount));
@@ -400,7 +396,7 @@ export class LayerStack {
   }
 
   /** The input and desired-output matrices (inputSize × m and classes × m, one sample per column) for a batch of m. */
-  private batch(m: number) {
+  protected batch(m: number): BatchBuffers {
     let b = this.batches.get(m);
     if (!b) {
       const x = new Matrix(this.inputSize, m, this.backend.alloc(this.inputSize * m), 'col');
@@ -408,14 +404,6 @@ export class LayerStack {
       this.batches.set(m, (b = { x, y, predictions: new Uint8Array(m) }));
     }
     return b;
-  }
-
-  input(m: number): Matrix {
-    return this.batch(m).x;
-  }
-
-  target(m: number): Matrix {
-    return this.batch(m).y;
   }
 
   /** The outputs (classes × m, one sample per column) for m samples x (each C·H·W contiguous). */
@@ -428,6 +416,7 @@ export class LayerStack {
       if (trace && (train || !(l instanceof Dropout))) trace(l.traceForward());
       a = l.forward(a, m, train, rng);
     }
+    this.lastOut = a;
     return a;
   }
 
@@ -461,21 +450,8 @@ export class LayerStack {
 
   /** The update of every parameter from the gradients of a mini-batch of m (after backprop): nn/update.ts's rule. */
   private step(eta: number, m: number): void {
-    const { lambda, momentum } = this.rule;
-    if (!lambda && !momentum) {
-      axpyArrays(this.params, -eta / m, this.grads);
-      return;
-    }
-    if (momentum && !this.velocity) this.velocity = this.backend.alloc(this.params.length);
-    let offset = 0;
-    for (const l of this.layers) {
-      const cut = offset + l.weightCount;
-      const end = offset + l.paramCount;
-      const v = this.velocity;
-      stepParams(this.rule, this.params.subarray(offset, cut), this.grads.subarray(offset, cut), v ? v.subarray(offset, cut) : null, eta, m, true);
-      stepParams(this.rule, this.params.subarray(cut, end), this.grads.subarray(cut, end), v ? v.subarray(cut, end) : null, eta, m, false);
-      offset = end;
-    }
+    if (this.rule.momentum && !this.velocity) this.velocity = this.backend.alloc(this.params.length);
+    updateAll(this.rule, this.params, this.grads, this.velocity, this.segments, eta, m);
   }
 
   /** Σw² over the weights (not the biases), for the L2 term of the cost. */
@@ -489,64 +465,20 @@ export class LayerStack {
     return sum;
   }
 
-  isFinite(): boolean {
-    return allFinite(this.params, this.params.length);
-  }
-
-  /** How many samples of `data` the stack classifies right, `batchSize` at a time (dropout off). */
-  evaluate(data: LabelledImages, batchSize = 100): number {
-    let correct = 0;
-    for (let start = 0; start < data.count; start += batchSize) {
-      const m = Math.min(batchSize, data.count - start);
-      const b = this.batch(m);
-      gatherBatch(b.x.data, null, 0, data, null, start, m);
-      const out = this.forward(b.x.data, m);
-      argmaxCols(b.predictions, this.outMatrix(out, m));
-      for (let j = 0; j < m; j++) if (b.predictions[j] === data.labels[start + j]) correct++;
-    }
-    return correct;
-  }
-
-  /** The outputs of every sample of `data` (classes values each, one after the other): for ensembles. */
-  outputs(data: LabelledImages, batchSize = 100): Float32Array {
-    const all = new Float32Array(data.count * this.classes);
-    for (let start = 0; start < data.count; start += batchSize) {
-      const m = Math.min(batchSize, data.count - start);
-      const b = this.batch(m);
-      gatherBatch(b.x.data, null, 0, data, null, start, m);
-      all.set(this.forward(b.x.data, m), start * this.classes);
-    }
-    return all;
+  protected infer(x: Matrix): Float32Array {
+    return this.forward(x.data, x.cols);
   }
 
   private readonly outViews = new Map<number, Matrix>();
-  private outMatrix(out: Float32Array, m: number): Matrix {
+  protected outputMatrix(m: number): Matrix {
+    const out = this.inputs.length ? this.lastOut : null;
     let v = this.outViews.get(m);
-    if (!v || v.data !== out) this.outViews.set(m, (v = new Matrix(this.classes, m, out, 'col')));
+    if (!v || v.data !== out) this.outViews.set(m, (v = new Matrix(this.classes, m, out!, 'col')));
     return v;
   }
 
-  /** The cost averaged over the samples of `data`. */
-  totalCost(data: LabelledImages, batchSize = 100): number {
-    let sum = 0;
-    for (let start = 0; start < data.count; start += batchSize) {
-      const m = Math.min(batchSize, data.count - start);
-      const b = this.batch(m);
-      gatherBatch(b.x.data, b.y.data, this.classes, data, null, start, m);
-      sum += this.cost(this.forward(b.x.data, m), b.y.data);
-    }
-    return sum / data.count;
-  }
-
-  /** Predicts one image of inputSize values in [0, 1]: the digit and the output layer (a copy). */
-  predict(pixels: ArrayLike<number>): { digit: number; output: Float32Array } {
-    if (pixels.length !== this.inputSize) throw new RangeError(`predict: the network takes ${this.inputSize} inputs, got ${pixels.length}`);
-    const x = this.batch(1).x.data;
-    for (let i = 0; i < pixels.length; i++) x[i] = pixels[i];
-    const out = this.forward(x, 1);
-    let digit = 0;
-    for (let i = 1; i < out.length; i++) if (out[i] > out[digit]) digit = i;
-    return { digit, output: out.slice() };
+  protected costSum(out: Float32Array, y: Float32Array): number {
+    return this.cost(out, y);
   }
 
   /** After predict() or forward(…, 1): what layer i handed on for that one sample (a copy), e.g. conv1's feature maps. */

@@ -11,19 +11,16 @@
 // Workspaces are allocated once per mini-batch size, so a training step
 // allocates nothing.
 
-import { allFinite } from '../kernels/elementwise.js';
 import { Matrix } from '../tensor/matrix.js';
-import { addColumn, argmaxCols, axpyArrays, matmul, sumCols } from '../tensor/ops.js';
+import { argmaxCols } from '../tensor/ops.js';
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import { activations, sigmoid, softmaxColumns, type Activation } from './activations.js';
 import { QuadraticCost, type Cost } from './costs.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
-import { ruleText, stepParams, type UpdateRule } from './update.js';
-
-// matmul flags, made once: a training step allocates nothing
-const TRANS_A = { transA: true } as const;
-const TRANS_B = { transB: true } as const;
+import { ruleText, stepParams, updateAll, type ParamSegment, type UpdateRule } from './update.js';
+import { denseGradients, errorBelow, weightedInput } from './dense.js';
+import { Classifier } from './classifier.js';
 
 /** Receives one line per tensor when shapes are being traced (--debug-shapes). */
 export type ShapeTrace = (line: string) => void;
@@ -129,7 +126,7 @@ export function checkSizes(sizes: readonly number[]): number {
   return count;
 }
 
-export class Network {
+export class Network extends Classifier {
   /** Neurons per layer, input first: [784, 30, 10] for the chapter-1 net. */
   readonly sizes: readonly number[];
   readonly numLayers: number;
@@ -147,20 +144,19 @@ export class Network {
   cost: Cost;
   /** The hidden layers' activation; the output layer's follows from the cost. */
   readonly activation: Activation;
-  /** L2 and momentum, as set by the trainer (network2.py's SGD arguments). */
-  rule: UpdateRule = { lambda: 0, n: 1, momentum: 0 };
-  /** Momentum's velocities, same layout as params; made when momentum is first used. */
-  velocity: Float32Array | null = null;
   /**
    * Dropout (chapter 3): while training, each hidden unit is dropped with
    * probability p and the kept ones scaled by 1/(1 − p) (inverted dropout),
    * so nothing changes at evaluation, where every unit takes part.
    */
   dropout = 0;
-  /** Draws the dropout masks while training (sgd sets it: its own Rng). */
-  dropoutRng: Rng | null = null;
+  readonly inputSize: number;
+  readonly classes: number;
+  protected readonly evalBatch = 1000;
   /** Where the parameters and workspaces live, and so which kernels run (backend.ts). */
   readonly backend: Backend;
+  /** Each layer's weights then biases in `params`, for the update. */
+  private readonly segments: ParamSegment[] = [];
   private readonly workspaces = new Map<number, Workspace>();
   private readonly shares = new Map<string, Share>();
 
@@ -169,12 +165,15 @@ export class Network {
    * zeros. See Network.random for the book's initialisation.
    */
   constructor(sizes: readonly number[], options: NetworkOptions = {}) {
+    super();
     const count = checkSizes(sizes);
     if (options.params && options.params.length !== count) {
       throw new RangeError(`Network: sizes ${sizes.join('-')} need ${count} parameters, got ${options.params.length}`);
     }
     this.sizes = [...sizes];
     this.numLayers = sizes.length;
+    this.inputSize = sizes[0];
+    this.classes = sizes[sizes.length - 1];
     this.backend = options.backend ?? defaultBackend();
     this.params = options.shared?.params ?? this.backend.alloc(count);
     if (options.params) this.params.set(options.params);
@@ -193,6 +192,7 @@ export class Network {
       this.biases.push(new Matrix(nOut, 1, this.params.subarray(offset, offset + nOut)));
       this.nablaB.push(new Matrix(nOut, 1, this.grads.subarray(offset, offset + nOut)));
       offset += nOut;
+      this.segments.push({ weights: w, params: w + nOut });
     }
   }
 
@@ -237,14 +237,20 @@ export class Network {
     return ws;
   }
 
-  /** The input matrix (sizes[0] × m, column-major: gatherBatch's layout) for a batch of m. */
-  input(m: number): Matrix {
-    return this.workspace(m).x;
+  protected batch(m: number): Workspace {
+    return this.workspace(m);
   }
 
-  /** The desired-output matrix (sizes[L−1] × m) for a batch of m, to fill before backprop. */
-  target(m: number): Matrix {
-    return this.workspace(m).y;
+  protected infer(x: Matrix): Float32Array {
+    return this.feedforward(x).data;
+  }
+
+  protected outputMatrix(m: number): Matrix {
+    return this.workspace(m).activations[this.numLayers - 1];
+  }
+
+  protected costSum(out: Float32Array, y: Float32Array): number {
+    return this.cost.fn(out, y, out.length);
   }
 
   /**
@@ -269,8 +275,7 @@ export class Network {
       const w = this.weights[l];
       const b = this.biases[l];
       const z = ws.zs[l];
-      matmul(z, w, a); // zˡ = wˡ·aˡ⁻¹ …
-      addColumn(z, z, b); // … + bˡ, the bias added to every sample's column
+      weightedInput(z, w, a, b); // zˡ = wˡ·aˡ⁻¹ + bˡ
       const next = ws.activations[l + 1];
       const last = l === this.numLayers - 2;
       if (last && this.cost.output === 'softmax') softmaxColumns(next.data, z.data, z.rows, z.cols); // aᴸ = softmax(zᴸ)
@@ -328,7 +333,7 @@ export class Network {
       const n = l + 2; // the book's layer number
       const delta = ws.deltas[l];
       // BP2: δˡ = ((wˡ⁺¹)ᵀ δˡ⁺¹) ⊙ f′(zˡ), the error moved one layer down
-      matmul(delta, this.weights[l + 1], ws.deltas[l + 1], TRANS_A);
+      errorBelow(delta, this.weights[l + 1], ws.deltas[l + 1]);
       this.activation.backward(delta.data, ws.activations[l + 1].data, delta.size);
       if (drop) {
         // a dropped unit passed nothing on, so it gets no error; a kept one was scaled by 1/(1 − p)
@@ -371,10 +376,8 @@ export class Network {
       const delta = ws.deltas[l];
       // what layer l's weights saw: the input, or the hidden activations after dropout
       const aPrev = l === 0 ? x : drop ? ws.dropped![l - 1] : ws.activations[l];
-      // BP3: ∂C/∂bˡ = δˡ, summed over the samples of the mini-batch
-      sumCols(this.nablaB[l], delta);
-      // BP4: ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ; the product sums over the samples
-      matmul(this.nablaW[l], delta, aPrev, TRANS_B);
+      // BP3: ∂C/∂bˡ = δˡ, and BP4: ∂C/∂wˡ = δˡ (aˡ⁻¹)ᵀ, summed over the samples of the mini-batch
+      denseGradients(this.nablaB[l], this.nablaW[l], delta, aPrev);
       if (trace) {
         trace(`BP3  ∇b${sup(n)} = Σ δ${sup(n)}(${delta.shape}) over ${m} samples → (${this.nablaB[l].shape})`);
         trace(`BP4  ∇W${sup(n)} = δ${sup(n)}(${delta.shape})·a${sup(n - 1)}ᵀ(${aPrev.cols}×${aPrev.rows}) → (${this.nablaW[l].shape})`);
@@ -395,17 +398,10 @@ export class Network {
     }
   }
 
-  /** The update of every parameter from the gradients of a mini-batch of m (after backprop). */
+  /** The update of every parameter from the gradients of a mini-batch of m (after backprop): nn/update.ts's rule. */
   private step(eta: number, m: number): void {
-    const { lambda, momentum } = this.rule;
-    if (!lambda && !momentum) {
-      axpyArrays(this.params, -eta / m, this.grads); // w ← w − (η/m)·∇w, b ← b − (η/m)·∇b
-      return;
-    }
-    for (let l = 0; l < this.weights.length; l++) {
-      stepParams(this.rule, this.weights[l].data, this.nablaW[l].data, this.velocityOf(this.weights[l].data), eta, m, true);
-      stepParams(this.rule, this.biases[l].data, this.nablaB[l].data, this.velocityOf(this.biases[l].data), eta, m, false);
-    }
+    if (this.rule.momentum && !this.velocity) this.velocity = this.backend.alloc(this.params.length);
+    updateAll(this.rule, this.params, this.grads, this.velocity, this.segments, eta, m);
   }
 
   /** The velocities of the parameters in `part` (a view into params), made on first use. */
@@ -421,19 +417,6 @@ export class Network {
     let sum = 0;
     for (const w of this.weights) for (let i = 0; i < w.size; i++) sum += w.data[i] * w.data[i];
     return sum;
-  }
-
-  /** How many samples of `data` the network classifies right (argmax of the output). */
-  evaluate(data: LabelledImages, batchSize = 1000): number {
-    let correct = 0;
-    for (let start = 0; start < data.count; start += batchSize) {
-      const m = Math.min(batchSize, data.count - start);
-      const ws = this.workspace(m);
-      gatherBatch(ws.x.data, null, 0, data, null, start, m);
-      argmaxCols(ws.predictions, this.feedforward(ws.x));
-      for (let j = 0; j < m; j++) if (ws.predictions[j] === data.labels[start + j]) correct++;
-    }
-    return correct;
   }
 
   /**
@@ -455,55 +438,6 @@ export class Network {
       for (let j = 0; j < m; j++) if (predictions[j] === data.labels[start + j]) correct++;
     }
     return correct;
-  }
-
-  /** The output layer aᴸ of every sample of `data` (classes values each, one after the other): for ensembles. */
-  outputs(data: LabelledImages, batchSize = 1000): Float32Array {
-    const classes = this.sizes[this.numLayers - 1];
-    const all = new Float32Array(data.count * classes);
-    for (let start = 0; start < data.count; start += batchSize) {
-      const m = Math.min(batchSize, data.count - start);
-      const ws = this.workspace(m);
-      gatherBatch(ws.x.data, null, 0, data, null, start, m);
-      all.set(this.feedforward(ws.x).data.subarray(0, m * classes), start * classes); // column-major: sample by sample
-    }
-    return all;
-  }
-
-  /** Values per sample in and out: 784 and 10 for MNIST. */
-  get inputSize(): number {
-    return this.sizes[0];
-  }
-
-  get classes(): number {
-    return this.sizes[this.numLayers - 1];
-  }
-
-  /** The cost C averaged over the samples of `data`. */
-  totalCost(data: LabelledImages, batchSize = 1000): number {
-    const classes = this.sizes[this.numLayers - 1];
-    let sum = 0;
-    for (let start = 0; start < data.count; start += batchSize) {
-      const m = Math.min(batchSize, data.count - start);
-      const ws = this.workspace(m);
-      gatherBatch(ws.x.data, ws.y.data, classes, data, null, start, m);
-      const out = this.feedforward(ws.x);
-      sum += this.cost.fn(out.data, ws.y.data, out.size);
-    }
-    return sum / data.count;
-  }
-
-  /** Predicts one image of sizes[0] values in [0, 1]: the digit and the output layer aᴸ (a copy). */
-  predict(pixels: ArrayLike<number>): { digit: number; output: Float32Array } {
-    if (pixels.length !== this.sizes[0]) {
-      throw new RangeError(`predict: the network takes ${this.sizes[0]} inputs, got ${pixels.length}`);
-    }
-    const x = this.workspace(1).x;
-    for (let i = 0; i < pixels.length; i++) x.data[i] = pixels[i]; // one column: either order
-    const out = this.feedforward(x);
-    let digit = 0;
-    for (let i = 1; i < out.rows; i++) if (out.data[i] > out.data[digit]) digit = i;
-    return { digit, output: out.data.slice() };
   }
 
   /**
@@ -532,8 +466,7 @@ export class Network {
     for (let l = 0; l < share.rows.length; l++) {
       const r = share.rows[l];
       if (r.gb.length === 0) continue;
-      sumCols(r.nablaB, r.delta); // BP3
-      matmul(r.nablaW, r.delta, ws.activations[l], TRANS_B); // BP4
+      denseGradients(r.nablaB, r.nablaW, r.delta, ws.activations[l]); // BP3, BP4
       stepParams(this.rule, r.w, r.gw, this.velocityOf(r.w), eta, m, true);
       stepParams(this.rule, r.b, r.gb, this.velocityOf(r.b), eta, m, false);
     }
@@ -628,11 +561,6 @@ export class Network {
       });
     }
     return net;
-  }
-
-  /** True when no weight or bias is NaN or infinite. */
-  isFinite(): boolean {
-    return allFinite(this.params, this.params.length);
   }
 
   private checkInput(op: string, x: Matrix): void {

@@ -36,3 +36,35 @@ export function ruleText(rule: UpdateRule): string {
   const { lambda, momentum } = rule;
   return momentum ? 'v ← μv − (η/m)·∇w − (ηλ/n)·w, w ← w + v' : lambda ? 'w ← (1 − ηλ/n)·w − (η/m)·∇w' : 'w ← w − (η/m)·∇w';
 }
+
+/** A layer's slice of the one parameter buffer: its weights first, then its biases. */
+export interface ParamSegment {
+  weights: number;
+  params: number;
+}
+
+/**
+ * One step for every parameter, layer by layer (the buffer holds each layer's
+ * weights, then its biases): plain SGD in one sweep over the whole buffer, or
+ * with L2 / momentum as stepParams says. `velocity` (same layout) is needed
+ * with momentum.
+ */
+export function updateAll(
+  rule: UpdateRule, params: Float32Array, grads: Float32Array, velocity: Float32Array | null,
+  segments: readonly ParamSegment[], eta: number, m: number,
+): void {
+  if (!rule.lambda && !rule.momentum) {
+    axpyArrays(params, -eta / m, grads); // w ← w − (η/m)·∇w, b ← b − (η/m)·∇b
+    return;
+  }
+  if (rule.momentum && !velocity) throw new Error('updateAll: momentum needs the velocities');
+  const v = rule.momentum ? velocity : null;
+  let offset = 0;
+  for (const s of segments) {
+    const cut = offset + s.weights;
+    const end = offset + s.params;
+    stepParams(rule, params.subarray(offset, cut), grads.subarray(offset, cut), v ? v.subarray(offset, cut) : null, eta, m, true);
+    stepParams(rule, params.subarray(cut, end), grads.subarray(cut, end), v ? v.subarray(cut, end) : null, eta, m, false);
+    offset = end;
+  }
+}
