@@ -335,7 +335,7 @@ export class LayerStack extends Classifier {
   /** Values per sample in (C·H·W) and out (classes). */
   readonly inputSize: number;
   readonly classes: number;
-  protected readonly evalBatch = 100;
+  protected readonly evalBatch = 20; // a conv layer's patches for 100 images would take ~30 MiB of the WebAssembly memory
   private readonly segments: ParamSegment[];
   private lastOut: Float32Array | null = null;
   private readonly inputs: Float32Array[] = [];
