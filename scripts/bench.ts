@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { BENCH_HEADER, benchCase, benchLayers, benchLine, drawingLatency, type BenchCase, type BenchResult, type Spread } from '../src/bench.js';
 import { selectBackend } from '../src/backend.js';
 import { parseModel } from '../src/nn/model-file.js';
+import { PRESETS, isStackPreset } from '../src/nn/presets.js';
+import { LayerSpecError, parseLayers } from '../src/nn/layer-spec.js';
 import type { BackendName } from '../src/backend.js';
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { wasmSimdSupported } from '../src/kernels/wasm.js';
@@ -27,9 +29,10 @@ Times the real training step (gather, feedforward, backprop, SGD update) on
 MNIST images, and one-image inference.
 
   --browser            run in headless Chromium (/usr/bin/chromium) instead of Node
-  --layers SPEC        instead: a convolutional layer stack's training step, e.g.
-                       "conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10"
-                       (one thread, Node)
+  --layers SPEC        instead: a layer stack's training step (one thread, Node), e.g.
+                       "conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10",
+                       or a chapter-6 preset's name (ch6-conv2, ch6-relu, ch6-dropout, …): its layers
+                       and λ, and the seconds per epoch of its training set
   --backend ts,wasm    kernel backends to bench (default: both where supported)
   --threads 1,2        thread counts (default: 1 and, with 2 cores or more, 2)
   --hidden 30,100      hidden-layer sizes to bench, one 784-h-10 network each
@@ -83,17 +86,27 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   if (values.layers) {
     const { training } = bookSplit((await loadMnist()).sets);
+    const named = PRESETS[values.layers];
+    const preset = isStackPreset(named) ? named : undefined;
+    const spec = preset?.layers ?? values.layers;
+    try {
+      parseLayers(spec);
+    } catch (err) {
+      if (err instanceof LayerSpecError) throw new UsageError(`--layers: ${(err as Error).message}; or a preset: ${Object.keys(PRESETS).filter((k) => isStackPreset(PRESETS[k])).join(', ')}`);
+      throw err;
+    }
+    const images = preset?.expand ? 5 * training.count : training.count;
     say(`digitnet bench, layer stack: ${cpu}, Node ${process.version}, one thread`);
-    say(`"${values.layers}"`);
+    say(preset ? `${preset.name}: "${spec}", λ = ${preset.lambda}, ${images.toLocaleString('en-US')} training images` : `"${spec}"`);
     const out: Record<string, unknown>[] = [];
     for (const backend of backends) {
       for (const m of batches) {
-        const r = await benchLayers(values.layers, backend, m, training, seconds, repeats);
-        out.push({ backend, miniBatchSize: m, samplesPerSecond: r });
-        say(`${backend.padEnd(6)} batch ${String(m).padStart(4)}: ${Math.round(r.median).toLocaleString('en-US')} samples/s (${Math.round(r.min).toLocaleString('en-US')}–${Math.round(r.max).toLocaleString('en-US')}), ${(50000 / r.median).toFixed(1)} s per 50,000-image epoch`);
+        const r = await benchLayers(spec, backend, m, training, seconds, repeats, preset?.lambda ?? 0);
+        out.push({ backend, miniBatchSize: m, samplesPerSecond: r, secondsPerEpoch: images / r.median });
+        say(`${backend.padEnd(6)} batch ${String(m).padStart(4)}: ${Math.round(r.median).toLocaleString('en-US')} samples/s (${Math.round(r.min).toLocaleString('en-US')}–${Math.round(r.max).toLocaleString('en-US')}), ${(images / r.median).toFixed(1)} s per ${images.toLocaleString('en-US')}-image epoch (training steps only)`);
       }
     }
-    if (values.json) process.stdout.write(`${JSON.stringify({ cpu, layers: values.layers, results: out }, null, 2)}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ cpu, layers: spec, preset: preset?.name ?? null, results: out }, null, 2)}\n`);
     return;
   }
 

@@ -9,7 +9,6 @@ import { selectBackend, sharedBackend, type BackendName } from './backend.js';
 import { Network } from './nn/network.js';
 import { ThreadedSteps, type SpawnThread } from './nn/threads.js';
 import { Rng } from './rng.js';
-import { axpyArrays } from './tensor/ops.js';
 import { strokesToInput } from './draw/preprocess.js';
 import { digitStrokes, variant } from './draw/handwriting.js';
 
@@ -167,25 +166,27 @@ export function drawingLatency(net: { predict(pixels: ArrayLike<number>): unknow
 }
 
 /**
- * Samples per second of a layer stack's training step (forward, backprop,
- * plain SGD update) on MNIST images, one thread: the convolutional networks'
- * speed, until they join `npm run train`.
+ * Samples per second of a layer stack's training step (gather, forward,
+ * backprop, the update with `lambda` as npm run train makes it) on MNIST
+ * images, one thread: the convolutional networks' speed.
  */
-export async function benchLayers(spec: string, backend: BackendName, m: number, training: LabelledImages, seconds: number, repeats: number): Promise<Spread> {
+export async function benchLayers(
+  spec: string, backend: BackendName, m: number, training: LabelledImages, seconds: number, repeats: number, lambda = 0,
+): Promise<Spread> {
   const { LayerStack } = await import('./nn/layers.js');
   await selectBackend(backend);
   const net = new LayerStack(spec);
   const rng = new Rng(1);
   net.init(rng);
-  const pixels = training.rows * training.cols;
-  const x = net.backend.alloc(pixels * m);
-  const y = net.backend.alloc(10 * m);
+  net.rule = { lambda, n: training.count, momentum: 0 };
+  net.dropoutRng = rng;
+  const x = net.input(m);
+  const y = net.target(m);
   let cursor = 0;
   const step = () => {
     if (cursor + m > training.count) cursor = 0;
-    gatherBatch(x, y, 10, training, null, cursor, m);
-    net.backprop(net.forward(x, m, true, rng), y, m);
-    axpyArrays(net.params, -0.01 / m, net.grads);
+    gatherBatch(x.data, y.data, 10, training, null, cursor, m);
+    net.updateMiniBatch(x, y, 0.01);
     cursor += m;
   };
   return timeSteps(step, m, seconds, repeats);

@@ -18,7 +18,7 @@ writeMnistDir(dataDir, randomImages(1, 120), randomImages(2, 30));
 const gzDir = join(root, 'mnist-gz');
 writeMnistDir(gzDir, randomImages(1, 120), randomImages(2, 30), true);
 
-function run(script: 'train' | 'evaluate' | 'plot', args: string[], env: Record<string, string> = {}) {
+function run(script: 'train' | 'evaluate' | 'plot' | 'bench', args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -378,5 +378,26 @@ describe('layer stacks (chapter 6) from the command line', () => {
     expect(r.stdout).toContain(`model ${stackB}: fc 16 tanh, softmax 10`);
     expect(r.stdout.match(/^  accuracy: \d+ \/ 30 /gm)).toHaveLength(2);
     expect(r.stdout).toMatch(/^ensemble of 2, by vote: \d+ \/ 30 \(/m);
+  });
+});
+
+describe('bench --layers: the training speed of a layer stack', () => {
+  it("takes a chapter-6 preset's name and reports samples per second and seconds per epoch", () => {
+    const r = run('bench', ['--layers', 'ch6-fc', '--backend', 'ts', '--batch-size', '10', '--seconds', '0.2', '--repeats', '1', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ preset: 'ch6-fc', layers: 'fc 100 sigmoid, softmax 10' });
+    expect(doc.results).toHaveLength(1);
+    expect(doc.results[0].samplesPerSecond.median).toBeGreaterThan(0);
+    expect(doc.results[0].secondsPerEpoch).toBeCloseTo(50000 / doc.results[0].samplesPerSecond.median, 6);
+  });
+
+  it('a bad description exits 2 naming the token', () => {
+    const r = run('bench', ['--layers', 'conv 5 5x5 relu, poll 2, softmax 10']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(
+      "bench: --layers: layer 2 'poll 2': unknown layer 'poll' (expected conv, pool, fc, dropout, softmax or sigmoid); or a preset: ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout",
+    );
   });
 });
