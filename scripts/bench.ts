@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_HEADER, benchCase, benchLayers, benchLine, drawingLatency, type BenchCase, type BenchResult, type Spread } from '../src/bench.js';
 import { selectBackend } from '../src/backend.js';
-import { parseModel } from '../src/nn/model-file.js';
+import { describeModel, parseModel } from '../src/nn/model-file.js';
 import { PRESETS, isStackPreset } from '../src/nn/presets.js';
 import { LayerSpecError, parseLayers } from '../src/nn/layer-spec.js';
 import type { BackendName } from '../src/backend.js';
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
   let results: BenchResult[];
   let where: string;
   let latency: Spread | null = null;
+  let latencyOf = '';
   if (values.browser) {
     say(`digitnet bench in headless Chromium: ${cpu}, ${cpus().length} cores`);
     const run = await runInChromium({ mode: 'bench', cases, repeats, seconds });
@@ -143,12 +144,14 @@ async function main(): Promise<void> {
   if (!values.browser) {
     await selectBackend('ts'); // as the page: inference on the TypeScript kernels
     const model = join(import.meta.dirname, '..', 'web', 'models', 'default.json');
-    latency = drawingLatency(parseModel(readFileSync(model, 'utf8'), model).network);
+    const { network } = parseModel(readFileSync(model, 'utf8'), model);
+    latencyOf = describeModel(network);
+    latency = drawingLatency(network);
   }
   say('');
   if (latency) {
     say(
-      `drawing → prediction (the page's work: preprocess the strokes + feedforward, web/models/default.json 784-100-10, ts kernels): ` +
+      `drawing → prediction (the page's work: preprocess the strokes + feedforward, web/models/default.json${latencyOf ? ` ${latencyOf}` : ''}, ts kernels): ` +
         `median ${latency.median.toFixed(0)} µs (${latency.min.toFixed(0)}–${latency.max.toFixed(0)}) over 50 generated drawings × 20`,
     );
   }

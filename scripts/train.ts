@@ -48,7 +48,10 @@ Network and training
   --layers SPEC         a layer stack instead (chapter 6), e.g. "conv 20 5x5 relu,
                         pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10";
                         layers: conv N KxK [act], pool 2, fc N [act], dropout P,
-                        and last softmax N or sigmoid N (trains on one thread)
+                        and last softmax N or sigmoid N; on several threads each
+                        thread takes part of every mini-batch (the same seed and
+                        --threads give the same weights; another count rounds
+                        differently); with dropout layers, one thread
   --hidden 30           shorthand for the hidden layers: --hidden 100 is 784,100,10
   --epochs 30           epochs in the run (with --resume: the run's total)
   --batch-size 10       mini-batch size m
@@ -331,8 +334,8 @@ async function main(): Promise<void> {
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
   // With threads, the network lives in memory the worker threads share.
   // dropout draws its masks in order from one generator: one thread
-  // a layer stack trains on one thread (its steps are not split among threads yet)
-  const threadCount = dropout > 0 || layers ? 1 : args.threads;
+  const stackDropout = layers ? parseLayers(layers).layers.some((l) => l.kind === 'dropout' && l.p > 0) : false;
+  const threadCount = dropout > 0 || stackDropout ? 1 : args.threads;
   const home = threadCount > 1 ? await sharedBackend(backend.name) : backend;
   let net: Network | LayerStack;
   if (layers) {
@@ -360,7 +363,7 @@ async function main(): Promise<void> {
   const lastBatch = training.count % miniBatchSize;
   const threads =
     threadCount > 1
-      ? await ThreadedSteps.start(net as Network, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
+      ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
       : undefined;
   const shape = layers ? (net as LayerStack).spec : sizes.join('-');
   const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
@@ -382,7 +385,7 @@ async function main(): Promise<void> {
   log(`data: ${args.dataset.title} from ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   if (expand) log(`expanded: each training image and its four one-pixel shifts, ${fmtInt(training.count)} images`);
-  if (dropout > 0 && args.threads > 1) log(`dropout runs on one thread (its masks come from one generator, in order)`);
+  if ((dropout > 0 || stackDropout) && args.threads > 1) log(`dropout runs on one thread (its masks come from one generator, in order)`);
   if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; the book reports ${bookFigure(anyPreset)} on ${anyPreset.book.on} (chapter ${anyPreset.book.chapter})`);
   const extras = [
     lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',

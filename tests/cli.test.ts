@@ -369,6 +369,20 @@ describe('layer stacks (chapter 6) from the command line', () => {
     expect(JSON.parse(readFileSync(half, 'utf8')).weights).toEqual(JSON.parse(readFileSync(whole, 'utf8')).weights);
   });
 
+  it('on 2 threads: the same seed gives the same weights, and a resumed run ends as one run straight through', () => {
+    const spec = 'conv 3 5x5 relu, pool 2, fc 12 tanh, softmax 10';
+    const args = ['--data-dir', dataDir, '--layers', spec, '--eta', '0.05', '--momentum', '0.5', '--lambda', '1', '--seed', '4', '--threads', '2'];
+    const [a, b, half] = ['thr-a.json', 'thr-b.json', 'thr-half.json'].map((f) => join(root, f));
+    const r = run('train', [...args, '--epochs', '3', '--out', a]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('2 threads');
+    expect(run('train', [...args, '--epochs', '3', '--out', b]).code).toBe(0);
+    expect(readFileSync(b, 'utf8')).toBe(readFileSync(a, 'utf8').replace(/thr-a/g, 'thr-b'));
+    expect(run('train', [...args, '--epochs', '1', '--out', half]).code).toBe(0);
+    expect(run('train', ['--resume', half, '--epochs', '3', '--data-dir', dataDir, '--threads', '2']).code).toBe(0);
+    expect(JSON.parse(readFileSync(half, 'utf8')).weights).toEqual(JSON.parse(readFileSync(a, 'utf8')).weights);
+  });
+
   it('evaluate takes several --model options and reports each model and their vote', () => {
     expect(run('train', [...quick(stackB), '--layers', 'fc 16 tanh, softmax 10', '--eta', '0.1', '--seed', '2']).code).toBe(0);
     const r = run('evaluate', ['--model', stackA, '--model', stackB, '--data-dir', dataDir]);

@@ -108,3 +108,41 @@ describe('part', () => {
     }
   });
 });
+
+describe('a layer stack on threads (data-parallel replicas)', () => {
+  const spec = 'conv 4 5x5 relu, pool 2, conv 6 3x3 tanh, fc 16 sigmoid, softmax 10';
+  async function stackRun(backend: BackendName, T: number) {
+    const { LayerStack } = await import('../src/nn/layers.js');
+    const shared = await sharedBackend(backend);
+    const rng = new Rng(8);
+    const net = new LayerStack(spec, undefined, shared);
+    net.init(rng);
+    net.rule = { lambda: 1, n: train.count, momentum: 0.5 };
+    const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread, test) : undefined;
+    if (threads) open.push(threads);
+    const results = sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.05, rng, lambda: 1, momentum: 0.5, evaluation: test, threads });
+    if (threads) expect(threads.evaluate()).toBe(net.evaluate(test));
+    return { params: Float32Array.from(net.params), correct: results.map((r) => r.correct) };
+  }
+
+  for (const backend of ['wasm', 'ts'] as const) {
+    it(`${backend}: the same seed and thread count give the same weights; other counts differ only by rounding`, async () => {
+      const one = await stackRun(backend, 1);
+      const two = await stackRun(backend, 2);
+      const twoAgain = await stackRun(backend, 2);
+      const three = await stackRun(backend, 3);
+      expect(Array.from(twoAgain.params)).toEqual(Array.from(two.params));
+      // each thread sums its part of the mini-batch: the same gradients, added up in another order
+      let worst = 0;
+      for (let i = 0; i < one.params.length; i++) worst = Math.max(worst, Math.abs(two.params[i] - one.params[i]), Math.abs(three.params[i] - one.params[i]));
+      expect(worst).toBeGreaterThan(0);
+      expect(worst).toBeLessThan(1e-3);
+    }, 60_000);
+  }
+
+  it('refuses a stack with dropout (its masks come from one generator, in order)', async () => {
+    const { LayerStack } = await import('../src/nn/layers.js');
+    const net = new LayerStack('fc 20 relu, dropout 0.5, softmax 10', undefined, await sharedBackend('wasm'));
+    await expect(ThreadedSteps.start(net, train, [10], 2, spawnNodeThread)).rejects.toThrow('a layer stack with dropout trains on one thread');
+  });
+});

@@ -89,7 +89,7 @@ async function fineTune(f: FineTuneRequest): Promise<void> {
     // sigmoid with cross-entropy); it fine-tunes with the η it was trained with, else
     // the book's η for convolutional nets (0.03; the fully-connected 0.5 throws them off)
     const eta = meta?.eta ?? 0.03;
-    post({ kind: 'status', text: `fine-tuning ${net.spec} on ${f.corrections.length} corrections (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, η = ${eta}…` });
+    post({ kind: 'status', text: `fine-tuning on ${f.corrections.length} corrections (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, every layer of ${net.spec}, η = ${eta}…` });
     sgd(net, set, {
       epochs: FINE_TUNE.epochs, miniBatchSize: FINE_TUNE.miniBatchSize, eta, rng: new Rng(f.seed), evaluation: test,
       onEpoch: (result) => {

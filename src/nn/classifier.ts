@@ -61,13 +61,31 @@ export abstract class Classifier {
 
   /** How many samples of `data` it classifies right (argmax of the output). */
   evaluate(data: LabelledImages, batchSize = this.evalBatch): number {
+    return this.countCorrect(data, 0, data.count, batchSize);
+  }
+
+  /** Thread t of T's part of evaluate(): samples part(count, t, T), `width` at a time through its own buffers. */
+  evaluatePart(data: LabelledImages, t: number, T: number, width: number): number {
+    const from = Math.floor((t * data.count) / T);
+    const to = Math.floor(((t + 1) * data.count) / T);
+    return this.countCorrect(data, from, to, width, true);
+  }
+
+  /**
+   * How many of samples from … to − 1 of `data` it classifies right, batchSize
+   * at a time. With `fixed`, a last, partial batch still goes through the
+   * buffers for batchSize (its stale columns are never read), so a worker
+   * thread needs no buffers beyond those it was given.
+   */
+  protected countCorrect(data: LabelledImages, from: number, to: number, batchSize: number, fixed = false): number {
     let correct = 0;
-    for (let start = 0; start < data.count; start += batchSize) {
-      const m = Math.min(batchSize, data.count - start);
-      const b = this.batch(m);
+    for (let start = from; start < to; start += batchSize) {
+      const m = Math.min(batchSize, to - start);
+      const width = fixed ? batchSize : m;
+      const b = this.batch(width);
       gatherBatch(b.x.data, null, 0, data, null, start, m);
       this.infer(b.x);
-      argmaxCols(b.predictions, this.outputMatrix(m));
+      argmaxCols(b.predictions, this.outputMatrix(width));
       for (let j = 0; j < m; j++) if (b.predictions[j] === data.labels[start + j]) correct++;
     }
     return correct;

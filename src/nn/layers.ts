@@ -10,7 +10,9 @@
 import { col2im, im2col, maxPool2Backward, maxPool2Forward } from '../kernels/conv.js';
 import { Matrix } from '../tensor/matrix.js';
 import { matmul } from '../tensor/ops.js';
-import { ruleText, updateAll, type ParamSegment } from './update.js';
+import { ruleText, stepParams, updateAll, type ParamSegment, type UpdateRule } from './update.js';
+import { gatherBatch, type LabelledImages } from '../data/dataset.js';
+import { part } from './network.js';
 import { Classifier, type BatchBuffers } from './classifier.js';
 import { denseGradients, errorBelow, weightedInput } from './dense.js';
 import type { ShapeTrace } from './network.js';
@@ -41,6 +43,22 @@ export interface Layer {
   forward(x: Float32Array, m: number, train: boolean, rng: Rng | null): Float32Array;
   /** Given ∂C/∂output, fills the gradients and returns ∂C/∂input (a view the layer owns). */
   backward(x: Float32Array, dy: Float32Array, m: number): Float32Array;
+}
+
+/** Where a layer stack's arrays are in shared memory (byte offsets), so worker threads can attach replicas. */
+export interface StackLayout {
+  spec: string;
+  image: Shape;
+  params: number;
+  paramCount: number;
+  velocity: number | null;
+  /** Each replica's gradient buffer, replica 0 (thread 0) first. */
+  grads: number[];
+  /** Each replica's allocations in order (byte offset, floats), replayed by its worker. */
+  replay: [number, number][][];
+  ms: number[];
+  evalWidth: number;
+  rule: UpdateRule;
 }
 
 /** The backend the layers allocate from (so their gemms run where their arrays live); set by LayerStack. */
@@ -344,7 +362,7 @@ export class LayerStack extends Classifier {
 
   readonly backend: Backend;
 
-  constructor(spec: string | LayerSpec[], readonly image: Shape = { c: 1, h: 28, w: 28 }, backend?: Backend) {
+  constructor(spec: string | LayerSpec[], readonly image: Shape = { c: 1, h: 28, w: 28 }, backend?: Backend, options: { params?: Float32Array } = {}) {
     super();
     const layers = typeof spec === 'string' ? parseLayers(spec, image).layers : spec;
     this.backend = backend ?? defaultBackend();
@@ -370,7 +388,8 @@ export class LayerStack extends Classifier {
     this.inputSize = size(image);
     this.classes = size(shape);
     const count = this.layers.reduce((s, l) => s + l.paramCount, 0);
-    this.params = this.backend.alloc(count);
+    if (options.params && options.params.length !== count) throw new RangeError(`LayerStack: ${this.spec} has ${count} parameters; got ${options.params.length}`);
+    this.params = options.params ?? this.backend.alloc(count);
     this.grads = this.backend.alloc(count);
     this.segments = this.layers.filter((l) => l.paramCount > 0).map((l) => ({ weights: l.weightCount, params: l.paramCount }));
     let offset = 0;
@@ -448,6 +467,13 @@ export class LayerStack extends Classifier {
     if (trace) trace(`SGD  ${ruleText(this.rule)}, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
   }
 
+  /** --debug-shapes with threads: the shapes of one step on x and y (forward, backprop), printed, with no update. */
+  traceStep(x: Matrix, y: Matrix, trace: ShapeTrace): void {
+    const out = this.forward(x.data, x.cols, true, this.dropoutRng, trace);
+    this.backprop(out, y.data, x.cols, trace);
+    trace(`SGD  ${ruleText(this.rule)}, b ← b − (η/m)·∇b, m = ${x.cols}: ${this.params.length} parameters in one buffer; each thread steps its part of the samples, then of the parameters`);
+  }
+
   /** The update of every parameter from the gradients of a mini-batch of m (after backprop): nn/update.ts's rule. */
   private step(eta: number, m: number): void {
     if (this.rule.momentum && !this.velocity) this.velocity = this.backend.alloc(this.params.length);
@@ -499,6 +525,145 @@ export class LayerStack extends Classifier {
       }
     }
     return sum;
+  }
+
+  // ---- worker threads (nn/threads.ts): data-parallel steps on replicas that share the parameters.
+  // Thread t of T feeds its part of each mini-batch through its own replica (its own buffers and
+  // gradients), then sums every replica's gradients, in replica order, for its part of each
+  // parameter array and updates that part. Deterministic for a given T; a different T sums the
+  // mini-batch in different parts, so rounds differently (the fully-connected Network, whose
+  // threads split rows and columns instead, is bit-identical for every T).
+
+  /** Every replica's gradient buffer, this one's included, in replica order (set when threads start). */
+  private peers: Float32Array[] | null = null;
+  private readonly ranges = new Map<string, { w: Float32Array; g: Float32Array; v: Float32Array | null; from: number; to: number; decay: boolean }[]>();
+
+  /** Whether the stack can train on several threads: not with dropout layers (their masks come from one generator, in order). */
+  get threadable(): boolean {
+    return !this.layers.some((l) => l instanceof Dropout && l.p > 0);
+  }
+
+  /** Phase 1 for thread t: forward and backprop its part of the mini-batch order[start .. start + m − 1] into its own gradients. */
+  stepColumns(m: number, t: number, T: number, set: LabelledImages, order: Uint32Array, start: number): void {
+    const [j0, j1] = part(m, t, T);
+    const n = j1 - j0;
+    if (n === 0) {
+      this.grads.fill(0);
+      return;
+    }
+    const x = this.input(n);
+    const y = this.target(n);
+    gatherBatch(x.data, y.data, this.classes, set, order, start + j0, n);
+    this.backprop(this.forward(x.data, n, true, null), y.data, n);
+  }
+
+  /** Phase 2 for thread t, after every thread's phase 1: sum the replicas' gradients for its part of the parameters, and update that part. */
+  stepRows(m: number, t: number, T: number, eta: number): void {
+    const peers = this.peers!;
+    for (const r of this.rangesOf(t, T)) {
+      for (let i = r.from; i < r.to; i++) {
+        let sum = peers[0][i];
+        for (let p = 1; p < peers.length; p++) sum += peers[p][i];
+        peers[0][i] = sum;
+      }
+      stepParams(this.rule, r.w, r.g, r.v, eta, m, r.decay);
+    }
+  }
+
+  /** Thread t's parts of every weight and bias array: views into params, the summed gradients and the velocities, made once. */
+  private rangesOf(t: number, T: number) {
+    const key = `${t}/${T}`;
+    let list = this.ranges.get(key);
+    if (list) return list;
+    list = [];
+    const g = this.peers![0];
+    let offset = 0;
+    for (const seg of this.segments) {
+      for (const [a, b, decay] of [[offset, offset + seg.weights, true], [offset + seg.weights, offset + seg.params, false]] as const) {
+        const [i0, i1] = part(b - a, t, T);
+        const from = a + i0;
+        const to = a + i1;
+        list.push({ from, to, decay, w: this.params.subarray(from, to), g: g.subarray(from, to), v: this.velocity ? this.velocity.subarray(from, to) : null });
+      }
+      offset += seg.params;
+    }
+    this.ranges.set(key, list);
+    return list;
+  }
+
+  /**
+   * Thread 0: makes the replicas for threads 1 … T − 1 in this stack's (shared) memory, and
+   * returns where everything is, so each worker can attach to its replica (LayerStack.attach).
+   * `ms`: the mini-batch sizes the run uses; `evalWidth`: samples per evaluation batch.
+   */
+  sharedLayout(ms: number[], T: number, evalWidth: number): StackLayout {
+    if (!this.threadable) throw new RangeError('threads: a layer stack with dropout trains on one thread');
+    if (this.rule.momentum && !this.velocity) this.velocity = this.backend.alloc(this.params.length);
+    const replicas: LayerStack[] = [this];
+    const replay: [number, number][][] = [[]];
+    for (let t = 1; t < T; t++) {
+      const record: [number, number][] = [];
+      const recorder: Backend = {
+        ...this.backend,
+        alloc: (n) => {
+          const view = this.backend.alloc(n);
+          record.push([view.byteOffset, n]);
+          return view;
+        },
+      };
+      const r = new LayerStack(this.spec, this.image, recorder, { params: this.params });
+      r.warm(ms, t, T, evalWidth);
+      replicas.push(r);
+      replay.push(record);
+    }
+    this.warm(ms, 0, T, evalWidth);
+    this.attachPeers(replicas.map((r) => r.grads));
+    return {
+      spec: this.spec, image: this.image, params: this.params.byteOffset, paramCount: this.params.length, velocity: this.velocity?.byteOffset ?? null,
+      grads: replicas.map((r) => r.grads.byteOffset), replay, ms, evalWidth, rule: { ...this.rule },
+    };
+  }
+
+  /** A worker thread's replica t, attached to the arrays thread 0 made (its allocations replayed in the same order). */
+  static attach(layout: StackLayout, t: number, T: number, backend: Backend): LayerStack {
+    const buffer = backend.sharedBuffer!;
+    const steps = layout.replay[t];
+    let next = 0;
+    const replay: Backend = {
+      ...backend,
+      alloc: (n) => {
+        const [offset, count] = steps[next++] ?? [-1, -1];
+        if (count !== n) throw new Error(`threads: replica ${t} allocates differently from thread 0 (allocation ${next}: ${n} floats, expected ${count})`);
+        return new Float32Array(buffer, offset, n);
+      },
+    };
+    const net = new LayerStack(layout.spec, layout.image, replay, { params: new Float32Array(buffer, layout.params, layout.paramCount) });
+    net.rule = { ...layout.rule };
+    if (layout.velocity !== null) net.velocity = new Float32Array(buffer, layout.velocity, net.params.length);
+    net.warm(layout.ms, t, T, layout.evalWidth);
+    if (next !== steps.length) throw new Error(`threads: replica ${t} made ${next} arrays; thread 0 made ${steps.length}`);
+    net.attachPeers(layout.grads.map((g) => new Float32Array(buffer, g, net.params.length)));
+    return net;
+  }
+
+  private attachPeers(peers: Float32Array[]): void {
+    this.peers = peers;
+    this.ranges.clear();
+  }
+
+  /** Makes every buffer replica t uses (its parts of the batch sizes in ms, and the evaluation width), in a fixed order. */
+  private warm(ms: number[], t: number, T: number, evalWidth: number): void {
+    const sizes: number[] = [];
+    for (const m of ms) {
+      const [j0, j1] = part(m, t, T);
+      if (j1 > j0 && !sizes.includes(j1 - j0)) sizes.push(j1 - j0);
+    }
+    for (const n of sizes) {
+      const x = this.input(n);
+      const y = this.target(n);
+      this.backprop(this.forward(x.data, n, true, null), y.data, n);
+    }
+    this.forward(this.input(evalWidth).data, evalWidth);
   }
 
   /** One line per layer: what it is and the shape it hands on ("conv 20 5x5 relu → 20×24×24"). */

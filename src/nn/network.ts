@@ -424,7 +424,7 @@ export class Network extends Classifier {
    * of `data` it classifies right, fed forward `width` at a time through its
    * own columns of the workspace for T·width (so threads never share a buffer).
    */
-  evaluatePart(data: LabelledImages, t: number, T: number, width: number): number {
+  override evaluatePart(data: LabelledImages, t: number, T: number, width: number): number {
     const cols = this.share(T * width, t, T).cols!;
     const [from, to] = part(data.count, t, T);
     const out = cols.activations[this.numLayers - 1];

@@ -137,7 +137,7 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
   if (dropout && options.threads) throw new RangeError('sgd: dropout runs on one thread (its masks are drawn in order from one Rng)');
   const stack = net instanceof Network ? null : net;
   if (stack && dropout) throw new RangeError("sgd: a layer stack's dropout is a layer ('dropout 0.5' in its description), not an option");
-  if (stack && options.threads) throw new RangeError('sgd: a layer stack trains on one thread');
+  if (stack && options.threads && !stack.threadable) throw new RangeError('sgd: a layer stack with dropout trains on one thread');
   const shuffle = options.shuffle ?? true;
   const n = training.count;
   if (n < 1) throw new RangeError('sgd: the training set is empty');
@@ -176,7 +176,15 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
 
     for (let start = 0; start < n; start += miniBatchSize) {
       const m = Math.min(miniBatchSize, n - start); // the last mini-batch may be smaller
-      if (threads && !trace) {
+      if (threads && trace && stack) {
+        // a stack's threads split the batch, so the shapes are traced on a pass that changes nothing, then the threads step
+        const x = stack.input(m);
+        const y = stack.target(m);
+        gatherBatch(x.data, y.data, classes, training, order, start, m);
+        stack.traceStep(x, y, trace);
+        trace = undefined;
+        threads.step(start, m, eta);
+      } else if (threads && !trace) {
         threads.step(start, m, eta);
       } else {
         const x = net.input(m);

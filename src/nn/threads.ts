@@ -7,6 +7,11 @@
 //            those rows of w and b.
 // No value is ever summed across threads, so every weight comes out
 // bit-identical whatever T is (and equal to Network.updateMiniBatch).
+// A LayerStack (convolutions) runs the same two phases data-parallel: in
+// phase 1 each thread's replica takes its part of the samples through the
+// whole stack into its own gradients; in phase 2 each thread sums the
+// replicas' gradients, in order, for its part of the parameters and updates
+// it. The same seed and T give the same weights; another T rounds differently.
 // Threads meet at spin-then-sleep barriers on an Int32Array (Atomics), which
 // cost microseconds, not a message per step. Platform-free: a spawner from
 // src/node (worker_threads) or the page (Web Workers) makes the threads.
@@ -15,6 +20,13 @@ import type { LabelledImages } from '../data/dataset.js';
 import { sharedBackend, type BackendName } from '../backend.js';
 import { costs } from './costs.js';
 import { Network, type SharedLayout } from './network.js';
+import { LayerStack, type StackLayout } from './layers.js';
+
+/** What a training thread works on: the fully-connected Network, or a replica of a layer stack. */
+type Threaded = Network | LayerStack;
+
+/** Samples a layer stack's thread evaluates at a time (a conv layer's patches take room). */
+const STACK_EVAL_WIDTH = 20;
 
 /** A worker thread as the platform gives it. */
 export interface ThreadHandle {
@@ -31,7 +43,7 @@ export interface ThreadInit {
   T: number;
   backend: BackendName;
   memory: WebAssembly.Memory | SharedArrayBuffer;
-  layout: SharedLayout;
+  layout: SharedLayout | StackLayout;
   control: SharedArrayBuffer;
   images: SharedArrayBuffer;
   labels: SharedArrayBuffer;
@@ -51,6 +63,7 @@ const ARRIVED_B = 3; // phase-2 arrivals so far
 const M = 4; // mini-batch size of this step
 const START = 5; // its first position in `order`
 const ETA = 1; // Float64Array slot (bytes 8..15 of the second half)
+const FAILED = 6; // 1 + the number of a thread that failed (0: none): the others stop waiting for it
 const HITS = 8; // HITS + t: thread t's count of right answers in an evaluation
 const STEP = 1;
 const EXIT = 2;
@@ -65,7 +78,11 @@ const SPINS = 200000; // about 0.1–0.5 ms of polling before a thread sleeps (C
 /** Waits until control[slot] differs from `value` (spin, then Atomics.wait). */
 function waitWhile(control: Int32Array, slot: number, value: number): void {
   for (let i = 0; i < SPINS; i++) if (Atomics.load(control, slot) !== value) return;
-  while (Atomics.load(control, slot) === value) Atomics.wait(control, slot, value, 50);
+  while (Atomics.load(control, slot) === value) {
+    const failed = Atomics.load(control, FAILED);
+    if (failed) throw new Error(`threads: worker thread ${failed - 1} failed; train with one thread (--threads 1) to see why`);
+    Atomics.wait(control, slot, value, 50);
+  }
 }
 
 /**
@@ -124,14 +141,14 @@ function shareSet(set: LabelledImages): { images: SharedArrayBuffer; labels: Sha
 }
 
 /** Thread t's part of an evaluation, number `step` in the step count; the hits go to HITS + t. */
-function doEvaluate(net: Network, s: Shared, t: number, T: number, step: number): void {
-  s.control[HITS + t] = net.evaluatePart(s.evaluation!, t, T, EVAL_WIDTH);
+function doEvaluate(net: Threaded, s: Shared, t: number, T: number, step: number): void {
+  s.control[HITS + t] = net.evaluatePart(s.evaluation!, t, T, net instanceof Network ? EVAL_WIDTH : STACK_EVAL_WIDTH);
   barrier(s.control, ARRIVED_A, T * step);
   barrier(s.control, ARRIVED_B, T * step);
 }
 
 /** Both phases of step number `step`, for thread t. */
-function doStep(net: Network, s: Shared, t: number, T: number, step: number): void {
+function doStep(net: Threaded, s: Shared, t: number, T: number, step: number): void {
   const m = s.control[M];
   const start = s.control[START];
   net.stepColumns(m, t, T, s.set, s.order, start);
@@ -143,7 +160,10 @@ function doStep(net: Network, s: Shared, t: number, T: number, step: number): vo
 /** The body of a worker thread: attach to the shared network, then do steps until told to exit. */
 export async function runThread(init: ThreadInit, ready: () => void): Promise<void> {
   const backend = await sharedBackend(init.backend, init.memory);
-  const net = Network.fromShared(init.layout, backend.sharedBuffer!, costs[init.layout.cost], backend);
+  const layout = init.layout;
+  const net = 'spec' in layout
+    ? LayerStack.attach(layout, init.t, init.T, backend)
+    : Network.fromShared(layout, backend.sharedBuffer!, costs[layout.cost], backend);
   const s = sharedViews(init);
   let generation = Atomics.load(s.control, GENERATION);
   ready();
@@ -152,8 +172,13 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
     generation = Atomics.load(s.control, GENERATION);
     const command = s.control[COMMAND];
     if (command === EXIT) return;
-    if (command === EVALUATE) doEvaluate(net, s, init.t, init.T, generation);
-    else doStep(net, s, init.t, init.T, generation);
+    try {
+      if (command === EVALUATE) doEvaluate(net, s, init.t, init.T, generation);
+      else doStep(net, s, init.t, init.T, generation);
+    } catch (err) {
+      Atomics.store(s.control, FAILED, init.t + 1); // thread 0 stops waiting at the next barrier and reports it
+      throw err;
+    }
   }
 }
 
@@ -163,7 +188,7 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
  */
 export class ThreadedSteps {
   private constructor(
-    private readonly net: Network,
+    private readonly net: Threaded,
     private readonly T: number,
     private readonly s: Shared,
     private readonly workers: ThreadHandle[],
@@ -177,16 +202,16 @@ export class ThreadedSteps {
    * the sizes in `ms`, and for evaluating it on `evaluation` if given.
    */
   static async start(
-    net: Network, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread, evaluation?: LabelledImages,
+    net: Threaded, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread, evaluation?: LabelledImages,
   ): Promise<ThreadedSteps> {
     const memory = net.backend.sharedMemory;
     if (!memory) throw new Error('threads: the network must live in shared memory; make it with sharedBackend()');
     if (!Number.isInteger(T) || T < 1 || T > MAX_THREADS) throw new RangeError(`threads: T must be from 1 to ${MAX_THREADS}; got ${T}`);
     const control = new SharedArrayBuffer(CONTROL_INTS * 4 + 16);
     const order = new SharedArrayBuffer(training.count * 4);
-    const widths = evaluation ? [...ms, T * EVAL_WIDTH] : ms;
+    const layout = net instanceof Network ? net.sharedLayout(evaluation ? [...ms, T * EVAL_WIDTH] : ms) : net.sharedLayout(ms, T, STACK_EVAL_WIDTH);
     const base: SharedInit & Omit<ThreadInit, 't' | 'T'> = {
-      backend: net.backend.name, memory, layout: net.sharedLayout(widths), control, ...shareSet(training), order,
+      backend: net.backend.name, memory, layout, control, ...shareSet(training), order,
       count: training.count, rows: training.rows, cols: training.cols,
       evaluation: evaluation ? { ...shareSet(evaluation), count: evaluation.count } : null,
     };
