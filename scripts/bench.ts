@@ -29,7 +29,7 @@ Times the real training step (gather, feedforward, backprop, SGD update) on
 MNIST images, and one-image inference.
 
   --browser            run in headless Chromium (/usr/bin/chromium) instead of Node
-  --layers SPEC        instead: a layer stack's training step (one thread, Node), e.g.
+  --layers SPEC        instead: a layer stack's training step (Node), e.g.
                        "conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10",
                        or a chapter-6 preset's name (ch6-conv2, ch6-relu, ch6-dropout, …): its layers
                        and λ, and the seconds per epoch of its training set
@@ -96,14 +96,16 @@ async function main(): Promise<void> {
       throw err;
     }
     const images = preset?.expand ? 5 * training.count : training.count;
-    say(`digitnet bench, layer stack: ${cpu}, Node ${process.version}, one thread`);
+    const dropout = parseLayers(spec).layers.some((l) => l.kind === 'dropout' && l.p > 0);
+    const counts = dropout ? [1] : threadCounts;
+    say(`digitnet bench, layer stack: ${cpu}, Node ${process.version}${dropout ? ', one thread (dropout)' : ''}`);
     say(preset ? `${preset.name}: "${spec}", λ = ${preset.lambda}, ${images.toLocaleString('en-US')} training images` : `"${spec}"`);
     const out: Record<string, unknown>[] = [];
     for (const backend of backends) {
-      for (const m of batches) {
-        const r = await benchLayers(spec, backend, m, training, seconds, repeats, preset?.lambda ?? 0);
-        out.push({ backend, miniBatchSize: m, samplesPerSecond: r, secondsPerEpoch: images / r.median });
-        say(`${backend.padEnd(6)} batch ${String(m).padStart(4)}: ${Math.round(r.median).toLocaleString('en-US')} samples/s (${Math.round(r.min).toLocaleString('en-US')}–${Math.round(r.max).toLocaleString('en-US')}), ${(images / r.median).toFixed(1)} s per ${images.toLocaleString('en-US')}-image epoch (training steps only)`);
+      for (const threads of counts) for (const m of batches) {
+        const r = await benchLayers(spec, backend, m, training, seconds, repeats, preset?.lambda ?? 0, threads, spawnNodeThread);
+        out.push({ backend, threads, miniBatchSize: m, samplesPerSecond: r, secondsPerEpoch: images / r.median });
+        say(`${backend.padEnd(6)} ${threads} thread${threads === 1 ? ' ' : 's'} batch ${String(m).padStart(4)}: ${Math.round(r.median).toLocaleString('en-US')} samples/s (${Math.round(r.min).toLocaleString('en-US')}–${Math.round(r.max).toLocaleString('en-US')}), ${(images / r.median).toFixed(1)} s per ${images.toLocaleString('en-US')}-image epoch (training steps only)`);
       }
     }
     if (values.json) process.stdout.write(`${JSON.stringify({ cpu, layers: spec, preset: preset?.name ?? null, results: out }, null, 2)}\n`);

@@ -168,26 +168,39 @@ export function drawingLatency(net: { predict(pixels: ArrayLike<number>): unknow
 /**
  * Samples per second of a layer stack's training step (gather, forward,
  * backprop, the update with `lambda` as npm run train makes it) on MNIST
- * images, one thread: the convolutional networks' speed.
+ * images, on `threads` threads: the convolutional networks' speed.
  */
 export async function benchLayers(
-  spec: string, backend: BackendName, m: number, training: LabelledImages, seconds: number, repeats: number, lambda = 0,
+  spec: string, backend: BackendName, m: number, training: LabelledImages, seconds: number, repeats: number,
+  lambda = 0, threads = 1, spawn?: SpawnThread,
 ): Promise<Spread> {
   const { LayerStack } = await import('./nn/layers.js');
   await selectBackend(backend);
-  const net = new LayerStack(spec);
+  if (threads > 1 && !spawn) throw new Error('bench: threads need a way to spawn them');
+  const net = new LayerStack(spec, undefined, threads > 1 ? await sharedBackend(backend) : undefined);
   const rng = new Rng(1);
   net.init(rng);
   net.rule = { lambda, n: training.count, momentum: 0 };
   net.dropoutRng = rng;
-  const x = net.input(m);
-  const y = net.target(m);
-  let cursor = 0;
-  const step = () => {
-    if (cursor + m > training.count) cursor = 0;
-    gatherBatch(x.data, y.data, 10, training, null, cursor, m);
-    net.updateMiniBatch(x, y, 0.01);
-    cursor += m;
-  };
-  return timeSteps(step, m, seconds, repeats);
+  const steps = threads > 1 ? await ThreadedSteps.start(net, training, [m], threads, spawn!) : null;
+  try {
+    const order = steps?.order ?? new Uint32Array(training.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    const x = net.input(m);
+    const y = net.target(m);
+    let cursor = 0;
+    const step = () => {
+      if (cursor + m > training.count) cursor = 0;
+      if (steps) {
+        steps.step(cursor, m, 0.01);
+      } else {
+        gatherBatch(x.data, y.data, 10, training, order, cursor, m);
+        net.updateMiniBatch(x, y, 0.01);
+      }
+      cursor += m;
+    };
+    return timeSteps(step, m, seconds, repeats);
+  } finally {
+    await steps?.close();
+  }
 }
