@@ -2,7 +2,7 @@
 // mouse moves and touches, the preview and the prediction read back, clear
 // and undo, the model picker, broken and missing models, no console errors.
 
-import { copyFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,7 +12,7 @@ import { buildWeb } from '../scripts/build-web.js';
 import { startPageServer } from '../scripts/page-server.js';
 import type { StaticServer } from '../src/node/static-server.js';
 import { Network } from '../src/nn/network.js';
-import { serializeModel } from '../src/nn/model-file.js';
+import { parseModel, serializeModel } from '../src/nn/model-file.js';
 import { Rng } from '../src/rng.js';
 import type { Stroke } from '../src/draw/preprocess.js';
 import { digitStrokes, variant } from '../src/draw/handwriting.js';
@@ -259,13 +259,15 @@ describe('the drawing page', () => {
   }, 60_000);
 
   it('shows the tensor shapes of the last forward pass', async () => {
-    const page = await open('?model=/models/default/default.json');
+    writeFileSync(join(trained, 'fc.json'), serializeModel(Network.random([784, 100, 10], new Rng(5))));
+    const page = await open('?model=/models/data/fc.json');
     const box = await padBox(page);
     await drawWithMouse(page, digitStrokes(2, variant(1, box.width, 21)));
     const text = await page.getByTestId('shapes').textContent();
     expect(text).toContain('layer 2  z² = W²(100×784)·a¹(784×1) + b²(100×1) → (100×1)');
     expect(text).toContain('layer 3  a³ = σ(z³) → (10×1)');
     await page.close();
+    rmSync(join(trained, 'fc.json'));
   });
 
   it('npm start: serves the page, answers 404 for unknown paths, and says so when the port is taken', async () => {
@@ -285,7 +287,9 @@ describe('the drawing page', () => {
     const res = await fetch(`${server.url}no/such/page.js`);
     expect(res.status).toBe(404);
     const list = await (await fetch(`${server.url}models/index.json`)).json();
-    expect(list[list.length - 1]).toMatchObject({ url: '/models/default/default.json', sizes: [784, 100, 10], source: 'default' });
+    const shipped = parseModel(readFileSync(join(root, 'web', 'models', 'default.json'), 'utf8'), 'default.json').network;
+    const shape = shipped instanceof Network ? { sizes: [...shipped.sizes] } : { layers: shipped.spec };
+    expect(list[list.length - 1]).toMatchObject({ url: '/models/default/default.json', ...shape, source: 'default' });
   }, 90_000);
 
   it('trains a network in a worker: accuracy rises, the page uses it, and the weights are those of Node', async () => {

@@ -14,6 +14,7 @@ import { ruleText, stepParams, updateAll, type ParamSegment, type UpdateRule } f
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import { part } from './network.js';
 import { Classifier, type BatchBuffers } from './classifier.js';
+import { dropBackward, dropForward } from './dropout.js';
 import { denseGradients, errorBelow, weightedInput } from './dense.js';
 import type { ShapeTrace } from './network.js';
 import { activations, softmaxColumns, type Activation } from './activations.js';
@@ -326,19 +327,13 @@ export class Dropout implements Layer {
   forward(x: Float32Array, m: number, train: boolean, rng: Rng | null): Float32Array {
     if (!train || this.p === 0) return x;
     const y = this.buf.get(m, 'y', x.length);
-    const keep = this.buf.get(m, 'keep', x.length);
-    const scale = 1 / (1 - this.p);
-    for (let i = 0; i < x.length; i++) {
-      keep[i] = rng!.uniform() >= this.p ? scale : 0;
-      y[i] = x[i] * keep[i];
-    }
+    dropForward(y, this.buf.get(m, 'keep', x.length), x, x.length, this.p, rng!);
     return y;
   }
 
   backward(_x: Float32Array, dy: Float32Array, m: number): Float32Array {
-    const keep = this.buf.get(m, 'keep', dy.length);
     const dx = this.buf.get(m, 'dx', dy.length);
-    for (let i = 0; i < dy.length; i++) dx[i] = dy[i] * keep[i];
+    dropBackward(dx, this.buf.get(m, 'keep', dy.length), dy, dy.length);
     return dx;
   }
 }

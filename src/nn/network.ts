@@ -21,6 +21,7 @@ import { defaultBackend, type Backend } from '../backend.js';
 import { ruleText, stepParams, updateAll, type ParamSegment, type UpdateRule } from './update.js';
 import { denseGradients, errorBelow, weightedInput } from './dense.js';
 import { Classifier } from './classifier.js';
+import { dropBackward, dropForward } from './dropout.js';
 
 /** Receives one line per tensor when shapes are being traced (--debug-shapes). */
 export type ShapeTrace = (line: string) => void;
@@ -45,7 +46,7 @@ interface Workspace extends Batch {
   readonly predictions: Uint8Array; // m
   /** With dropout: each hidden layer's activations after dropout, and which units were kept (made on first use). */
   dropped?: Matrix[];
-  kept?: Uint8Array[];
+  kept?: Float32Array[];
 }
 
 /**
@@ -305,19 +306,11 @@ export class Network extends Classifier {
       for (let h = 0; h < hidden; h++) {
         const rows = this.sizes[h + 1];
         ws.dropped.push(new Matrix(rows, ws.m, this.backend.alloc(rows * ws.m), 'col'));
-        ws.kept.push(new Uint8Array(rows * ws.m));
+        ws.kept.push(new Float32Array(rows * ws.m));
       }
     }
     const out = ws.dropped[l];
-    const kept = ws.kept![l];
-    const p = this.dropout;
-    const scale = 1 / (1 - p);
-    const rng = this.dropoutRng!;
-    for (let i = 0; i < a.size; i++) {
-      const keep = rng.uniform() >= p ? 1 : 0;
-      kept[i] = keep;
-      out.data[i] = keep ? a.data[i] * scale : 0;
-    }
+    dropForward(out.data, ws.kept![l], a.data, a.size, this.dropout, this.dropoutRng!);
     return out;
   }
 
@@ -337,9 +330,7 @@ export class Network extends Classifier {
       this.activation.backward(delta.data, ws.activations[l + 1].data, delta.size);
       if (drop) {
         // a dropped unit passed nothing on, so it gets no error; a kept one was scaled by 1/(1 − p)
-        const kept = (ws as Workspace).kept![l];
-        const scale = 1 / (1 - this.dropout);
-        for (let i = 0; i < delta.size; i++) delta.data[i] = kept[i] ? delta.data[i] * scale : 0;
+        dropBackward(delta.data, (ws as Workspace).kept![l], delta.data, delta.size);
       }
       if (trace) {
         const f = this.activation.name === 'sigmoid' ? 'σ' : this.activation.name;
