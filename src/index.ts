@@ -8,11 +8,16 @@ export {
 } from './tensor/ops.js';
 export { Rng, type RngState } from './rng.js';
 export { Network, checkSizes, part, type ShapeTrace, type SharedLayout } from './nn/network.js';
-export { sgd, type SgdOptions, type EpochResult } from './nn/sgd.js';
-export { sigmoid, type Activation } from './nn/activations.js';
-export { QuadraticCost, CrossEntropyCost, costs, type Cost } from './nn/costs.js';
+export { sgd, type SgdOptions, type EpochResult, type Trainable } from './nn/sgd.js';
+export { LayerStack, Conv, Pool, Dense, Dropout, type Layer, type StackLayout } from './nn/layers.js';
+export { parseLayers, shapeText, LayerSpecError, type LayerSpec, type Shape } from './nn/layer-spec.js';
+export { Classifier } from './nn/classifier.js';
+export { vote } from './nn/ensemble.js';
+export { PRESETS, type Preset } from './nn/presets.js';
+export { sigmoid, tanh, relu, activations, type Activation } from './nn/activations.js';
+export { QuadraticCost, CrossEntropyCost, LogLikelihoodCost, costs, type Cost } from './nn/costs.js';
 export {
-  serializeModel, parseModel, ModelFileError, MODEL_FORMAT, MODEL_VERSION,
+  serializeModel, parseModel, describeModel, ModelFileError, MODEL_FORMAT, MODEL_VERSION,
   type TrainingMeta, type EpochRecord, type LoadedModel,
 } from './nn/model-file.js';
 export {
