@@ -8,6 +8,7 @@ import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { describeModel } from '../src/nn/model-file.js';
 import { vote } from '../src/nn/ensemble.js';
 import { runMain, UsageError } from '../src/node/cli.js';
+import { selectBackend } from '../src/backend.js';
 import { loadDataset } from '../src/node/mnist-files.js';
 import { datasetOption } from './fetch-data.js';
 import { loadModelFile } from '../src/node/model-io.js';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   const which = values.set ?? 'test';
   if (which !== 'test' && which !== 'validation') throw new UsageError(`--set must be 'test' or 'validation'; got '${which}'`);
 
+  await selectBackend('auto'); // the WebAssembly SIMD kernels where supported, as npm run train
   const networks = files.map((f) => ({ file: f, network: loadModelFile(f).network }));
   const dataset = datasetOption(values.dataset);
   const data = await loadDataset({ dataset, dataDir: values['data-dir'] });
