@@ -18,6 +18,7 @@ import { dropBackward, dropForward } from './dropout.js';
 import { denseGradients, errorBelow, weightedInput } from './dense.js';
 import type { ShapeTrace } from './network.js';
 import { activations, softmaxColumns, type Activation } from './activations.js';
+import { CrossEntropyCost, LogLikelihoodCost, type Cost } from './costs.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
@@ -400,9 +401,13 @@ export class LayerStack extends Classifier {
     return last instanceof Dense && last.f === 'softmax';
   }
 
-  /** The cost the output layer goes with: log-likelihood for softmax, cross-entropy for sigmoid (so δᴸ = aᴸ − y). */
-  get costName(): 'LogLikelihoodCost' | 'CrossEntropyCost' {
-    return this.softmax ? 'LogLikelihoodCost' : 'CrossEntropyCost';
+  /** The cost the output layer goes with: log-likelihood for softmax, cross-entropy for sigmoid (either way δᴸ = aᴸ − y). */
+  get outputCost(): Cost {
+    return this.softmax ? LogLikelihoodCost : CrossEntropyCost;
+  }
+
+  get costName(): Cost['name'] {
+    return this.outputCost.name;
   }
 
   init(rng: Rng): void {
@@ -443,7 +448,7 @@ export class LayerStack extends Classifier {
   backprop(out: Float32Array, y: Float32Array, m: number, trace?: ShapeTrace): void {
     let d = this.errors.get(m);
     if (!d) this.errors.set(m, (d = this.backend.alloc(out.length)));
-    for (let i = 0; i < out.length; i++) d[i] = out[i] - y[i];
+    this.outputCost.delta(d, out, y, out.length); // BP1: δᴸ = aᴸ − y
     for (let i = this.layers.length - 1; i >= 0; i--) {
       if (trace) trace(this.layers[i].traceBackward());
       d = this.layers[i].backward(this.inputs[i], d, m);
@@ -511,15 +516,7 @@ export class LayerStack extends Classifier {
 
   /** The cost of the outputs against y, summed over the m samples: log-likelihood, or cross-entropy for a sigmoid output. */
   cost(out: Float32Array, y: Float32Array): number {
-    let sum = 0;
-    for (let i = 0; i < out.length; i++) {
-      if (this.softmax) {
-        if (y[i] !== 0) sum -= y[i] * Math.log(out[i]);
-      } else {
-        sum -= y[i] * Math.log(out[i]) + (1 - y[i]) * Math.log(1 - out[i]);
-      }
-    }
-    return sum;
+    return this.outputCost.fn(out, y, out.length);
   }
 
   // ---- worker threads (nn/threads.ts): data-parallel steps on replicas that share the parameters.
