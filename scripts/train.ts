@@ -453,7 +453,7 @@ async function main(): Promise<void> {
       const trainingMeta: TrainingMeta = {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
-        init, lambda, momentum, dropout, expand, ...(anyPreset ? { preset: anyPreset.name } : {}),
+        init, lambda, momentum, dropout, expand, ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
       };
       saveModelFile(out, net, trainingMeta);
       if (momentum && net.velocity) {

@@ -80,7 +80,7 @@ describe('strokesToInput', () => {
 });
 
 describe("generated handwriting through the page's default model", () => {
-  it('reads at least 45 of 50 digits (5 sizes, places and slants each)', () => {
+  it('reads at least 48 of 50 digits (5 sizes, places and slants each)', () => {
     const text = readFileSync(join(import.meta.dirname, '..', 'web', 'models', 'default.json'), 'utf8');
     const { network } = parseModel(text, 'default.json');
     let right = 0;
@@ -92,6 +92,6 @@ describe("generated handwriting through the page's default model", () => {
         else misread.push(`${d} read as ${digit}`);
       }
     }
-    expect(right, misread.join(', ')).toBeGreaterThanOrEqual(45);
+    expect(right, misread.join(', ')).toBeGreaterThanOrEqual(48);
   });
 });
