@@ -268,7 +268,7 @@ async function main(): Promise<void> {
   }
   const meta = resumed?.meta ?? resumedStack?.meta ?? null;
   // each setting: the command line, else the resumed run, else the preset, else the chapter-1 default
-  const anyPreset = args.preset;
+  const anyPreset = args.preset ?? (meta?.preset !== undefined ? PRESETS[meta.preset] : undefined); // a resumed preset run still prints the book's figure
   const stackPreset = isStackPreset(anyPreset) ? anyPreset : undefined;
   const preset = isStackPreset(anyPreset) ? undefined : anyPreset;
   // a layer stack (chapter 6) or the fully-connected network (chapters 1–3)
