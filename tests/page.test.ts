@@ -96,7 +96,7 @@ describe('the drawing page', () => {
     if (shipped instanceof Network) {
       expect(await page.getByTestId('hidden-units').locator('canvas').count()).toBe(shipped.sizes[1]);
     } else {
-      const maps = (shipped.layers[0] as { maps: number }).maps;
+      const maps = (shipped.layers[0] as unknown as { maps: number }).maps;
       expect(await page.getByTestId('conv-filter').count()).toBe(maps);
       expect(await page.getByTestId('hidden-panel').isVisible()).toBe(false);
     }
