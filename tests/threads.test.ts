@@ -140,6 +140,17 @@ describe('a layer stack on threads (data-parallel replicas)', () => {
     }, 60_000);
   }
 
+  it('a worker that fails stops the step with an error instead of leaving thread 0 waiting', async () => {
+    const { LayerStack } = await import('../src/nn/layers.js');
+    const net = new LayerStack('fc 8 relu, softmax 10', undefined, await sharedBackend('wasm'));
+    net.init(new Rng(1));
+    const threads = await ThreadedSteps.start(net, train, [10], 2, spawnNodeThread);
+    open.push(threads);
+    for (let i = 0; i < train.count; i++) threads.order[i] = i;
+    // a mini-batch size the threads were not started for: worker 1 has no buffers for its part and fails
+    expect(() => threads.step(0, 7, 0.1)).toThrow('threads: worker thread 1 failed');
+  });
+
   it('refuses a stack with dropout (its masks come from one generator, in order)', async () => {
     const { LayerStack } = await import('../src/nn/layers.js');
     const net = new LayerStack('fc 20 relu, dropout 0.5, softmax 10', undefined, await sharedBackend('wasm'));
