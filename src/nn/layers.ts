@@ -5,18 +5,20 @@
 // column-major activations). Convolutions are im2col + one gemm, so the
 // WebAssembly kernels apply to them as to everything else.
 // A LayerStack trains with the same sgd() as the fully-connected Network
-// (nn/sgd.ts) and the same update rule (nn/update.ts).
+// (nn/sgd.ts); a dense layer's arithmetic (nn/dense.ts), the update rule
+// (nn/update.ts), dropout (nn/dropout.ts), the costs and evaluation
+// (nn/classifier.ts) are the Network's own, not copies. Worker threads train
+// it data-parallel on replicas (the end of this file, and nn/threads.ts).
 
 import { col2im, im2col, maxPool2Backward, maxPool2Forward } from '../kernels/conv.js';
 import { Matrix } from '../tensor/matrix.js';
 import { matmul } from '../tensor/ops.js';
 import { ruleText, stepParams, updateAll, type ParamSegment, type UpdateRule } from './update.js';
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
-import { part } from './network.js';
 import { Classifier, type BatchBuffers } from './classifier.js';
 import { dropBackward, dropForward } from './dropout.js';
 import { denseGradients, errorBelow, weightedInput } from './dense.js';
-import type { ShapeTrace } from './network.js';
+import { part, type ShapeTrace } from './network.js';
 import { activations, softmaxColumns, type Activation } from './activations.js';
 import { CrossEntropyCost, LogLikelihoodCost, type Cost } from './costs.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
