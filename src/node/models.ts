@@ -15,7 +15,7 @@ export interface ModelEntry {
   sizes: number[] | null;
   /** A layer stack's description (chapter 6), or null for a fully-connected network. */
   layers: string | null;
-  /** Best evaluation accuracy during training, as recorded in the file (0–1), if any. */
+  /** The evaluation accuracy of the weights the file holds (its last epoch), as recorded in it (0–1), if any. */
   accuracy: number | null;
   evaluatedOn: string | null;
   modified: number;
@@ -31,9 +31,9 @@ function entry(dir: string, file: string, urlBase: string, source: ModelEntry['s
   };
   try {
     const { network, meta } = parseModel(readFileSync(path, 'utf8'), file);
-    const best = meta?.best;
+    const saved = meta?.history.length ? meta.history[meta.history.length - 1] : null; // the saved epoch, not the best one
     const shape = network instanceof Network ? { sizes: [...network.sizes] } : { layers: network.spec };
-    return { ...base, ...shape, accuracy: best ? best.correct / best.total : null, evaluatedOn: meta?.evaluatedOn ?? null };
+    return { ...base, ...shape, accuracy: saved ? saved.correct / saved.total : null, evaluatedOn: meta?.evaluatedOn ?? null };
   } catch (err) {
     return { ...base, error: (err as Error).message };
   }
