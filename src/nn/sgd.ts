@@ -141,13 +141,13 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
   const shuffle = options.shuffle ?? true;
   const n = training.count;
   if (n < 1) throw new RangeError('sgd: the training set is empty');
-  const inputs = stack ? stack.inputSize : (net as Network).sizes[0];
-  if (training.rows * training.cols !== inputs) {
-    throw new RangeError(`sgd: images have ${training.rows * training.cols} pixels but the network takes ${inputs} inputs`);
+  if (training.rows * training.cols !== net.inputSize) {
+    throw new RangeError(`sgd: images have ${training.rows * training.cols} pixels but the network takes ${net.inputSize} inputs`);
   }
-  const classes = stack ? stack.classes : (net as Network).sizes[(net as Network).numLayers - 1];
+  const classes = net.classes;
   net.rule = { lambda, n, momentum };
-  if (stack) stack.dropoutRng = rng;
+  // a stack's dropout layers draw from the run's generator; the Network's hidden-layer dropout only when asked for
+  if (stack) net.dropoutRng = rng;
   else {
     (net as Network).dropout = dropout;
     net.dropoutRng = dropout ? rng : null;
