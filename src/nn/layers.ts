@@ -77,12 +77,11 @@ class Buffers {
     if (!set) this.byM.set(m, (set = {}));
     return (set[name] ??= this.backend.alloc(n));
   }
-  private readonly views = new Map<string, Matrix>();
-  /** A Matrix over `data`, made once per name and array, so a step allocates nothing. */
-  matrix(name: string, rows: number, cols: number, data: Float32Array, order: 'row' | 'col' = 'row'): Matrix {
-    const key = `${name}:${cols}`;
-    let v = this.views.get(key);
-    if (!v || v.data !== data) this.views.set(key, (v = new Matrix(rows, cols, data, order)));
+  private readonly views = new Map<Float32Array, Matrix>();
+  /** A Matrix over `data`, made once per array and shape, so a step allocates nothing. */
+  matrix(rows: number, cols: number, data: Float32Array, order: 'row' | 'col' = 'row'): Matrix {
+    let v = this.views.get(data);
+    if (!v || v.rows !== rows || v.cols !== cols || v.order !== order) this.views.set(data, (v = new Matrix(rows, cols, data, order)));
     return v;
   }
 }
@@ -139,8 +138,8 @@ export class Dense implements Layer {
   forward(x: Float32Array, m: number): Float32Array {
     const n = size(this.input);
     const a = this.buf.get(m, 'a', this.units * m);
-    const z = this.buf.matrix('z', this.units, m, a, 'col');
-    weightedInput(z, this.w, this.buf.matrix('x', n, m, x, 'col'), this.b); // z = w·x + b (one sample per column)
+    const z = this.buf.matrix(this.units, m, a, 'col');
+    weightedInput(z, this.w, this.buf.matrix(n, m, x, 'col'), this.b); // z = w·x + b (one sample per column)
     if (this.f === 'softmax') softmaxColumns(a, a, this.units, m);
     else this.f.forward(a, a, a.length);
     return a;
@@ -153,10 +152,10 @@ export class Dense implements Layer {
     const delta = this.buf.get(m, 'delta', this.units * m);
     delta.set(dy);
     if (!this.isOutput && this.f !== 'softmax') this.f.backward(delta, a, delta.length);
-    const d = this.buf.matrix('delta', this.units, m, delta, 'col');
-    denseGradients(this.gb, this.gw, d, this.buf.matrix('x', n, m, x, 'col')); // BP3, BP4
+    const d = this.buf.matrix(this.units, m, delta, 'col');
+    denseGradients(this.gb, this.gw, d, this.buf.matrix(n, m, x, 'col')); // BP3, BP4
     const dx = this.buf.get(m, 'dx', n * m);
-    errorBelow(this.buf.matrix('dx', n, m, dx, 'col'), this.w, d); // wᵀδ, the error for the layer below
+    errorBelow(this.buf.matrix(n, m, dx, 'col'), this.w, d); // wᵀδ, the error for the layer below
     return dx;
   }
 }
@@ -214,7 +213,7 @@ export class Conv implements Layer {
     const cols = this.buf.get(m, 'cols', rows * m * P);
     im2col(cols, x, m, C, H, W, this.k);
     const z = this.buf.get(m, 'z', this.maps * m * P); // F × (m·P)
-    matmul(this.buf.matrix('z', this.maps, m * P, z), this.w, this.buf.matrix('cols', rows, m * P, cols));
+    matmul(this.buf.matrix(this.maps, m * P, z), this.w, this.buf.matrix(rows, m * P, cols));
     const a = this.buf.get(m, 'a', m * this.maps * P); // sample by sample: F maps each
     for (let f = 0; f < this.maps; f++) {
       const bf = this.b[f];
@@ -252,10 +251,10 @@ export class Conv implements Layer {
       this.gb[f] = sum;
     }
     const cols = this.buf.get(m, 'cols', rows * m * P);
-    const dZ = this.buf.matrix('dz', this.maps, m * P, dz);
-    matmul(this.gw, dZ, this.buf.matrix('cols', rows, m * P, cols), TRANS_B); // ∇w = δ·colsᵀ
+    const dZ = this.buf.matrix(this.maps, m * P, dz);
+    matmul(this.gw, dZ, this.buf.matrix(rows, m * P, cols), TRANS_B); // ∇w = δ·colsᵀ
     const dcols = this.buf.get(m, 'dcols', cols.length);
-    errorBelow(this.buf.matrix('dcols', rows, m * P, dcols), this.w, dZ); // wᵀδ, per patch: a dense layer's, over patches
+    errorBelow(this.buf.matrix(rows, m * P, dcols), this.w, dZ); // wᵀδ, per patch: a dense layer's, over patches
     const dx = this.buf.get(m, 'dx', m * C * H * W);
     col2im(dx, dcols, m, C, H, W, this.k);
     return dx;
@@ -539,8 +538,8 @@ export class LayerStack extends Classifier {
 
   /** Phase 1 for thread t: forward and backprop its part of the mini-batch order[start .. start + m − 1] into its own gradients. */
   stepColumns(m: number, t: number, T: number, set: LabelledImages, order: Uint32Array, start: number): void {
-    const [j0, j1] = part(m, t, T);
-    const n = j1 - j0;
+    const j0 = Math.floor((t * m) / T); // part(m, t, T), without making a pair each step
+    const n = Math.floor(((t + 1) * m) / T) - j0;
     if (n === 0) {
       this.grads.fill(0);
       return;
