@@ -251,7 +251,7 @@ async function main(): Promise<void> {
   let resumedStack: { network: LayerStack; meta: TrainingMeta | null } | null = null;
   if (args.resume !== undefined) {
     const loaded = loadModelFile(args.resume);
-    if (loaded.network instanceof LayerStack) {
+    if (!(loaded.network instanceof Network)) {
       resumedStack = { network: loaded.network, meta: loaded.meta };
       if (args.sizes) throw new UsageError(`--sizes does not go with ${args.resume}, a layer stack (${loaded.network.spec})`);
       if (args.layers && new LayerStack(args.layers).spec !== loaded.network.spec) {

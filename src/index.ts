@@ -7,7 +7,7 @@ export {
   matmul, addColumn, sumCols, map, zip, sub, hadamard, axpy, argmaxCols, transpose, type MatmulOptions,
 } from './tensor/ops.js';
 export { Rng, type RngState } from './rng.js';
-export { Network, checkSizes, part, type ShapeTrace, type SharedLayout } from './nn/network.js';
+export { Network, checkSizes, part, type ShapeTrace } from './nn/network.js';
 export { sgd, type SgdOptions, type EpochResult, type Trainable } from './nn/sgd.js';
 export { LayerStack, Conv, Pool, Dense, Dropout, type Layer, type StackLayout } from './nn/layers.js';
 export { parseLayers, shapeText, LayerSpecError, type LayerSpec, type Shape } from './nn/layer-spec.js';

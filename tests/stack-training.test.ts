@@ -46,7 +46,7 @@ describe('a layer stack trains with sgd()', () => {
     const x = net.input(10);
     const y = net.target(10);
     gatherBatch(x.data, y.data, 10, one, null, 0, 10);
-    net.backprop(net.forward(x.data, 10, true), y.data, 10);
+    net.backward(net.forward(x.data, 10, true), y.data, 10);
     const g = net.grads.slice();
     net.params.set(before);
     const [eta, lambda, n] = [0.1, 2, 1000];
@@ -72,7 +72,7 @@ describe('a layer stack trains with sgd()', () => {
     // in training: a dropped unit is 0, a kept one scaled by 1/(1 − p); the mean over many draws stays put
     const drop = withDrop.layers[1];
     const ones = new Float32Array(20000).fill(1);
-    const out = drop.forward(ones, 400, true, new Rng(3));
+    const out = drop.forward(ones, { full: 400, j0: 0, m: 400 }, true, new Rng(3));
     expect(out.every((v) => v === 0 || v === 2)).toBe(true);
     const mean = out.reduce((s, v) => s + v, 0) / out.length;
     expect(Math.abs(mean - 1)).toBeLessThan(0.03);

@@ -154,6 +154,6 @@ describe('a layer stack on threads (data-parallel replicas)', () => {
   it('refuses a stack with dropout (its masks come from one generator, in order)', async () => {
     const { LayerStack } = await import('../src/nn/layers.js');
     const net = new LayerStack('fc 20 relu, dropout 0.5, softmax 10', undefined, await sharedBackend('wasm'));
-    await expect(ThreadedSteps.start(net, train, [10], 2, spawnNodeThread)).rejects.toThrow('a layer stack with dropout trains on one thread');
+    await expect(ThreadedSteps.start(net, train, [10], 2, spawnNodeThread)).rejects.toThrow('threads: a network with dropout trains on one thread');
   });
 });

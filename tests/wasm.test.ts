@@ -190,8 +190,8 @@ describe('the convolutional layer stack on both backends', () => {
     const outT = ts.forward(x, m, true);
     const outW = wa.forward(xw, m, true);
     expectAllClose(outW, outT, 1e-6, 1e-4, 'outputs');
-    ts.backprop(outT, y, m);
-    wa.backprop(outW, y, m);
+    ts.backward(outT, y, m);
+    wa.backward(outW, y, m);
     expectAllClose(wa.grads, ts.grads, 1e-5, 1e-3, 'gradients');
   });
 });

@@ -106,9 +106,6 @@ function showPreview(input: Float32Array | null): void {
 // ---- the hidden neurons of a fully-connected first layer
 /** The first layer's weights when it is fully connected to the 784 pixels (rows × 784), its biases and activation. */
 function firstDense(network: Network | LayerStack): { w: Matrix; b: Float32Array; f: string } | null {
-  if (network instanceof Network) {
-    return network.numLayers >= 3 ? { w: network.weights[0], b: network.biases[0].data, f: network.activation.name } : null;
-  }
   const first = network.layers[0];
   if (first instanceof Dense && first !== network.layers[network.layers.length - 1] && first.f !== 'softmax') {
     return { w: first.w, b: first.b.data, f: first.f.name };
@@ -176,7 +173,7 @@ function showFilters(network: Network | LayerStack): void {
   filters.replaceChildren();
   maps.replaceChildren();
   mapCanvases = [];
-  const conv = network instanceof LayerStack && network.layers[0] instanceof Conv ? network.layers[0] : null;
+  const conv = network.layers[0] instanceof Conv ? network.layers[0] : null;
   convPanel.hidden = conv === null;
   if (!conv) return;
   const { k, maps: count, w } = conv;
@@ -237,7 +234,7 @@ function read(strokes: readonly Stroke[]): void {
     status.textContent = net ? 'Draw a digit in the box.' : 'No model loaded: pick one above.';
     showProbabilities(null);
     if (net) showHiddenActivations(net, null);
-    showFeatureMaps(net instanceof LayerStack ? net : null, null);
+    showFeatureMaps(net, null);
     state.lastInput = null;
     return;
   }
@@ -245,8 +242,8 @@ function read(strokes: readonly Stroke[]): void {
   const x = net.input(1);
   x.data.set(input);
   const trace = (line: string) => lines.push(line);
-  const out = net instanceof Network ? net.feedforward(x, trace).data : net.forward(x.data, 1, false, null, trace);
-  const p = probabilities(out, net instanceof Network ? net.output : net.softmax ? 'softmax' : 'sigmoid');
+  const out = net.forward(x.data, 1, false, null, trace);
+  const p = probabilities(out, net.output);
   const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
   const [top, second] = order;
   state.lastLatencyMs = performance.now() - started;
@@ -256,7 +253,7 @@ function read(strokes: readonly Stroke[]): void {
   prediction.style.opacity = p[top] >= SURE ? '1' : '0.5';
   showProbabilities(p);
   showHiddenActivations(net, input);
-  showFeatureMaps(net instanceof LayerStack ? net : null, input);
+  showFeatureMaps(net, input);
   shapes.textContent = (net instanceof Network ? [`input    a¹ = x (${SIDE * SIDE}×1): your drawing, 28×28 as one column`, ...lines] : lines).join('\n');
   state.predictions++;
   state.lastInput = Array.from(input);

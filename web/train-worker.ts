@@ -84,7 +84,7 @@ async function fineTune(f: FineTuneRequest): Promise<void> {
   const { training, test } = await loadMnist();
   const { network: net, meta } = parseModel(f.model, 'the current model');
   const set = mixCorrections(f, training);
-  if (net instanceof LayerStack) {
+  if (!(net instanceof Network)) {
     // a layer stack's output error is already aᴸ − y (softmax with log-likelihood, or
     // sigmoid with cross-entropy); it fine-tunes with the η it was trained with, else
     // the book's η for convolutional nets (0.03; the fully-connected 0.5 throws them off)
@@ -99,12 +99,14 @@ async function fineTune(f: FineTuneRequest): Promise<void> {
     post({ kind: 'done' });
     return;
   }
-  // The cross-entropy cost (the book's chapter 3): its error δᴸ = aᴸ − y has no σ′,
-  // so a confident wrong answer (a saturated output neuron) is unlearnt quickly,
-  // where the quadratic cost barely moves it. The file keeps the model's own cost.
+  // A sigmoid output learns with the cross-entropy cost (the book's chapter 3): its error
+  // δᴸ = aᴸ − y has no σ′, so a confident wrong answer (a saturated output neuron) is
+  // unlearnt quickly, where the quadratic cost barely moves it. A softmax output keeps
+  // its log-likelihood (δᴸ = aᴸ − y already). The file keeps the model's own cost.
   const ownCost = net.cost;
-  net.cost = CrossEntropyCost;
-  post({ kind: 'status', text: `fine-tuning on ${f.corrections.length} corrections (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, with the cross-entropy cost…` });
+  const tuneCost = net.output === 'sigmoid' ? CrossEntropyCost : ownCost;
+  net.cost = tuneCost;
+  post({ kind: 'status', text: `fine-tuning on ${f.corrections.length} corrections (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, with the ${tuneCost === CrossEntropyCost ? 'cross-entropy' : 'log-likelihood'} cost…` });
   const rng = new Rng(f.seed);
   sgd(net, set, {
     epochs: FINE_TUNE.epochs, miniBatchSize: FINE_TUNE.miniBatchSize, eta: FINE_TUNE.eta, rng, evaluation: test,
@@ -112,7 +114,7 @@ async function fineTune(f: FineTuneRequest): Promise<void> {
       const cost = net.totalCost(test);
       net.cost = ownCost;
       const model = serializeModel(net, meta);
-      net.cost = CrossEntropyCost;
+      net.cost = tuneCost;
       post({ kind: 'epoch', epoch: result.epoch, correct: result.correct ?? 0, total: result.total ?? 0, cost, seconds: result.seconds, model });
     },
   });

@@ -95,7 +95,7 @@ function matrixJson(data: Float32Array, rows: number, cols: number): string {
  * (a convolution's kernels as maps × (channels·k·k) rows).
  */
 export function serializeModel(net: Network | LayerStack, meta: TrainingMeta | null = null): string {
-  if (net instanceof LayerStack) {
+  if (!(net instanceof Network)) {
     const weights: string[] = [];
     const biases: string[] = [];
     let offset = 0;

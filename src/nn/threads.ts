@@ -1,32 +1,29 @@
 // nn/threads.ts: one SGD step shared by T threads over shared memory.
-// Each step has two phases and two barriers:
+// Each step has two phases and two barriers (LayerStack.stepColumns, stepRows):
 //   phase 1  thread t gathers, feeds forward and backpropagates (BP1, BP2)
 //            its own samples (columns) of the mini-batch;
 //   phase 2  once all have, thread t computes BP3 and BP4 for its own rows
 //            (neurons) of every layer, summed over all m samples, and updates
 //            those rows of w and b.
-// No value is ever summed across threads, so every weight comes out
-// bit-identical whatever T is (and equal to Network.updateMiniBatch).
-// A LayerStack (convolutions) runs the same two phases data-parallel: in
-// phase 1 each thread's replica takes its part of the samples through the
-// whole stack into its own gradients; in phase 2 each thread sums the
-// replicas' gradients, in order, for its part of the parameters and updates
-// it. The same seed and T give the same weights; another T rounds differently.
+// For a fully-connected network no value is ever summed across threads, so
+// every weight comes out bit-identical whatever T is (and equal to
+// updateMiniBatch's). A stack with convolutions runs the same two phases
+// data-parallel: in phase 1 each thread's replica takes its part of the
+// samples through the whole stack into its own gradients; in phase 2 each
+// thread sums the replicas' gradients, in order, for its part of the
+// parameters and updates it. The same seed and T give the same weights;
+// another T rounds differently.
 // Threads meet at spin-then-sleep barriers on an Int32Array (Atomics), which
 // cost microseconds, not a message per step. Platform-free: a spawner from
 // src/node (worker_threads) or the page (Web Workers) makes the threads.
 
 import type { LabelledImages } from '../data/dataset.js';
 import { sharedBackend, type BackendName } from '../backend.js';
-import { costs } from './costs.js';
-import { Network, type SharedLayout } from './network.js';
+import { Network } from './network.js';
 import { LayerStack, type StackLayout } from './layers.js';
 
-/** What a training thread works on: the fully-connected Network, or a replica of a layer stack. */
-type Threaded = Network | LayerStack;
-
-/** Samples a layer stack's thread evaluates at a time (a conv layer's patches take room). */
-const STACK_EVAL_WIDTH = 20;
+/** What a training thread works on: a fully-connected stack (the Network among them), or a replica of a convolutional one. */
+type Threaded = LayerStack;
 
 /** A worker thread as the platform gives it. */
 export interface ThreadHandle {
@@ -43,7 +40,7 @@ export interface ThreadInit {
   T: number;
   backend: BackendName;
   memory: WebAssembly.Memory | SharedArrayBuffer;
-  layout: SharedLayout | StackLayout;
+  layout: StackLayout;
   control: SharedArrayBuffer;
   images: SharedArrayBuffer;
   labels: SharedArrayBuffer;
@@ -70,9 +67,6 @@ const EXIT = 2;
 const EVALUATE = 3;
 const MAX_THREADS = 64;
 const CONTROL_INTS = HITS + MAX_THREADS;
-/** Each thread evaluates this many samples at a time. */
-export const EVAL_WIDTH = 500;
-
 const SPINS = 200000; // about 0.1–0.5 ms of polling before a thread sleeps (Chromium wakes sleepers slowly)
 
 /** Waits until control[slot] differs from `value` (spin, then Atomics.wait). */
@@ -142,7 +136,7 @@ function shareSet(set: LabelledImages): { images: SharedArrayBuffer; labels: Sha
 
 /** Thread t's part of an evaluation, number `step` in the step count; the hits go to HITS + t. */
 function doEvaluate(net: Threaded, s: Shared, t: number, T: number, step: number): void {
-  s.control[HITS + t] = net.evaluatePart(s.evaluation!, t, T, net instanceof Network ? EVAL_WIDTH : STACK_EVAL_WIDTH);
+  s.control[HITS + t] = net.evaluatePart(s.evaluation!, t, T, net.threadEvalWidth);
   barrier(s.control, ARRIVED_A, T * step);
   barrier(s.control, ARRIVED_B, T * step);
 }
@@ -161,9 +155,7 @@ function doStep(net: Threaded, s: Shared, t: number, T: number, step: number): v
 export async function runThread(init: ThreadInit, ready: () => void): Promise<void> {
   const backend = await sharedBackend(init.backend, init.memory);
   const layout = init.layout;
-  const net = 'spec' in layout
-    ? LayerStack.attach(layout, init.t, init.T, backend)
-    : Network.fromShared(layout, backend.sharedBuffer!, costs[layout.cost], backend);
+  const net = layout.network ? Network.attachShared(layout, init.t, init.T, backend) : LayerStack.attach(layout, init.t, init.T, backend);
   const s = sharedViews(init);
   let generation = Atomics.load(s.control, GENERATION);
   ready();
@@ -209,7 +201,7 @@ export class ThreadedSteps {
     if (!Number.isInteger(T) || T < 1 || T > MAX_THREADS) throw new RangeError(`threads: T must be from 1 to ${MAX_THREADS}; got ${T}`);
     const control = new SharedArrayBuffer(CONTROL_INTS * 4 + 16);
     const order = new SharedArrayBuffer(training.count * 4);
-    const layout = net instanceof Network ? net.sharedLayout(evaluation ? [...ms, T * EVAL_WIDTH] : ms) : net.sharedLayout(ms, T, STACK_EVAL_WIDTH);
+    const layout = net.sharedLayout(ms, T, evaluation ? net.threadEvalWidth : 0);
     const base: SharedInit & Omit<ThreadInit, 't' | 'T'> = {
       backend: net.backend.name, memory, layout, control, ...shareSet(training), order,
       count: training.count, rows: training.rows, cols: training.cols,
