@@ -48,7 +48,7 @@ Network and training
   --layers SPEC         a layer stack instead (chapter 6), e.g. "conv 20 5x5 relu,
                         pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10";
                         layers: conv N KxK [act], pool 2, fc N [act], dropout P,
-                        and last softmax N or sigmoid N; on several threads each
+                        and last softmax N or sigmoid N; with conv layers, each
                         thread takes part of every mini-batch (the same seed and
                         --threads give the same weights; another count rounds
                         differently); with dropout layers, one thread

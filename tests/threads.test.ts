@@ -109,7 +109,7 @@ describe('part', () => {
   });
 });
 
-describe('a layer stack on threads (data-parallel replicas)', () => {
+describe('a layer stack on threads', () => {
   const spec = 'conv 4 5x5 relu, pool 2, conv 6 3x3 tanh, fc 16 sigmoid, softmax 10';
   async function stackRun(backend: BackendName, T: number) {
     const { LayerStack } = await import('../src/nn/layers.js');
@@ -139,6 +139,28 @@ describe('a layer stack on threads (data-parallel replicas)', () => {
       expect(worst).toBeLessThan(1e-3);
     }, 60_000);
   }
+
+  it('a fully-connected stack splits by samples then neurons: 1, 2 and 3 threads give the same weights, bit for bit', async () => {
+    const { LayerStack } = await import('../src/nn/layers.js');
+    const run = async (T: number) => {
+      const rng = new Rng(11);
+      const net = new LayerStack('fc 20 relu, fc 12 tanh, softmax 10', undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      const before = Array.from(net.params);
+      net.rule = { lambda: 2, n: train.count, momentum: 0.4 };
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread, test) : undefined;
+      if (threads) open.push(threads);
+      const results = sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.1, rng, lambda: 2, momentum: 0.4, evaluation: test, threads });
+      return { before, params: Array.from(net.params), correct: results.map((r) => r.correct) };
+    };
+    const one = await run(1);
+    expect(one.params.filter((v, i) => v !== one.before[i]).length).toBeGreaterThan(0.9 * one.params.length); // it trained
+    for (const T of [2, 3]) {
+      const other = await run(T);
+      expect(other.params).toEqual(one.params);
+      expect(other.correct).toEqual(one.correct);
+    }
+  }, 60_000);
 
   it('a worker that fails stops the step with an error instead of leaving thread 0 waiting', async () => {
     const { LayerStack } = await import('../src/nn/layers.js');

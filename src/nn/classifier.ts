@@ -1,8 +1,8 @@
 // nn/classifier.ts: what every network does with data once it can feed a
 // mini-batch forward: count the right answers, collect the outputs (for
-// ensembles), average the cost, predict one image. Written once for the
-// fully-connected Network (chapters 1–3) and the LayerStack (chapter 6); each
-// provides its buffers, its forward pass and its cost.
+// ensembles), average the cost, predict one image: the part of a network
+// that needs only a forward pass. LayerStack (and so Network, a stack of dense
+// layers) provides the buffers, the forward pass and the cost.
 
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import { allFinite } from '../kernels/elementwise.js';

@@ -1,7 +1,8 @@
 // nn/dense.ts: the arithmetic of one fully-connected layer over a mini-batch
-// (one sample per column), written once and used by both the chapter-1/3
-// Network and the layer stack's Dense layer. The activation's part (f and f′)
-// stays with the caller, which knows whether it is a hidden or output layer.
+// (one sample per column), for the Dense layer (nn/layers.ts), whose whole
+// batch or thread's rows it runs on; the convolution's backward reuses Wᵀδ.
+// The activation's part (f and f′) stays with the caller, which knows whether
+// it is a hidden or output layer.
 
 import type { Matrix } from '../tensor/matrix.js';
 import { addColumn, matmul, sumCols } from '../tensor/ops.js';
