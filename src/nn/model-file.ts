@@ -94,40 +94,25 @@ function matrixJson(data: Float32Array, rows: number, cols: number): string {
  * "sizes": one weight matrix and one bias column per layer with parameters
  * (a convolution's kernels as maps × (channels·k·k) rows).
  */
-export function serializeModel(net: Network | LayerStack, meta: TrainingMeta | null = null): string {
-  if (!(net instanceof Network)) {
-    const weights: string[] = [];
-    const biases: string[] = [];
-    let offset = 0;
-    for (const l of net.layers) {
-      if (l.paramCount > 0) {
-        const units = l.paramCount - l.weightCount;
-        weights.push(matrixJson(net.params.subarray(offset, offset + l.weightCount), units, l.weightCount / units));
-        biases.push(matrixJson(net.params.subarray(offset + l.weightCount, offset + l.paramCount), units, 1));
-      }
-      offset += l.paramCount;
+export function serializeModel(net: LayerStack, meta: TrainingMeta | null = null): string {
+  const weights: string[] = [];
+  const biases: string[] = [];
+  let offset = 0;
+  for (const l of net.layers) {
+    if (l.paramCount > 0) {
+      const units = l.paramCount - l.weightCount;
+      weights.push(matrixJson(net.params.subarray(offset, offset + l.weightCount), units, l.weightCount / units));
+      biases.push(matrixJson(net.params.subarray(offset + l.weightCount, offset + l.paramCount), units, 1));
     }
-    const lines = [
-      `"format": ${JSON.stringify(MODEL_FORMAT)}`,
-      `"version": ${MODEL_VERSION}`,
-      `"layers": ${JSON.stringify(net.spec)}`,
-      `"input": ${JSON.stringify([net.image.c, net.image.h, net.image.w])}`,
-      `"cost": ${JSON.stringify(net.costName)}`,
-      `"meta": ${JSON.stringify(meta)}`,
-      `"weights": [\n${weights.join(',\n')}\n]`,
-      `"biases": [\n${biases.join(',\n')}\n]`,
-    ];
-    return `{\n${lines.join(',\n')}\n}\n`;
+    offset += l.paramCount;
   }
-  const weights = net.weights.map((w) => matrixJson(w.data, w.rows, w.cols));
-  const biases = net.biases.map((b) => matrixJson(b.data, b.rows, 1));
+  const shape = net instanceof Network
+    ? [`"sizes": ${JSON.stringify(net.sizes)}`, `"cost": ${JSON.stringify(net.costName)}`, `"activation": ${JSON.stringify(net.activation.name)}`, `"output": ${JSON.stringify(net.output)}`]
+    : [`"layers": ${JSON.stringify(net.spec)}`, `"input": ${JSON.stringify([net.image.c, net.image.h, net.image.w])}`, `"cost": ${JSON.stringify(net.costName)}`];
   const lines = [
     `"format": ${JSON.stringify(MODEL_FORMAT)}`,
     `"version": ${MODEL_VERSION}`,
-    `"sizes": ${JSON.stringify(net.sizes)}`,
-    `"cost": ${JSON.stringify(net.cost.name)}`,
-    `"activation": ${JSON.stringify(net.activation.name)}`,
-    `"output": ${JSON.stringify(net.output)}`,
+    ...shape,
     `"meta": ${JSON.stringify(meta)}`,
     `"weights": [\n${weights.join(',\n')}\n]`,
     `"biases": [\n${biases.join(',\n')}\n]`,
