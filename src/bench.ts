@@ -7,6 +7,7 @@
 import { gatherBatch, type LabelledImages } from './data/dataset.js';
 import { selectBackend, sharedBackend, type BackendName } from './backend.js';
 import { Network } from './nn/network.js';
+import { LayerStack } from './nn/layers.js';
 import { ThreadedSteps, type SpawnThread } from './nn/threads.js';
 import { Rng } from './rng.js';
 import { strokesToInput } from './draw/preprocess.js';
@@ -82,51 +83,61 @@ export interface BenchOptions {
 
 export async function benchCase(c: BenchCase, o: BenchOptions): Promise<BenchResult> {
   const { training, test, repeats, seconds } = o;
-  const m = c.miniBatchSize;
-  const classes = c.sizes[c.sizes.length - 1];
   await selectBackend(c.backend);
   const rng = new Rng(1);
   const net = Network.random(c.sizes, rng, { backend: c.threads > 1 ? await sharedBackend(c.backend) : undefined });
-  if (c.threads > 1 && !o.spawn) throw new Error('bench: threads need a way to spawn them');
-  const threads = c.threads > 1 ? await ThreadedSteps.start(net, training, [m], c.threads, o.spawn!) : null;
+  const rate = await timeTraining(net, training, c.miniBatchSize, 0.1, seconds, repeats, c.threads, o.spawn, rng);
+  // one-image inference: copy the pixels in and feed forward
+  const pixels = Array.from(test.images.subarray(0, test.rows * test.cols), (v) => v / 255);
+  const latencies: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const calls = 2000;
+    const t0 = performance.now();
+    for (let k = 0; k < calls; k++) net.predict(pixels);
+    latencies.push(((performance.now() - t0) * 1000) / calls);
+  }
+  const flops = flopsPerSample(c.sizes);
+  return {
+    ...c,
+    flopsPerSample: flops,
+    samplesPerSecond: rate,
+    gflops: (rate.median * flops) / 1e9,
+    secondsPerEpoch: 50000 / rate.median,
+    inferenceMicroseconds: spread(latencies),
+  };
+}
+
+/**
+ * Samples per second of the step `npm run train` makes (gather, feedforward,
+ * backprop, update with the net's rule) on mini-batches of m from `training`
+ * (in an order shuffled by `shuffle`, if given), on `threads` threads.
+ */
+async function timeTraining(
+  net: LayerStack, training: LabelledImages, m: number, eta: number, seconds: number, repeats: number,
+  threads: number, spawn: SpawnThread | undefined, shuffle: Rng | null,
+): Promise<Spread> {
+  if (threads > 1 && !spawn) throw new Error('bench: threads need a way to spawn them');
+  const steps = threads > 1 ? await ThreadedSteps.start(net, training, [m], threads, spawn!) : null;
   try {
-    const order = threads?.order ?? new Uint32Array(training.count);
+    const order = steps?.order ?? new Uint32Array(training.count);
     for (let i = 0; i < order.length; i++) order[i] = i;
-    rng.shuffle(order);
+    shuffle?.shuffle(order);
     const x = net.input(m);
     const y = net.target(m);
     let cursor = 0;
     const step = () => {
       if (cursor + m > order.length) cursor = 0;
-      if (threads) {
-        threads.step(cursor, m, 0.1);
+      if (steps) {
+        steps.step(cursor, m, eta);
       } else {
-        gatherBatch(x.data, y.data, classes, training, order, cursor, m);
-        net.updateMiniBatch(x, y, 0.1);
+        gatherBatch(x.data, y.data, net.classes, training, order, cursor, m);
+        net.updateMiniBatch(x, y, eta);
       }
       cursor += m;
     };
-    const rate = timeSteps(step, m, seconds, repeats);
-    // one-image inference: copy the pixels in and feed forward
-    const pixels = Array.from(test.images.subarray(0, test.rows * test.cols), (v) => v / 255);
-    const latencies: number[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const calls = 2000;
-      const t0 = performance.now();
-      for (let k = 0; k < calls; k++) net.predict(pixels);
-      latencies.push(((performance.now() - t0) * 1000) / calls);
-    }
-    const flops = flopsPerSample(c.sizes);
-    return {
-      ...c,
-      flopsPerSample: flops,
-      samplesPerSecond: rate,
-      gflops: (rate.median * flops) / 1e9,
-      secondsPerEpoch: 50000 / rate.median,
-      inferenceMicroseconds: spread(latencies),
-    };
+    return timeSteps(step, m, seconds, repeats);
   } finally {
-    await threads?.close();
+    await steps?.close();
   }
 }
 
@@ -174,33 +185,11 @@ export async function benchLayers(
   spec: string, backend: BackendName, m: number, training: LabelledImages, seconds: number, repeats: number,
   lambda = 0, threads = 1, spawn?: SpawnThread,
 ): Promise<Spread> {
-  const { LayerStack } = await import('./nn/layers.js');
   await selectBackend(backend);
-  if (threads > 1 && !spawn) throw new Error('bench: threads need a way to spawn them');
   const net = new LayerStack(spec, undefined, threads > 1 ? await sharedBackend(backend) : undefined);
   const rng = new Rng(1);
   net.init(rng);
   net.rule = { lambda, n: training.count, momentum: 0 };
   net.dropoutRng = rng;
-  const steps = threads > 1 ? await ThreadedSteps.start(net, training, [m], threads, spawn!) : null;
-  try {
-    const order = steps?.order ?? new Uint32Array(training.count);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    const x = net.input(m);
-    const y = net.target(m);
-    let cursor = 0;
-    const step = () => {
-      if (cursor + m > training.count) cursor = 0;
-      if (steps) {
-        steps.step(cursor, m, 0.01);
-      } else {
-        gatherBatch(x.data, y.data, 10, training, order, cursor, m);
-        net.updateMiniBatch(x, y, 0.01);
-      }
-      cursor += m;
-    };
-    return timeSteps(step, m, seconds, repeats);
-  } finally {
-    await steps?.close();
-  }
+  return timeTraining(net, training, m, 0.01, seconds, repeats, threads, spawn, null);
 }
