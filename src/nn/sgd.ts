@@ -10,8 +10,8 @@ import { Network, type ShapeTrace } from './network.js';
 import type { LayerStack } from './layers.js';
 import type { ThreadedSteps } from './threads.js';
 
-/** What sgd trains: the fully-connected Network (chapters 1–3) or a LayerStack (chapter 6). */
-export type Trainable = Network | LayerStack;
+/** What sgd trains: any LayerStack, the fully-connected Network (chapters 1–3) among them. */
+export type Trainable = LayerStack;
 
 export interface SgdOptions {
   /** The run's total epoch count (epochs are numbered from 1). */
@@ -135,9 +135,10 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
   const dropout = options.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be from 0 up to (not including) 1; got ${dropout}`);
   if (dropout && options.threads) throw new RangeError('sgd: dropout runs on one thread (its masks are drawn in order from one Rng)');
-  const stack = net instanceof Network ? null : net;
-  if (stack && dropout) throw new RangeError("sgd: a layer stack's dropout is a layer ('dropout 0.5' in its description), not an option");
-  if (stack && options.threads && !stack.threadable) throw new RangeError('sgd: a layer stack with dropout trains on one thread');
+  // the Network's dropout is an option (chapter 3's --dropout); a stack from a description has dropout layers
+  const network = net instanceof Network ? net : null;
+  if (!network && dropout) throw new RangeError("sgd: a layer stack's dropout is a layer ('dropout 0.5' in its description), not an option");
+  if (options.threads && !net.threadable) throw new RangeError('sgd: a layer stack with dropout trains on one thread');
   const shuffle = options.shuffle ?? true;
   const n = training.count;
   if (n < 1) throw new RangeError('sgd: the training set is empty');
@@ -147,11 +148,8 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
   const classes = net.classes;
   net.rule = { lambda, n, momentum };
   // a stack's dropout layers draw from the run's generator; the Network's hidden-layer dropout only when asked for
-  if (stack) net.dropoutRng = rng;
-  else {
-    (net as Network).dropout = dropout;
-    net.dropoutRng = dropout ? rng : null;
-  }
+  if (network) network.dropout = dropout;
+  net.dropoutRng = network && !dropout ? null : rng;
   const schedule = options.etaSchedule ? new EtaSchedule(eta, options.etaSchedule) : null;
   const early = options.earlyStop ? new EarlyStop(options.earlyStop) : null;
   const l2 = (count: number) => {
@@ -176,12 +174,12 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
 
     for (let start = 0; start < n; start += miniBatchSize) {
       const m = Math.min(miniBatchSize, n - start); // the last mini-batch may be smaller
-      if (threads && trace && stack) {
-        // a stack's threads split the batch, so the shapes are traced on a pass that changes nothing, then the threads step
-        const x = stack.input(m);
-        const y = stack.target(m);
+      if (threads && trace && !net.fullyConnected) {
+        // replicas on threads round differently from one thread, so the shapes are traced on a pass that changes nothing, then the threads step
+        const x = net.input(m);
+        const y = net.target(m);
         gatherBatch(x.data, y.data, classes, training, order, start, m);
-        stack.traceStep(x, y, trace);
+        net.traceStep(x, y, trace);
         trace = undefined;
         threads.step(start, m, eta);
       } else if (threads && !trace) {
@@ -223,7 +221,7 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
     results.push(result);
     if (options.onEpoch?.(result) === false || !finite || !go) break;
   }
-  if (!stack) (net as Network).dropout = 0; // back to evaluating with every unit
+  if (network) network.dropout = 0; // back to training without it, unless asked again
   net.dropoutRng = null;
   return results;
 }
