@@ -63,7 +63,9 @@ Chapter 3
   --cost quadratic      'quadratic', 'cross-entropy', or 'log-likelihood' (softmax output)
   --output sigmoid      the output layer: 'sigmoid', or 'softmax' (with log-likelihood)
   --activation sigmoid  hidden layers: 'sigmoid', 'tanh' or 'relu'
-  --init large          weights from N(0, 1) ('large', chapter 1) or N(0, 1/n_in) ('default')
+  --init large          weights from N(0, 1) ('large', chapter 1) or N(0, 1/n_in) ('default');
+                        a layer stack: 'default' (N(0, 1/n_in)) or 'network3' (network3.py's:
+                        N(0, 1/n_out), the softmax layer at zero)
   --lambda 0            L2 regularisation: w ← (1 − ηλ/n)·w − (η/m)·∇w
   --momentum 0          momentum coefficient μ, from 0 up to 1
   --dropout 0           drop each hidden unit with this probability while training
@@ -137,7 +139,7 @@ function parseCommandLine(argv: string[]) {
     throw new UsageError('give --sizes or --hidden, not both');
   }
   if (values.layers !== undefined) {
-    for (const flag of ['sizes', 'hidden', 'cost', 'output', 'activation', 'init', 'dropout'] as const) {
+    for (const flag of ['sizes', 'hidden', 'cost', 'output', 'activation', 'dropout'] as const) {
       if (values[flag] !== undefined) {
         throw new UsageError(`--${flag} is for fully-connected networks; with --layers, say it in the layers (e.g. "fc 100 relu, dropout 0.5, softmax 10")`);
       }
@@ -187,7 +189,7 @@ function parseCommandLine(argv: string[]) {
     cost,
     output,
     activation: choice('activation', values.activation, ['sigmoid', 'tanh', 'relu'] as const),
-    init: choice('init', values.init, ['large', 'default'] as const),
+    init: choice('init', values.init, ['large', 'default', 'network3'] as const),
     lambda,
     momentum,
     dropout,
@@ -273,9 +275,11 @@ async function main(): Promise<void> {
   const preset = isStackPreset(anyPreset) ? undefined : anyPreset;
   // a layer stack (chapter 6) or the fully-connected network (chapters 1–3)
   const layers = resumedStack?.network.spec ?? args.layers ?? (resumed || args.sizes ? undefined : stackPreset?.layers);
-  if (layers && (args.cost || args.output || args.activation || args.init || args.dropout !== undefined)) {
-    throw new UsageError('--cost, --output, --activation, --init and --dropout are for fully-connected networks; a layer stack says them in its layers');
+  if (layers && (args.cost || args.output || args.activation || args.dropout !== undefined)) {
+    throw new UsageError('--cost, --output, --activation and --dropout are for fully-connected networks; a layer stack says them in its layers');
   }
+  if (layers && args.init === 'large') throw new UsageError("--init large is for fully-connected networks; a layer stack starts 'default' or 'network3'");
+  if (!layers && args.init === 'network3') throw new UsageError('--init network3 is for layer stacks (--layers); a fully-connected network starts \'large\' or \'default\'');
   const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [784, ...DEFAULTS.hidden, MNIST_CLASSES];
   const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
   const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;
@@ -287,7 +291,7 @@ async function main(): Promise<void> {
   const momentum = args.momentum ?? meta?.momentum ?? 0;
   const dropout = args.dropout ?? meta?.dropout ?? 0;
   const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
-  const init = args.init ?? meta?.init ?? preset?.init ?? 'large';
+  const init = args.init ?? meta?.init ?? (layers ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
   const cost: Cost = args.cost
     ? COSTS[args.cost]
     : resumed ? resumed.network.cost : preset ? COSTS[preset.cost] : args.output === 'softmax' ? LogLikelihoodCost : QuadraticCost;
@@ -342,12 +346,12 @@ async function main(): Promise<void> {
     const stack = new LayerStack(layers, { c: 1, h: split.training.rows, w: split.training.cols }, home);
     if (stack.classes !== MNIST_CLASSES) throw new UsageError(`--layers must end with ${MNIST_CLASSES} outputs, one per digit; got ${stack.classes}`);
     if (resumedStack) stack.params.set(resumedStack.network.params);
-    else stack.init(rng);
+    else stack.init(rng, init === 'network3' ? 'network3' : 'default');
     net = stack;
   } else {
     net = resumed
       ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
-      : Network.random(sizes, rng, { backend: home, cost, activation, init });
+      : Network.random(sizes, rng, { backend: home, cost, activation, init: init === 'network3' ? 'default' : init });
   }
   net.rule = { lambda, n: training.count, momentum }; // before the threads start: they copy it
   // momentum's velocities are part of the run's state: kept beside the checkpoint, so a resumed run goes on exactly
@@ -394,7 +398,7 @@ async function main(): Promise<void> {
   ].filter(Boolean);
   const what = net instanceof Network
     ? `network ${sizes.join('-')} (${activation.name} hidden, ${net.output} output, ${net.cost.name}, ${init} init)`
-    : `layers ${net.spec} (${fmtInt(net.params.length)} parameters, ${net.costName})`;
+    : `layers ${net.spec} (${fmtInt(net.params.length)} parameters, ${net.costName}, ${init} init)`;
   log(
     `${what}, ` +
       `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +

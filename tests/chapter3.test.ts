@@ -271,6 +271,15 @@ describe('presets', () => {
     expect([a, b]).toEqual(['large', 'default']);
     expect(fresh).toEqual(large);
     expect(large).toMatchObject({ sizes: [784, 30, 10], cost: 'cross-entropy', eta: 0.1, lambda: 5, evalSet: 'validation' });
+    // chapter 6 (network3.py's λ = 0.1 is 1.0 here: network3 divides its L2 term by the number of mini-batches)
+    const relu = 'conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10';
+    expect(PRESETS['ch6-conv2']).toMatchObject({ layers: 'conv 20 5x5 sigmoid, pool 2, conv 40 5x5 sigmoid, pool 2, fc 100 sigmoid, softmax 10', eta: 0.1, epochs: 60, book: { accuracy: 99.06 } });
+    expect(PRESETS['ch6-relu']).toMatchObject({ layers: relu, eta: 0.03, lambda: 1, epochs: 60, book: { accuracy: 99.23 } });
+    expect(PRESETS['ch6-expanded']).toMatchObject({ layers: relu, eta: 0.03, lambda: 1, expand: true, epochs: 60, book: { accuracy: 99.37 } });
+    expect(PRESETS['ch6-dropout']).toMatchObject({
+      layers: 'conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, dropout 0.5, fc 1000 relu, dropout 0.5, fc 1000 relu, dropout 0.5, softmax 10',
+      eta: 0.03, lambda: 0, expand: true, epochs: 40, miniBatchSize: 10, book: { accuracy: 99.6 },
+    });
   });
 
   it("prints the book's figure, or its words when it gives no number", async () => {

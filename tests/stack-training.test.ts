@@ -62,6 +62,59 @@ describe('a layer stack trains with sgd()', () => {
     }
   });
 
+  it("after dropout p, a step moves the weights as the book's dropout (network3.py) does: the gradient term × (1 − p)²", () => {
+    // The book drops units without rescaling and multiplies the weights by 1 − p at evaluation;
+    // inverted dropout keeps w = (1 − p)·w′ instead. The book's step w′ ← w′ − (η/m)·∂C/∂w′,
+    // with ∂C/∂w′ = (1 − p)·∂C/∂w, is w ← w − (η/m)·(1 − p)²·∂C/∂w (and L2's decay unchanged).
+    const p = 0.4;
+    const net = new LayerStack(`fc 12 relu, dropout ${p}, softmax 10`);
+    net.init(new Rng(4));
+    const one = slice(data, 0, 10);
+    const before = net.params.slice();
+    const x = net.input(10);
+    const y = net.target(10);
+    gatherBatch(x.data, y.data, 10, one, null, 0, 10);
+    net.dropoutRng = new Rng(6);
+    net.backprop(x, y);
+    const g = net.grads.slice();
+    net.params.set(before);
+    net.dropoutRng = new Rng(6); // the same masks
+    const [eta, lambda, n] = [0.2, 3, 500];
+    net.rule = { lambda, n, momentum: 0 };
+    net.updateMiniBatch(x, y, eta);
+    const [fc, , out] = net.layers;
+    const weightsOut = fc.paramCount; // the softmax layer's weights start here
+    let checked = 0;
+    for (let i = 0; i < net.params.length; i++) {
+      const isWeight = i < fc.weightCount || (i >= weightsOut && i < weightsOut + out.weightCount);
+      const scale = i >= weightsOut && isWeight ? (1 - p) * (1 - p) : 1;
+      const decay = isWeight ? 1 - (eta * lambda) / n : 1;
+      expect(net.params[i]).toBeCloseTo(decay * before[i] - (eta / 10) * scale * g[i], 6);
+      if (scale !== 1 && g[i] !== 0) checked++;
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  it("network3.py's initialisation: weights N(0, 1/fan-out) (pooling divides a convolution's by 4), biases N(0, 1), the softmax layer at zero", () => {
+    const net = new LayerStack('conv 20 5x5 relu, pool 2, conv 40 5x5 relu, fc 500 relu, softmax 10');
+    net.init(new Rng(3), 'network3');
+    const sd = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+    const [conv1, , conv2, fc, out] = net.layers as unknown as { w: { data: Float32Array }; b: Float32Array | { data: Float32Array } }[];
+    const bias = (l: (typeof conv1)) => ('data' in l.b ? l.b.data : l.b);
+    expect(sd(conv1.w.data) / Math.sqrt(1 / ((20 * 25) / 4))).toBeCloseTo(1, 1); // pooled: 20·5·5/4 = 125
+    expect(sd(conv2.w.data) / Math.sqrt(1 / (40 * 25))).toBeCloseTo(1, 1); // not pooled
+    expect(sd(fc.w.data) / Math.sqrt(1 / 500)).toBeCloseTo(1, 1);
+    expect(sd(bias(fc))).toBeGreaterThan(0.9);
+    expect(sd(bias(fc))).toBeLessThan(1.1);
+    expect(out.w.data.every((v) => v === 0) && bias(out).every((v) => v === 0)).toBe(true);
+    // the default scheme is N(0, 1/fan-in), and draws the softmax layer too
+    const d = new LayerStack('conv 20 5x5 relu, pool 2, conv 40 5x5 relu, fc 500 relu, softmax 10');
+    d.init(new Rng(3));
+    const dl = d.layers as unknown as (typeof conv1)[];
+    expect(sd(dl[0].w.data) / Math.sqrt(1 / 25)).toBeCloseTo(1, 1);
+    expect(dl[4].w.data.some((v) => v !== 0)).toBe(true);
+  });
+
   it('dropout is off at evaluation (the same outputs as without the layer) and keeps the expected activation in training', () => {
     const withDrop = new LayerStack('fc 50 relu, dropout 0.5, softmax 10');
     const without = new LayerStack('fc 50 relu, softmax 10');

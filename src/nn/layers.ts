@@ -502,6 +502,9 @@ export interface StackLayout {
   network?: { sizes: number[]; cost: Cost['name']; activation: Activation['name'] };
 }
 
+/** How a layer stack's weights start (LayerStack.init). */
+export type StackInit = 'default' | 'network3';
+
 export interface StackOptions {
   /** Use this array as the parameters (no copy; e.g. a replica sharing thread 0's). */
   params?: Float32Array;
@@ -586,7 +589,11 @@ export class LayerStack extends Classifier {
     this.params = given ?? this.backend.alloc(count);
     this.grads = options.shared?.grads ?? this.backend.alloc(count);
     this.velocity = options.shared?.velocity ?? null;
-    this.segments = this.layers.filter((l) => l.paramCount > 0).map((l) => ({ weights: l.weightCount, params: l.paramCount }));
+    // a layer right after a dropout layer steps its weights as the book's dropout would (update.ts, dropoutGradientScale)
+    this.segments = this.layers
+      .map((l, i) => ({ l, dropIn: this.layers[i - 1] instanceof Dropout ? (this.layers[i - 1] as Dropout) : null }))
+      .filter(({ l }) => l.paramCount > 0)
+      .map(({ l, dropIn }) => ({ weights: l.weightCount, params: l.paramCount, dropIn }));
     let offset = 0;
     for (const l of this.layers) {
       l.bind(this.params.subarray(offset, offset + l.paramCount), this.grads.subarray(offset, offset + l.paramCount));
@@ -624,9 +631,34 @@ export class LayerStack extends Classifier {
     if (c.output !== this.output) throw new RangeError(`${c.name} needs a ${c.output} output layer; this network's is ${this.output}`);
   }
 
-  /** Draws every layer's initial weights and biases, layer by layer. */
-  init(rng: Rng): void {
-    for (const l of this.layers) l.init(rng);
+  /**
+   * Draws every layer's initial weights and biases, layer by layer (weights,
+   * then biases). 'default': weights N(0, 1/fan-in), biases N(0, 1).
+   * 'network3': network3.py's: weights N(0, 1/fan-out) (a convolution's
+   * fan-out is maps·k², divided by 4 when 2×2 pooling follows), biases
+   * N(0, 1), and a softmax output layer all zeros.
+   */
+  init(rng: Rng, scheme: StackInit = 'default'): void {
+    if (scheme === 'default') {
+      for (const l of this.layers) l.init(rng);
+      return;
+    }
+    this.layers.forEach((l, i) => {
+      let w: Float32Array;
+      let b: Float32Array;
+      let fanOut: number;
+      if (l instanceof Dense) [w, b, fanOut] = [l.w.data, l.b.data, l.units];
+      else if (l instanceof Conv) [w, b, fanOut] = [l.w.data, l.b, (l.maps * l.k * l.k) / (this.layers[i + 1] instanceof Pool ? 4 : 1)];
+      else return;
+      if (l instanceof Dense && l.f === 'softmax') {
+        w.fill(0);
+        b.fill(0);
+        return;
+      }
+      const scale = Math.sqrt(1 / fanOut);
+      for (let j = 0; j < w.length; j++) w[j] = rng.gaussian() * scale;
+      for (let j = 0; j < b.length; j++) b[j] = rng.gaussian();
+    });
   }
 
   /** Samples j0 … j0 + m − 1 of a batch of `full`: thread t of T's share (made once). */

@@ -48,7 +48,7 @@ export interface TrainingMeta {
   /** The kernels that trained it ('ts' or 'wasm'): the same seed gives the same weights on the same backend. */
   backend?: string;
   /** Chapter 3's settings, when used. */
-  init?: 'large' | 'default';
+  init?: 'large' | 'default' | 'network3';
   lambda?: number;
   momentum?: number;
   dropout?: number;

@@ -41,6 +41,23 @@ export function ruleText(rule: UpdateRule): string {
 export interface ParamSegment {
   weights: number;
   params: number;
+  /** The dropout its input went through while training, if any (see dropoutGradientScale). */
+  dropIn?: { p: number } | null;
+}
+
+/**
+ * How much a weight's gradient counts in its step when the layer's input went
+ * through dropout p: (1 − p)². The book (chapter 3, network3.py) drops units
+ * without rescaling and multiplies the weights by 1 − p at evaluation; here
+ * dropout is inverted (kept units × 1/(1 − p) while training, nothing at
+ * evaluation), so our w is the book's w′ times (1 − p). Its gradient is
+ * (1 − p) times larger than the book's, and a step of the same η moves w′ by
+ * (1 − p)⁻² times the book's step. Scaling the gradient term by (1 − p)² (not
+ * the L2 decay, which is a factor either way) makes every step the book's:
+ * the same η, λ and μ train exactly as network3.py does.
+ */
+export function dropoutGradientScale(dropIn: { p: number } | null | undefined): number {
+  return dropIn && dropIn.p > 0 ? (1 - dropIn.p) * (1 - dropIn.p) : 1;
 }
 
 /**
@@ -53,7 +70,9 @@ export function updateAll(
   rule: UpdateRule, params: Float32Array, grads: Float32Array, velocity: Float32Array | null,
   segments: readonly ParamSegment[], eta: number, m: number,
 ): void {
-  if (!rule.lambda && !rule.momentum) {
+  let dropped = false;
+  for (const s of segments) if (s.dropIn && s.dropIn.p > 0) dropped = true;
+  if (!rule.lambda && !rule.momentum && !dropped) {
     axpyArrays(params, -eta / m, grads); // w ← w − (η/m)·∇w, b ← b − (η/m)·∇b
     return;
   }
@@ -63,7 +82,9 @@ export function updateAll(
   for (const s of segments) {
     const cut = offset + s.weights;
     const end = offset + s.params;
-    stepParams(rule, params.subarray(offset, cut), grads.subarray(offset, cut), v ? v.subarray(offset, cut) : null, eta, m, true);
+    // after dropout, the gradient term counts (1 − p)², as if m were m/(1 − p)² (dropoutGradientScale)
+    const mw = m / dropoutGradientScale(s.dropIn);
+    stepParams(rule, params.subarray(offset, cut), grads.subarray(offset, cut), v ? v.subarray(offset, cut) : null, eta, mw, true);
     stepParams(rule, params.subarray(cut, end), grads.subarray(cut, end), v ? v.subarray(cut, end) : null, eta, m, false);
     offset = end;
   }
