@@ -341,6 +341,45 @@ describe('the drawing page', () => {
     await page.close();
   }, 90_000);
 
+  it('trains a convolutional network (ch6-relu) in a worker: the page shows its filters, and the weights are those of Node', async () => {
+    const page = await open();
+    await page.locator('#train-panel summary').click();
+    await page.getByTestId('train-net').selectOption('ch6-relu');
+    expect(await page.getByTestId('train-eta').inputValue()).toBe('0.03'); // the preset's η
+    expect(await page.getByTestId('train-hidden').isDisabled()).toBe(true);
+    for (const [id, v] of [['train-epochs', '1'], ['train-size', '300'], ['train-seed', '2']]) await page.getByTestId(id).fill(v);
+    await page.getByTestId('train').click();
+    await page.waitForFunction(() => {
+      const t = (window as unknown as { digitnetPage: { training: { done: boolean; error: string | null } } }).digitnetPage.training;
+      return t.done || t.error;
+    }, null, { timeout: 60_000 });
+    const training = await page.evaluate(() => (window as unknown as { digitnetPage: { training: { error: string | null; model: string } } }).digitnetPage.training);
+    expect(training.error).toBeNull();
+    expect(await page.getByTestId('train-log').textContent()).toContain('training conv 20 5x5 relu, pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10 on 300 images');
+    expect(await page.getByTestId('conv-panel').isVisible()).toBe(true);
+    expect(await page.getByTestId('conv-filter').count()).toBe(20);
+
+    const { selectBackend } = await import('../src/backend.js');
+    const { sgd } = await import('../src/nn/sgd.js');
+    const { parseModel } = await import('../src/nn/model-file.js');
+    const { LayerStack } = await import('../src/nn/layers.js');
+    const { PRESETS } = await import('../src/nn/presets.js');
+    const { loadMnist } = await import('../src/node/mnist-files.js');
+    const { bookSplit } = await import('../src/data/mnist.js');
+    const { slice } = await import('../src/data/dataset.js');
+    await selectBackend('wasm');
+    const { training: all } = bookSplit((await loadMnist()).sets);
+    const preset = PRESETS['ch6-relu'] as { layers: string; eta: number; lambda: number };
+    const rng = new Rng(2);
+    const net = new LayerStack(preset.layers);
+    net.init(rng);
+    sgd(net, slice(all, 0, 300), { epochs: 1, miniBatchSize: 10, eta: preset.eta, lambda: preset.lambda, rng });
+    await selectBackend('ts');
+    const fromPage = parseModel(training.model, 'page').network;
+    expect(Array.from(fromPage.params)).toEqual(Array.from(net.params));
+    await page.close();
+  }, 90_000);
+
   it('reports a failed data download during training and keeps working', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'digitnet-nomnist-'));
     const other = await startPageServer({ web: join(tmp, 'web'), port: 0, trainedDir: trained, mnistDir: empty });

@@ -11,6 +11,7 @@ import type { Matrix } from '../src/tensor/matrix.js';
 import { Pad } from './pad.js';
 import type { ModelEntry } from '../src/node/models.js'; // the server's listing (a type only: nothing of Node reaches the page)
 import { FINE_TUNE } from './fine-tune.js';
+import { PRESETS, type StackPreset } from '../src/nn/presets.js';
 import type { FineTuneRequest, TrainMessage, TrainRequest } from './train-worker.js';
 
 
@@ -468,9 +469,21 @@ function runWorker(request: TrainRequest | FineTuneRequest, epochs: number): voi
   worker.postMessage(request);
 }
 
+// the network to train: 784-hidden-10 (η 3, as chapter 1), or chapter 6's ch6-relu (its layers, η and λ)
+const trainNet = $<HTMLSelectElement>('train-net');
+const hiddenField = $<HTMLInputElement>('train-hidden');
+const etaField = $<HTMLInputElement>('train-eta');
+trainNet.addEventListener('change', () => {
+  const conv = trainNet.value !== 'fc';
+  hiddenField.disabled = conv;
+  etaField.value = String(conv ? (PRESETS['ch6-relu'] as StackPreset).eta : 3);
+});
+
 trainButton.addEventListener('click', () => {
+  const preset = trainNet.value === 'fc' ? null : (PRESETS[trainNet.value] as StackPreset);
   const request: TrainRequest = {
     kind: 'train',
+    ...(preset ? { layers: preset.layers, lambda: preset.lambda } : {}),
     hidden: numberField('train-hidden'),
     epochs: numberField('train-epochs'),
     miniBatchSize: 10,
@@ -478,7 +491,7 @@ trainButton.addEventListener('click', () => {
     seed: numberField('train-seed'),
     trainSize: numberField('train-size'),
   };
-  const bad = Object.entries(request).find(([k, v]) => k !== 'kind' && (!Number.isFinite(v) || (v as number) < (k === 'seed' ? 0 : 1e-9)));
+  const bad = Object.entries(request).find(([k, v]) => k !== 'kind' && k !== 'layers' && (!Number.isFinite(v) || (v as number) < (k === 'seed' || k === 'lambda' ? 0 : 1e-9)));
   if (bad) {
     message.textContent = `Training: ${bad[0]} must be a positive number.`;
     return;

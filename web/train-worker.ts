@@ -20,6 +20,9 @@ import { FINE_TUNE } from './fine-tune.js';
 
 export interface TrainRequest {
   kind: 'train';
+  /** A layer description (chapter 6) instead of 784-hidden-10, with its L2 λ. */
+  layers?: string;
+  lambda?: number;
   hidden: number;
   epochs: number;
   miniBatchSize: number;
@@ -131,14 +134,22 @@ self.onmessage = async (e: MessageEvent<TrainRequest | FineTuneRequest>) => {
     const backend = await selectBackend('auto');
     const { training, test } = await loadMnist();
     const train = slice(training, 0, Math.min(r.trainSize, training.count));
-    post({ kind: 'status', text: `training 784-${r.hidden}-10 on ${train.count} images (${backend.name} kernels)…` });
+    post({ kind: 'status', text: `training ${r.layers ?? `784-${r.hidden}-10`} on ${train.count} images (${backend.name} kernels)…` });
     const rng = new Rng(r.seed);
-    const net = Network.random([784, r.hidden, 10], rng);
+    // the same start as npm run train: network.py's draws for 784-hidden-10, the stack's own for layers
+    let net: LayerStack;
+    if (r.layers) {
+      net = new LayerStack(r.layers);
+      net.init(rng);
+    } else {
+      net = Network.random([784, r.hidden, 10], rng);
+    }
     let lastProgress = 0;
     sgd(net, train, {
       epochs: r.epochs,
       miniBatchSize: r.miniBatchSize,
       eta: r.eta,
+      lambda: r.lambda,
       rng,
       evaluation: test,
       onProgress: (epoch, done, total) => {
