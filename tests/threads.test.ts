@@ -170,7 +170,7 @@ describe('a layer stack on threads', () => {
     open.push(threads);
     for (let i = 0; i < train.count; i++) threads.order[i] = i;
     // a mini-batch size the threads were not started for: worker 1 has no buffers for its part and fails
-    expect(() => threads.step(0, 7, 0.1)).toThrow('threads: worker thread 1 failed');
+    expect(() => threads.step(0, 7, 0.1)).toThrow('threads: worker thread 1 failed: threads: thread 1 needs an array'); // with the worker's own reason
   });
 
   it('refuses a stack with dropout (its masks come from one generator, in order)', async () => {

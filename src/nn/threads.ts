@@ -67,6 +67,22 @@ const EXIT = 2;
 const EVALUATE = 3;
 const MAX_THREADS = 64;
 const CONTROL_INTS = HITS + MAX_THREADS;
+// after the ints and η (16 bytes): a failed thread's message, its byte length first, then UTF-8
+const MESSAGE_AT = CONTROL_INTS * 4 + 16;
+const MESSAGE_BYTES = 1024;
+const CONTROL_BYTES = MESSAGE_AT + 4 + MESSAGE_BYTES;
+
+/** A failing thread leaves its error message for thread 0 (which is blocked in a wait and cannot read a posted message). */
+function leaveMessage(control: Int32Array, text: string): void {
+  const bytes = new TextEncoder().encode(text).subarray(0, MESSAGE_BYTES);
+  new Uint8Array(control.buffer, MESSAGE_AT + 4, MESSAGE_BYTES).set(bytes);
+  new Int32Array(control.buffer, MESSAGE_AT, 1)[0] = bytes.length;
+}
+
+function readMessage(control: Int32Array): string {
+  const n = new Int32Array(control.buffer, MESSAGE_AT, 1)[0];
+  return new TextDecoder().decode(new Uint8Array(control.buffer, MESSAGE_AT + 4, n).slice()); // a copy: TextDecoder takes no shared memory
+}
 const SPINS = 200000; // about 0.1–0.5 ms of polling before a thread sleeps (Chromium wakes sleepers slowly)
 
 /** Waits until control[slot] differs from `value` (spin, then Atomics.wait). */
@@ -74,7 +90,7 @@ function waitWhile(control: Int32Array, slot: number, value: number): void {
   for (let i = 0; i < SPINS; i++) if (Atomics.load(control, slot) !== value) return;
   while (Atomics.load(control, slot) === value) {
     const failed = Atomics.load(control, FAILED);
-    if (failed) throw new Error(`threads: worker thread ${failed - 1} failed; train with one thread (--threads 1) to see why`);
+    if (failed) throw new Error(`threads: worker thread ${failed - 1} failed: ${readMessage(control)}`);
     Atomics.wait(control, slot, value, 50);
   }
 }
@@ -168,6 +184,7 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
       if (command === EVALUATE) doEvaluate(net, s, init.t, init.T, generation);
       else doStep(net, s, init.t, init.T, generation);
     } catch (err) {
+      leaveMessage(s.control, err instanceof Error ? err.message : String(err));
       Atomics.store(s.control, FAILED, init.t + 1); // thread 0 stops waiting at the next barrier and reports it
       throw err;
     }
@@ -199,7 +216,7 @@ export class ThreadedSteps {
     const memory = net.backend.sharedMemory;
     if (!memory) throw new Error('threads: the network must live in shared memory; make it with sharedBackend()');
     if (!Number.isInteger(T) || T < 1 || T > MAX_THREADS) throw new RangeError(`threads: T must be from 1 to ${MAX_THREADS}; got ${T}`);
-    const control = new SharedArrayBuffer(CONTROL_INTS * 4 + 16);
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
     const order = new SharedArrayBuffer(training.count * 4);
     const layout = net.sharedLayout(ms, T, evaluation ? net.threadEvalWidth : 0);
     const base: SharedInit & Omit<ThreadInit, 't' | 'T'> = {
