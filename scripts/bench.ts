@@ -96,9 +96,8 @@ async function main(): Promise<void> {
       throw err;
     }
     const images = preset?.expand ? 5 * training.count : training.count;
-    const dropout = parseLayers(spec).layers.some((l) => l.kind === 'dropout' && l.p > 0);
-    const counts = dropout ? [1] : threadCounts;
-    say(`digitnet bench, layer stack: ${cpu}, Node ${process.version}${dropout ? ', one thread (dropout)' : ''}`);
+    const counts = threadCounts;
+    say(`digitnet bench, layer stack: ${cpu}, Node ${process.version}`);
     say(preset ? `${preset.name}: "${spec}", λ = ${preset.lambda}, ${images.toLocaleString('en-US')} training images` : `"${spec}"`);
     const out: Record<string, unknown>[] = [];
     for (const backend of backends) {

@@ -51,7 +51,7 @@ Network and training
                         and last softmax N or sigmoid N; with conv layers, each
                         thread takes part of every mini-batch (the same seed and
                         --threads give the same weights; another count rounds
-                        differently); with dropout layers, one thread
+                        differently)
   --hidden 30           shorthand for the hidden layers: --hidden 100 is 784,100,10
   --epochs 30           epochs in the run (with --resume: the run's total)
   --batch-size 10       mini-batch size m
@@ -69,7 +69,7 @@ Chapter 3
   --lambda 0            L2 regularisation: w ← (1 − ηλ/n)·w − (η/m)·∇w
   --momentum 0          momentum coefficient μ, from 0 up to 1
   --dropout 0           drop each hidden unit with this probability while training
-                        (inverted dropout; off at evaluation; runs on one thread)
+                        (off at evaluation; steps as the book's dropout)
   --expand              add each training image shifted by one pixel up, down, left
                         and right (the book's 250,000 images from 50,000)
   --eta-schedule N      halve η after N epochs without a better accuracy; stop at η₀/128
@@ -337,9 +337,7 @@ async function main(): Promise<void> {
 
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
   // With threads, the network lives in memory the worker threads share.
-  // dropout draws its masks in order from one generator: one thread
-  const stackDropout = layers ? parseLayers(layers).layers.some((l) => l.kind === 'dropout' && l.p > 0) : false;
-  const threadCount = dropout > 0 || stackDropout ? 1 : args.threads;
+  const threadCount = args.threads;
   const home = threadCount > 1 ? await sharedBackend(backend.name) : backend;
   let net: Network | LayerStack;
   if (layers) {
@@ -365,6 +363,7 @@ async function main(): Promise<void> {
     net.velocity.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
   }
   const lastBatch = training.count % miniBatchSize;
+  if (net instanceof Network) net.dropout = dropout; // before the threads start: they copy it
   const threads =
     threadCount > 1
       ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
@@ -389,7 +388,6 @@ async function main(): Promise<void> {
   log(`data: ${args.dataset.title} from ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   if (expand) log(`expanded: each training image and its four one-pixel shifts, ${fmtInt(training.count)} images`);
-  if ((dropout > 0 || stackDropout) && args.threads > 1) log(`dropout runs on one thread (its masks come from one generator, in order)`);
   if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; the book reports ${bookFigure(anyPreset)} on ${anyPreset.book.on} (chapter ${anyPreset.book.chapter})`);
   const extras = [
     lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',

@@ -128,7 +128,7 @@ async function timeTraining(
     const step = () => {
       if (cursor + m > order.length) cursor = 0;
       if (steps) {
-        steps.step(cursor, m, eta);
+        steps.step(cursor, m, eta, net.dropoutRng);
       } else {
         gatherBatch(x.data, y.data, net.classes, training, order, cursor, m);
         net.updateMiniBatch(x, y, eta);

@@ -364,7 +364,7 @@ describe('dropout', () => {
     expect(zero).toBeGreaterThan(0); // dropped units get no gradient
   });
 
-  it('sgd trains with it on one thread, bit for bit the same for the same seed, and switches it off after', async () => {
+  it('sgd trains with it, bit for bit the same for the same seed, and switches it off after', async () => {
     const { sgd } = await import('../src/nn/sgd.js');
     const { randomImages } = await import('./fixtures.js');
     const train = randomImages(1, 60, 2, 2, 3);

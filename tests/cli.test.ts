@@ -295,8 +295,13 @@ describe('chapter 3 runs: presets, monitoring, curves, plot', () => {
     const dx = run('train', ['--data-dir', dataDir, '--epochs', '1', '--expand', '--dropout', '0.3', '--threads', '2', '--out', join(root, 'dx.json')]);
     expect(dx.code).toBe(0);
     expect(dx.stdout).toContain('expanded: each training image and its four one-pixel shifts, 500 images');
-    expect(dx.stdout).toContain('dropout runs on one thread');
+    expect(dx.stdout).toMatch(/dropout 0\.3, .*2 threads/);
     expect(JSON.parse(readFileSync(join(root, 'dx.json'), 'utf8')).meta).toMatchObject({ dropout: 0.3, expand: true });
+    // dropout on threads: the masks are one thread's, so the model is the same as with --threads 1
+    const d1 = run('train', ['--data-dir', dataDir, '--epochs', '1', '--expand', '--dropout', '0.3', '--threads', '1', '--out', join(root, 'd1.json')]);
+    expect(d1.code).toBe(0);
+    const weights = (f: string) => JSON.parse(readFileSync(join(root, f), 'utf8')).weights;
+    expect(weights('dx.json')).toEqual(weights('d1.json'));
 
     const plot = join(root, 'both.svg');
     const p = run('plot', [out, join(root, 'll.metrics.json'), '--out', plot]);
@@ -346,7 +351,7 @@ describe('layer stacks (chapter 6) from the command line', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`layers ${layers} (`);
-    expect(r.stdout).toContain('1 thread');
+    expect(r.stdout).toContain('wasm kernels, 2 threads');
     expect(r.stdout).toContain('conv1  W (4×1×5×5) ∗ x (1×28×28) + b (4), relu → (4×24×24)');
     expect(r.stdout).toContain('pool1  max over 2×2 windows (4×24×24) → (4×12×12)');
     expect(r.stdout).toContain('dropout1  a ⊙ mask / (1 − p), p = 0.25 (training only) → (20)');

@@ -61,6 +61,29 @@ describe('threaded training steps', () => {
     expect(await go(2)).toEqual(await go(1));
   });
 
+  it('with dropout (its masks drawn by thread 0 in one thread\'s order), 2 and 3 threads give the same weights as 1', async () => {
+    const go = async (T: number) => {
+      const shared = await sharedBackend('wasm');
+      const rng = new Rng(9);
+      const net = Network.random([784, 20, 12, 10], rng, { backend: shared, init: 'default' });
+      net.rule = { lambda: 1, n: train.count, momentum: 0.3 };
+      net.dropout = 0.3; // before the threads start: they copy it
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread) : undefined;
+      if (threads) open.push(threads);
+      sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.5, rng, lambda: 1, momentum: 0.3, dropout: 0.3, threads });
+      return Array.from(net.params);
+    };
+    const one = await go(1);
+    expect(await go(2)).toEqual(one);
+    expect(await go(3)).toEqual(one);
+    // and the masks matter: without dropout the run differs
+    const shared = await sharedBackend('wasm');
+    const rng = new Rng(9);
+    const plain = Network.random([784, 20, 12, 10], rng, { backend: shared, init: 'default' });
+    sgd(plain, train, { epochs: 2, miniBatchSize: 10, eta: 0.5, rng, lambda: 1, momentum: 0.3 });
+    expect(Array.from(plain.params)).not.toEqual(one);
+  });
+
   it('with more threads than samples in a mini-batch or rows in a layer', async () => {
     const one = await run('wasm', 1, [784, 5, 3, 10], 2);
     const four = await run('wasm', 4, [784, 5, 3, 10], 2);
@@ -173,9 +196,31 @@ describe('a layer stack on threads', () => {
     expect(() => threads.step(0, 7, 0.1)).toThrow('threads: worker thread 1 failed: threads: thread 1 needs an array'); // with the worker's own reason
   });
 
-  it('refuses a stack with dropout (its masks come from one generator, in order)', async () => {
+  it('a conv stack with dropout: each replica gets the masks one thread would draw for its samples', async () => {
     const { LayerStack } = await import('../src/nn/layers.js');
-    const net = new LayerStack('fc 20 relu, dropout 0.5, softmax 10', undefined, await sharedBackend('wasm'));
-    await expect(ThreadedSteps.start(net, train, [10], 2, spawnNodeThread)).rejects.toThrow('threads: a network with dropout trains on one thread');
+    const go = async (T: number) => {
+      const rng = new Rng(5);
+      const net = new LayerStack('conv 3 5x5 relu, pool 2, dropout 0.4, fc 16 relu, dropout 0.5, softmax 10', undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread) : undefined;
+      if (threads) open.push(threads);
+      sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.05, rng, threads });
+      return Array.from(net.params);
+    };
+    const one = await go(1);
+    const two = await go(2);
+    expect(await go(2)).toEqual(two); // deterministic for a thread count
+    // the same masks as one thread: only the summation order differs (other masks would move the weights far more)
+    let worst = 0;
+    for (let i = 0; i < one.length; i++) worst = Math.max(worst, Math.abs(two[i] - one[i]));
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(1e-3);
+    const otherMasks = new LayerStack('conv 3 5x5 relu, pool 2, dropout 0.4, fc 16 relu, dropout 0.5, softmax 10');
+    const rng = new Rng(5);
+    otherMasks.init(rng);
+    sgd(otherMasks, train, { epochs: 2, miniBatchSize: 10, eta: 0.05, rng: new Rng(6), threads: undefined });
+    let far = 0;
+    for (let i = 0; i < one.length; i++) far = Math.max(far, Math.abs(otherMasks.params[i] - one[i]));
+    expect(far).toBeGreaterThan(1e-2);
   });
 });

@@ -7,13 +7,16 @@
 
 import type { Rng } from '../rng.js';
 
-/** out = a ⊙ mask / (1 − p) for n values, the mask drawn from rng in order; keep gets each factor. */
-export function dropForward(out: Float32Array, keep: Float32Array, a: Float32Array, n: number, p: number, rng: Rng): void {
+/** Draws n factors in order from rng: 1/(1 − p) for a kept value, 0 for a dropped one. */
+export function drawMask(keep: Float32Array, n: number, p: number, rng: Rng): void {
   const scale = 1 / (1 - p);
-  for (let i = 0; i < n; i++) {
-    keep[i] = rng.uniform() >= p ? scale : 0;
-    out[i] = a[i] * keep[i];
-  }
+  for (let i = 0; i < n; i++) keep[i] = rng.uniform() >= p ? scale : 0;
+}
+
+/** out = a ⊙ mask / (1 − p) for n values: the mask drawn from rng in order into keep, or (rng null) the one already there. */
+export function dropForward(out: Float32Array, keep: Float32Array, a: Float32Array, n: number, p: number, rng: Rng | null): void {
+  if (rng) drawMask(keep, n, p, rng);
+  for (let i = 0; i < n; i++) out[i] = a[i] * keep[i];
 }
 
 /** The error through the same mask: a dropped value passed nothing on, so it gets no error. */

@@ -14,10 +14,10 @@
 import { col2im, im2col, maxPool2Backward, maxPool2Forward } from '../kernels/conv.js';
 import { Matrix } from '../tensor/matrix.js';
 import { argmaxCols, matmul } from '../tensor/ops.js';
-import { ruleText, stepParams, updateAll, type ParamSegment, type UpdateRule } from './update.js';
+import { dropoutGradientScale, ruleText, stepParams, updateAll, type ParamSegment, type UpdateRule } from './update.js';
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import { Classifier, type BatchBuffers } from './classifier.js';
-import { dropBackward, dropForward } from './dropout.js';
+import { dropBackward, dropForward, drawMask } from './dropout.js';
 import { denseGradients, errorBelow, weightedInput } from './dense.js';
 import { activations, softmaxColumns, type Activation } from './activations.js';
 import { CrossEntropyCost, LogLikelihoodCost, type Cost } from './costs.js';
@@ -160,6 +160,8 @@ export class Dense implements Layer {
   above = 0;
   /** Where its parameters start in the stack's buffer (for the velocities). */
   offset = 0;
+  /** The dropout layer right below it, if any: its weights step as the book's dropout (update.ts, dropoutGradientScale). */
+  dropIn: Dropout | null = null;
   /** w: units × n_in, b: units × 1, and their gradients (views into the stack's buffers). */
   w!: Matrix;
   b!: Matrix;
@@ -255,7 +257,7 @@ export class Dense implements Layer {
     if (!r) this.rowShares.set(key, (r = this.rowShare(b, t, T, velocity)));
     if (r.gb.length === 0) return;
     denseGradients(r.nablaB, r.nablaW, r.delta, this.buf.matrix(size(this.input), b.full, x, 'col')); // BP3, BP4
-    stepParams(rule, r.w, r.gw, r.vw, eta, b.full, true);
+    stepParams(rule, r.w, r.gw, r.vw, eta, b.full / dropoutGradientScale(this.dropIn), true);
     stepParams(rule, r.b, r.gb, r.vb, eta, b.full, false);
   }
 
@@ -461,12 +463,20 @@ export class Dropout implements Layer {
     return `${this.name}  δ ⊙ mask / (1 − p) → (${shapeText(this.input)})`;
   }
 
+  /** While training, with rng: draws the masks for the samples b; without: uses those drawn beforehand (threads: drawMasks). */
   forward(x: Float32Array, b: Cols, train: boolean, rng: Rng | null): Float32Array {
     if (!train || this.p === 0) return x;
     const per = size(this.input);
     const y = this.buf.get(b, 'y', per);
-    dropForward(y, this.buf.get(b, 'keep', per), x, x.length, this.p, rng!);
+    dropForward(y, this.buf.get(b, 'keep', per), x, x.length, this.p, rng);
     return y;
+  }
+
+  /** The masks of the samples b, drawn in order from rng (what forward with rng would draw), for a later forward without it. */
+  drawMasks(b: Cols, rng: Rng): void {
+    if (this.p === 0) return;
+    const per = size(this.input);
+    drawMask(this.buf.get(b, 'keep', per), per * b.m, this.p, rng);
   }
 
   backward(_x: Float32Array, dy: Float32Array, b: Cols, _grads: boolean, needDx: boolean): Float32Array | null {
@@ -499,7 +509,7 @@ export interface StackLayout {
   evalWidth: number;
   rule: UpdateRule;
   /** For a fully-connected Network: what rebuilds it (nn/network.ts). */
-  network?: { sizes: number[]; cost: Cost['name']; activation: Activation['name'] };
+  network?: { sizes: number[]; cost: Cost['name']; activation: Activation['name']; dropout: number };
 }
 
 /** How a layer stack's weights start (LayerStack.init). */
@@ -593,7 +603,10 @@ export class LayerStack extends Classifier {
     this.segments = this.layers
       .map((l, i) => ({ l, dropIn: this.layers[i - 1] instanceof Dropout ? (this.layers[i - 1] as Dropout) : null }))
       .filter(({ l }) => l.paramCount > 0)
-      .map(({ l, dropIn }) => ({ weights: l.weightCount, params: l.paramCount, dropIn }));
+      .map(({ l, dropIn }) => {
+        if (l instanceof Dense) l.dropIn = dropIn;
+        return { weights: l.weightCount, params: l.paramCount, dropIn };
+      });
     let offset = 0;
     for (const l of this.layers) {
       l.bind(this.params.subarray(offset, offset + l.paramCount), this.grads.subarray(offset, offset + l.paramCount));
@@ -784,7 +797,9 @@ export class LayerStack extends Classifier {
 
   /** --debug-shapes with replicas on threads: the shapes of one step on x and y (forward, backprop), printed, with no update. */
   traceStep(x: Matrix, y: Matrix, trace: ShapeTrace): void {
-    this.backprop(x, y, trace);
+    // no masks drawn: the run's generator must draw exactly what the threads' steps draw
+    const b = this.whole(x.cols);
+    this.back(this.run(this.columns(x, this.input(x.cols)), b, true, null, trace), this.columns(y, this.target(x.cols)), b, true, trace);
     trace(`SGD  ${ruleText(this.rule)}, b ← b − (η/m)·∇b, m = ${x.cols}: ${this.params.length} parameters in one buffer; each thread steps its part of the samples, then of the parameters`);
   }
 
@@ -845,12 +860,36 @@ export class LayerStack extends Classifier {
 
   /** Every replica's gradient buffer, this one's included, in replica order (set when threads start). */
   private peers: Float32Array[] | null = null;
-  private readonly ranges = new Map<string, { w: Float32Array; g: Float32Array; v: Float32Array | null; from: number; to: number; decay: boolean }[]>();
+  private readonly ranges = new Map<string, { w: Float32Array; g: Float32Array; v: Float32Array | null; from: number; to: number; decay: boolean; dropIn: { p: number } | null }[]>();
   private predictions: Uint8Array | null = null;
 
-  /** Whether the stack can train on several threads: not with dropout (its masks come from one generator, in order). */
-  get threadable(): boolean {
-    return !this.dropping;
+  /** Thread 0's view of the replicas (replicas[0] is this stack), to draw their dropout masks. */
+  private replicas: LayerStack[] = [this];
+
+  /**
+   * Thread 0, before a step of m on T threads with dropout: draws every mask of
+   * the step from rng in the order one thread would (layer by layer, sample by
+   * sample) into the arrays each thread's forward pass then uses, so the masks
+   * are those of a one-thread run.
+   */
+  drawMasks(m: number, T: number, rng: Rng): void {
+    this.layers.forEach((l, i) => {
+      if (!(l instanceof Dropout) || l.p === 0) return;
+      if (this.fullyConnected) {
+        l.drawMasks(this.whole(m), rng); // every thread reads its samples' part of these
+        return;
+      }
+      for (let t = 0; t < T; t++) {
+        const [j0, j1] = part(m, t, T);
+        const replica = this.replicas[t];
+        if (j1 > j0) (replica.layers[i] as Dropout).drawMasks(replica.whole(j1 - j0), rng);
+      }
+    });
+  }
+
+  /** Whether a step draws dropout masks. */
+  get drops(): boolean {
+    return this.dropping;
   }
 
   /** Samples each thread evaluates at a time. */
@@ -879,11 +918,14 @@ export class LayerStack extends Classifier {
       return;
     }
     const b = this.whole(m);
-    let x = this.own.get(b, 'x', this.inputSize); // what each dense layer saw: the input, or the dense layer below's activations
+    let x = this.own.get(b, 'x', this.inputSize); // what each dense layer saw: the input, the layer below's activations, or those after dropout
     for (const l of this.layers) {
-      if (!(l instanceof Dense)) continue; // dropout is off on threads: it passes its input on
-      l.stepRows(x, b, t, T, this.rule, eta, this.velocity);
-      x = l.buf.get(b, 'a', l.units);
+      if (l instanceof Dense) {
+        l.stepRows(x, b, t, T, this.rule, eta, this.velocity);
+        x = l.buf.get(b, 'a', l.units);
+      } else if (l instanceof Dropout && l.p > 0) {
+        x = l.buf.get(b, 'y', size(l.input));
+      }
     }
   }
 
@@ -917,7 +959,6 @@ export class LayerStack extends Classifier {
    * samples per thread per evaluation batch (0: no evaluation on threads).
    */
   sharedLayout(ms: number[], T: number, evalWidth: number): StackLayout {
-    if (!this.threadable) throw new RangeError('threads: a network with dropout trains on one thread');
     if (this.rule.momentum && !this.velocity) this.velocity = this.backend.alloc(this.params.length);
     const base = {
       spec: this.spec, image: this.image, params: this.params.byteOffset, paramCount: this.params.length,
@@ -1006,6 +1047,7 @@ export class LayerStack extends Classifier {
       replay.push(record);
     }
     this.warm(ms, 0, T, evalWidth);
+    this.replicas = replicas;
     this.attachPeers(replicas.map((r) => r.grads));
     return { grads: replicas.map((r) => r.grads.byteOffset), replay };
   }
@@ -1034,7 +1076,7 @@ export class LayerStack extends Classifier {
         for (let p = 1; p < peers.length; p++) sum += peers[p][i];
         peers[0][i] = sum;
       }
-      stepParams(this.rule, r.w, r.g, r.v, eta, m, r.decay);
+      stepParams(this.rule, r.w, r.g, r.v, eta, r.decay ? m / dropoutGradientScale(r.dropIn) : m, r.decay);
     }
   }
 
@@ -1051,7 +1093,7 @@ export class LayerStack extends Classifier {
         const [i0, i1] = part(b - a, t, T);
         const from = a + i0;
         const to = a + i1;
-        list.push({ from, to, decay, w: this.params.subarray(from, to), g: g.subarray(from, to), v: this.velocity ? this.velocity.subarray(from, to) : null });
+        list.push({ from, to, decay, dropIn: seg.dropIn ?? null, w: this.params.subarray(from, to), g: g.subarray(from, to), v: this.velocity ? this.velocity.subarray(from, to) : null });
       }
       offset += seg.params;
     }

@@ -161,12 +161,16 @@ export class Network extends LayerStack {
   }
 
   protected override rebuild(): StackLayout['network'] {
-    return { sizes: [...this.sizes], cost: this.cost.name, activation: this.activation.name };
+    return { sizes: [...this.sizes], cost: this.cost.name, activation: this.activation.name, dropout: this.dropout };
   }
 
   /** A worker thread's view of the network thread 0 shares (see LayerStack.sharedLayout). */
   static attachShared(layout: StackLayout, t: number, T: number, backend: Backend): Network {
     const n = layout.network!;
-    return LayerStack.attach(layout, t, T, backend, (b, o) => new Network(n.sizes, { backend: b, shared: o.shared, cost: costs[n.cost], activation: activations[n.activation] })) as Network;
+    return LayerStack.attach(layout, t, T, backend, (b, o) => {
+      const net = new Network(n.sizes, { backend: b, shared: o.shared, cost: costs[n.cost], activation: activations[n.activation] });
+      net.dropout = n.dropout;
+      return net;
+    }) as Network;
   }
 }

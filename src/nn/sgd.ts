@@ -134,11 +134,12 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
   if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must be from 0 up to (not including) 1; got ${momentum}`);
   const dropout = options.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be from 0 up to (not including) 1; got ${dropout}`);
-  if (dropout && options.threads) throw new RangeError('sgd: dropout runs on one thread (its masks are drawn in order from one Rng)');
   // the Network's dropout is an option (chapter 3's --dropout); a stack from a description has dropout layers
   const network = net instanceof Network ? net : null;
   if (!network && dropout) throw new RangeError("sgd: a layer stack's dropout is a layer ('dropout 0.5' in its description), not an option");
-  if (options.threads && !net.threadable) throw new RangeError('sgd: a layer stack with dropout trains on one thread');
+  if (options.threads && network && options.threads.dropout !== dropout) {
+    throw new RangeError('sgd: the threads were started with another dropout; set net.dropout before ThreadedSteps.start');
+  }
   const shuffle = options.shuffle ?? true;
   const n = training.count;
   if (n < 1) throw new RangeError('sgd: the training set is empty');
@@ -181,9 +182,9 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
         gatherBatch(x.data, y.data, classes, training, order, start, m);
         net.traceStep(x, y, trace);
         trace = undefined;
-        threads.step(start, m, eta);
+        threads.step(start, m, eta, net.dropoutRng);
       } else if (threads && !trace) {
-        threads.step(start, m, eta);
+        threads.step(start, m, eta, net.dropoutRng);
       } else {
         const x = net.input(m);
         const y = net.target(m);

@@ -18,6 +18,7 @@
 // src/node (worker_threads) or the page (Web Workers) makes the threads.
 
 import type { LabelledImages } from '../data/dataset.js';
+import type { Rng } from '../rng.js';
 import { sharedBackend, type BackendName } from '../backend.js';
 import { Network } from './network.js';
 import { LayerStack, type StackLayout } from './layers.js';
@@ -204,6 +205,8 @@ export class ThreadedSteps {
     private readonly evaluationSet: LabelledImages | undefined,
     /** The update rule the workers copied when they started. */
     readonly rule: { lambda: number; n: number; momentum: number },
+    /** The Network's dropout the workers copied when they started (a stack's is in its layers). */
+    readonly dropout: number,
   ) {}
 
   /**
@@ -240,7 +243,7 @@ export class ThreadedSteps {
       w.postMessage({ ...base, t, T } satisfies ThreadInit);
       workers.push(w);
     }
-    const steps = new ThreadedSteps(net, T, sharedViews(base), workers, evaluation, { ...net.rule });
+    const steps = new ThreadedSteps(net, T, sharedViews(base), workers, evaluation, { ...net.rule }, net instanceof Network ? net.dropout : 0);
     await Promise.all(ready);
     return steps;
   }
@@ -250,8 +253,15 @@ export class ThreadedSteps {
     return this.s.order;
   }
 
-  /** One SGD step on the samples order[start .. start + m − 1]. */
-  step(start: number, m: number, eta: number): void {
+  /**
+   * One SGD step on the samples order[start .. start + m − 1]. With dropout,
+   * `masks` draws the step's masks first, here, in one thread's order.
+   */
+  step(start: number, m: number, eta: number, masks: Rng | null = null): void {
+    if (this.net.drops) {
+      if (!masks) throw new Error('threads: a network with dropout needs the generator its masks come from');
+      this.net.drawMasks(m, this.T, masks);
+    }
     const c = this.s.control;
     c[M] = m;
     c[START] = start;
