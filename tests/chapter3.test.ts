@@ -382,4 +382,19 @@ describe('dropout', () => {
     expect(Array.from(plain.params)).not.toEqual(Array.from(a.params));
     expect(() => sgd(plain, train, { epochs: 1, miniBatchSize: 5, eta: 0.5, rng: new Rng(1), dropout: 1 })).toThrow('dropout must be from 0 up to');
   });
+
+  it('--debug-shapes shows the masks, forward and backward, and which weights take the book\'s dropout step', () => {
+    const net = Network.random([4, 6, 5, 3], new Rng(2));
+    net.dropout = 0.5;
+    net.dropoutRng = new Rng(3);
+    const x = net.input(2);
+    const y = net.target(2);
+    y.set(0, 0, 1);
+    y.set(2, 1, 1);
+    const lines: string[] = [];
+    net.updateMiniBatch(x, y, 0.1, (l) => lines.push(l));
+    expect(lines).toContain('dropout  a² ⊙ mask / (1 − p), p = 0.5 → (6×2)');
+    expect(lines).toContain('dropout  (W⁴ᵀδ⁴) ⊙ mask / (1 − p): a dropped unit gets no error → (5×2)');
+    expect(lines[lines.length - 1]).toMatch(/; after dropout, W³, W⁴ step with \(1 − p\)²·∇w \(the book's dropout\)$/);
+  });
 });

@@ -458,8 +458,8 @@ export class Dropout implements Layer {
     return `${this.name}  a ⊙ mask / (1 − p), p = ${this.p} (training only) → (${shapeText(this.output)})`;
   }
 
-  traceBackward(): string {
-    if (this.book) return '';
+  traceBackward(m: number): string {
+    if (this.book) return this.p === 0 ? '' : `dropout  (W${sup(this.book + 1)}ᵀδ${sup(this.book + 1)}) ⊙ mask / (1 − p): a dropped unit gets no error → (${size(this.input)}×${m})`;
     return `${this.name}  δ ⊙ mask / (1 − p) → (${shapeText(this.input)})`;
   }
 
@@ -792,7 +792,19 @@ export class LayerStack extends Classifier {
     this.backprop(x, y, trace);
     const m = x.cols;
     this.step(eta, m);
-    if (trace) trace(`SGD  ${ruleText(this.rule)}, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer`);
+    if (trace) trace(`SGD  ${ruleText(this.rule)}, b ← b − (η/m)·∇b with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer${this.droppedText()}`);
+  }
+
+  /** For the SGD trace line: which weights step as after the book's dropout. */
+  private droppedText(): string {
+    const names: string[] = [];
+    this.layers.forEach((l, i) => {
+      const below = this.layers[i - 1];
+      if ((l instanceof Dense || l instanceof Conv) && below instanceof Dropout && below.p > 0) {
+        names.push(l instanceof Dense && l.book ? `W${sup(l.book)}` : `${l.name}'s W`);
+      }
+    });
+    return names.length ? `; after dropout, ${names.join(', ')} step${names.length === 1 ? 's' : ''} with (1 − p)²·∇w (the book's dropout)` : '';
   }
 
   /** --debug-shapes with replicas on threads: the shapes of one step on x and y (forward, backprop), printed, with no update. */
