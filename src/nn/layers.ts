@@ -536,7 +536,7 @@ export class LayerStack extends Classifier {
   /** Values per sample in (C·H·W) and out (classes). */
   readonly inputSize: number;
   readonly classes: number;
-  /** Samples fed forward at a time when evaluating: a conv layer's patches for 100 images would take ~30 MiB of the WebAssembly memory. */
+  /** Samples fed forward at a time when evaluating: 1000, or 20 with convolutions (a conv layer's patches for 100 images would take ~30 MiB of the WebAssembly memory). */
   protected readonly evalBatch: number;
   /** Where the arrays live, and so which kernels run (backend.ts). */
   readonly backend: Backend;
@@ -599,20 +599,21 @@ export class LayerStack extends Classifier {
     this.params = given ?? this.backend.alloc(count);
     this.grads = options.shared?.grads ?? this.backend.alloc(count);
     this.velocity = options.shared?.velocity ?? null;
-    // a layer right after a dropout layer steps its weights as the book's dropout would (update.ts, dropoutGradientScale)
-    this.segments = this.layers
-      .map((l, i) => ({ l, dropIn: this.layers[i - 1] instanceof Dropout ? (this.layers[i - 1] as Dropout) : null }))
-      .filter(({ l }) => l.paramCount > 0)
-      .map(({ l, dropIn }) => {
-        if (l instanceof Dense) l.dropIn = dropIn;
-        return { weights: l.weightCount, params: l.paramCount, dropIn };
-      });
+    // each layer takes its part of the two buffers; a layer right after a dropout layer
+    // steps its weights as the book's dropout would (update.ts, dropoutGradientScale)
+    this.segments = [];
     let offset = 0;
-    for (const l of this.layers) {
+    this.layers.forEach((l, i) => {
       l.bind(this.params.subarray(offset, offset + l.paramCount), this.grads.subarray(offset, offset + l.paramCount));
-      if (l instanceof Dense) l.offset = offset;
+      const below = this.layers[i - 1];
+      const dropIn = below instanceof Dropout ? below : null;
+      if (l instanceof Dense) {
+        l.offset = offset;
+        l.dropIn = dropIn;
+      }
+      if (l.paramCount > 0) this.segments.push({ weights: l.weightCount, params: l.paramCount, dropIn });
       offset += l.paramCount;
-    }
+    });
   }
 
   /** The output layer is a softmax (with the log-likelihood cost) or a sigmoid. */
