@@ -183,7 +183,7 @@ describe('what a learner sees', () => {
       'pool2  each δ (40×4×4) goes to its window\'s maximum → (40×8×8)',
       'conv2  δ = ∂C/∂a ⊙ relu′(z) (40×8×8); ∇b (40); ∇W = δ · patchesᵀ (40×20×5×5); ∂C/∂x = col2im(Wᵀδ) → (20×12×12)',
       'pool1  each δ (20×12×12) goes to its window\'s maximum → (20×24×24)',
-      'conv1  δ = ∂C/∂a ⊙ relu′(z) (20×24×24); ∇b (20); ∇W = δ · patchesᵀ (20×1×5×5); ∂C/∂x = col2im(Wᵀδ) → (1×28×28)',
+      'conv1  δ = ∂C/∂a ⊙ relu′(z) (20×24×24); ∇b (20); ∇W = δ · patchesᵀ (20×1×5×5) (the image needs no error)',
       'SGD  w ← w − (η/m)·∇w, b ← b − (η/m)·∇b with η = 0.01, m = 10: 85670 parameters in one buffer',
     ]);
   });

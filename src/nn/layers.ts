@@ -64,9 +64,9 @@ export interface Layer {
   name: string;
   /** Its arrays for each batch size (null: it has none). */
   readonly buf: Buffers | null;
-  /** --debug-shapes: the forward step and the backward step for m samples (lines; '' for none). */
+  /** --debug-shapes: the forward step and the backward step for m samples (lines; '' for none); `needDx`: whether it passes an error down. */
   traceForward(m: number, train: boolean): string;
-  traceBackward(m: number): string;
+  traceBackward(m: number, needDx: boolean): string;
   /** Points the layer's weights and gradients at its part of the network's buffers. */
   bind(params: Float32Array, grads: Float32Array): void;
   /** Draws the initial weights (N(0, 1/fan-in), as network3.py's scale) and biases (N(0, 1)). */
@@ -189,11 +189,12 @@ export class Dense implements Layer {
       `layer ${l}  a${L} = ${fName(this.f)}(z${L}) → (${this.units}×${m})`;
   }
 
-  traceBackward(m: number): string {
+  traceBackward(m: number, needDx: boolean): string {
     const n = size(this.input);
     if (!this.book) {
       const bp = this.isOutput ? 'δ = aᴸ − y (BP1)' : `δ = ∂C/∂a ⊙ ${fName(this.f)}′(z) (BP2)`;
-      return `${this.name}  ${bp} (${this.units}); ∇b = Σ δ (BP3) (${this.units}); ∇W = δ·aᵀ (BP4) (${this.units}×${n}); Wᵀδ → (${shapeText(this.input)})`;
+      const down = needDx ? `; Wᵀδ → (${shapeText(this.input)})` : ' (the input needs no error)';
+      return `${this.name}  ${bp} (${this.units}); ∇b = Σ δ (BP3) (${this.units}); ∇W = δ·aᵀ (BP4) (${this.units}×${n})${down}`;
     }
     const l = this.book;
     const [L, K, A] = [sup(l), sup(l - 1), sup(l + 1)];
@@ -308,9 +309,10 @@ export class Conv implements Layer {
       `  [im2col: W (${this.maps}×${c * this.k * this.k}) · patches (${c * this.k * this.k}×${P}·m)]`;
   }
 
-  traceBackward(): string {
+  traceBackward(_m: number, needDx: boolean): string {
     const { c } = this.input;
-    return `${this.name}  δ = ∂C/∂a ⊙ ${fName(this.f)}′(z) (${shapeText(this.output)}); ∇b (${this.maps}); ∇W = δ · patchesᵀ (${this.maps}×${c}×${this.k}×${this.k}); ∂C/∂x = col2im(Wᵀδ) → (${shapeText(this.input)})`;
+    const down = needDx ? `; ∂C/∂x = col2im(Wᵀδ) → (${shapeText(this.input)})` : ' (the image needs no error)';
+    return `${this.name}  δ = ∂C/∂a ⊙ ${fName(this.f)}′(z) (${shapeText(this.output)}); ∇b (${this.maps}); ∇W = δ · patchesᵀ (${this.maps}×${c}×${this.k}×${this.k})${down}`;
   }
 
   bind(params: Float32Array, grads: Float32Array): void {
@@ -737,7 +739,7 @@ export class LayerStack extends Classifier {
     }
     let dy: Float32Array | null = d;
     for (let i = this.layers.length - 1; i >= 0; i--) {
-      if (trace) lines(trace, this.layers[i].traceBackward(b.m));
+      if (trace) lines(trace, this.layers[i].traceBackward(b.m, i > 0));
       dy = this.layers[i].backward(this.inputs[i], dy!, b, grads, i > 0);
     }
   }
