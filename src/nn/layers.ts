@@ -751,7 +751,8 @@ export class LayerStack extends Classifier {
 
   /** With dropout layers that drop something. */
   private get dropping(): boolean {
-    return this.layers.some((l) => l instanceof Dropout && l.p > 0);
+    for (const l of this.layers) if (l instanceof Dropout && l.p > 0) return true; // a plain loop: asked every step
+    return false;
   }
 
   /**
@@ -888,18 +889,19 @@ export class LayerStack extends Classifier {
    * are those of a one-thread run.
    */
   drawMasks(m: number, T: number, rng: Rng): void {
-    this.layers.forEach((l, i) => {
-      if (!(l instanceof Dropout) || l.p === 0) return;
+    for (let i = 0; i < this.layers.length; i++) {
+      const l = this.layers[i];
+      if (!(l instanceof Dropout) || l.p === 0) continue;
       if (this.fullyConnected) {
         l.drawMasks(this.whole(m), rng); // every thread reads its samples' part of these
-        return;
+        continue;
       }
       for (let t = 0; t < T; t++) {
-        const [j0, j1] = part(m, t, T);
+        const n = Math.floor(((t + 1) * m) / T) - Math.floor((t * m) / T); // part(m, t, T)'s size, without making a pair each step
         const replica = this.replicas[t];
-        if (j1 > j0) (replica.layers[i] as Dropout).drawMasks(replica.whole(j1 - j0), rng);
+        if (n > 0) (replica.layers[i] as Dropout).drawMasks(replica.whole(n), rng);
       }
-    });
+    }
   }
 
   /** Whether a step draws dropout masks. */
