@@ -23,9 +23,6 @@ import { sharedBackend, type BackendName } from '../backend.js';
 import { Network } from './network.js';
 import { LayerStack, type StackLayout } from './layers.js';
 
-/** What a training thread works on: a fully-connected stack (the Network among them), or a replica of a convolutional one. */
-type Threaded = LayerStack;
-
 /** A worker thread as the platform gives it. */
 export interface ThreadHandle {
   postMessage(message: unknown): void;
@@ -152,14 +149,14 @@ function shareSet(set: LabelledImages): { images: SharedArrayBuffer; labels: Sha
 }
 
 /** Thread t's part of an evaluation, number `step` in the step count; the hits go to HITS + t. */
-function doEvaluate(net: Threaded, s: Shared, t: number, T: number, step: number): void {
+function doEvaluate(net: LayerStack, s: Shared, t: number, T: number, step: number): void {
   s.control[HITS + t] = net.evaluatePart(s.evaluation!, t, T, net.threadEvalWidth);
   barrier(s.control, ARRIVED_A, T * step);
   barrier(s.control, ARRIVED_B, T * step);
 }
 
 /** Both phases of step number `step`, for thread t. */
-function doStep(net: Threaded, s: Shared, t: number, T: number, step: number): void {
+function doStep(net: LayerStack, s: Shared, t: number, T: number, step: number): void {
   const m = s.control[M];
   const start = s.control[START];
   net.stepColumns(m, t, T, s.set, s.order, start);
@@ -198,7 +195,7 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
  */
 export class ThreadedSteps {
   private constructor(
-    private readonly net: Threaded,
+    private readonly net: LayerStack,
     private readonly T: number,
     private readonly s: Shared,
     private readonly workers: ThreadHandle[],
@@ -214,7 +211,7 @@ export class ThreadedSteps {
    * the sizes in `ms`, and for evaluating it on `evaluation` if given.
    */
   static async start(
-    net: Threaded, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread, evaluation?: LabelledImages,
+    net: LayerStack, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread, evaluation?: LabelledImages,
   ): Promise<ThreadedSteps> {
     const memory = net.backend.sharedMemory;
     if (!memory) throw new Error('threads: the network must live in shared memory; make it with sharedBackend()');
