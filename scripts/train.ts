@@ -2,19 +2,18 @@
 // shows progress, and saves the model after every epoch (atomically), so an
 // interrupted run keeps its last complete epoch and can be resumed exactly.
 
-import { parseArgs } from 'node:util';
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { slice, type LabelledImages } from '../src/data/dataset.js';
-import { Network } from '../src/nn/network.js';
-import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
+import { checkSizes, Network } from '../src/nn/network.js';
+import { describeModel, ModelFileError, type EpochRecord, type TrainingMeta } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
-import { ThreadedSteps } from '../src/nn/threads.js';
-import { PRESETS, bookFigure, isStackPreset } from '../src/nn/presets.js';
+import { MAX_THREADS, ThreadedSteps } from '../src/nn/threads.js';
+import { PRESETS, bookFigure, isStackPreset, type FcPreset, type StackPreset } from '../src/nn/presets.js';
 import { LayerStack } from '../src/nn/layers.js';
 import { LayerSpecError, parseLayers } from '../src/nn/layer-spec.js';
 import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost, type Cost } from '../src/nn/costs.js';
@@ -24,7 +23,8 @@ import { writeFileAtomic } from '../src/node/atomic.js';
 import { expandByShifts } from '../src/data/expand.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
-import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
+import { intOption, parentWatch, listOption, parseCommandLine, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
+import { checkOutput, OutputLock, removeStaleTemps } from '../src/node/run-files.js';
 import { loadDataset } from '../src/node/mnist-files.js';
 import { DownloadProgress } from '../src/node/progress.js';
 import { datasetOption } from './fetch-data.js';
@@ -85,7 +85,10 @@ Data
   --train-size N        train on the first N training images only
   --eval test           evaluate after each epoch on 'test' or 'validation'
 Output
-  --out FILE            the model file (default data/models/<sizes>-seed<seed>.json)
+  --out FILE            the model file (default data/models/[preset-]<sizes>[-settings]-seed<seed>.json,
+                        naming the settings that differ from the preset's or chapter 1's);
+                        a file holding another run is not replaced without --force
+  --force               replace --out even if it holds a run with other settings
   --resume FILE         continue a saved run from its last epoch (same results as
                         if it had not stopped); the model is saved back to FILE
                         unless --out is given
@@ -95,13 +98,12 @@ Output
   --help                this text
 `;
 
-function parseCommandLine(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    allowNegative: false,
-    options: {
+/** Upper ends of the numeric options: beyond them a run cannot work (or end) on any laptop. */
+const MAX_EPOCHS = 100_000;
+const MAX_BATCH = 60_000;
+
+function parseOptions(argv: string[]) {
+  const { values } = parseCommandLine(argv, {
       backend: { type: 'string' },
       threads: { type: 'string' },
       preset: { type: 'string' },
@@ -132,8 +134,8 @@ function parseCommandLine(argv: string[]) {
       dataset: { type: 'string' },
       'debug-shapes': { type: 'boolean' },
       quiet: { type: 'boolean' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
-    },
   });
   if (values.sizes !== undefined && values.hidden !== undefined) {
     throw new UsageError('give --sizes or --hidden, not both');
@@ -154,6 +156,14 @@ function parseCommandLine(argv: string[]) {
   const sizes = values.sizes !== undefined ? listOption('sizes', values.sizes) : undefined;
   if (sizes && sizes.length < 2) throw new UsageError(`--sizes needs at least an input and an output layer, e.g. 784,30,10; got '${values.sizes}'`);
   const hidden = values.hidden !== undefined ? listOption('hidden', values.hidden) : undefined;
+  for (const [flag, list] of [['sizes', sizes], ['hidden', hidden && [784, ...hidden, MNIST_CLASSES]]] as const) {
+    if (!list) continue;
+    try {
+      checkSizes(list);
+    } catch (err) {
+      throw new UsageError(`--${flag}: ${(err as Error).message}`);
+    }
+  }
   const evalSet = values.eval;
   if (evalSet !== undefined && evalSet !== 'test' && evalSet !== 'validation') {
     throw new UsageError(`--eval must be 'test' or 'validation'; got '${evalSet}'`);
@@ -194,19 +204,19 @@ function parseCommandLine(argv: string[]) {
     momentum,
     dropout,
     expand: values.expand ?? false,
-    etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule']) : undefined,
-    earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop']) : undefined,
+    etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule'], 1, MAX_EPOCHS) : undefined,
+    earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop'], 1, MAX_EPOCHS) : undefined,
     monitor,
     backend: backend as 'auto' | 'ts' | 'wasm',
-    threads: values.threads !== undefined ? intOption('threads', values.threads) : Math.min(2, availableParallelism()),
+    threads: values.threads !== undefined ? intOption('threads', values.threads, 1, MAX_THREADS) : Math.min(2, availableParallelism()),
     sizes: sizes ?? (hidden ? [784, ...hidden, MNIST_CLASSES] : undefined),
     layers: values.layers,
-    epochs: values.epochs !== undefined ? intOption('epochs', values.epochs) : undefined,
-    batchSize: values['batch-size'] !== undefined ? intOption('batch-size', values['batch-size']) : undefined,
+    epochs: values.epochs !== undefined ? intOption('epochs', values.epochs, 1, MAX_EPOCHS) : undefined,
+    batchSize: values['batch-size'] !== undefined ? intOption('batch-size', values['batch-size'], 1, MAX_BATCH) : undefined,
     eta: values.eta !== undefined ? positiveOption('eta', values.eta) : undefined,
     seed: values.seed !== undefined ? seedOption(values.seed) : undefined,
     noShuffle: values['no-shuffle'] ?? false,
-    trainSize: values['train-size'] !== undefined ? intOption('train-size', values['train-size']) : undefined,
+    trainSize: values['train-size'] !== undefined ? intOption('train-size', values['train-size'], 1, 10_000_000) : undefined,
     evalSet: evalSet as 'test' | 'validation' | undefined,
     out: values.out,
     resume: values.resume,
@@ -214,6 +224,7 @@ function parseCommandLine(argv: string[]) {
     dataset: datasetOption(values.dataset),
     debugShapes: values['debug-shapes'] ?? process.env.DIGITNET_DEBUG?.split(',').includes('shapes') ?? false,
     quiet: values.quiet ?? false,
+    force: values.force ?? false,
     help: values.help ?? false,
   };
 }
@@ -235,7 +246,7 @@ function seedOption(value: string): number {
 }
 
 async function main(): Promise<void> {
-  const args = parseCommandLine(process.argv.slice(2));
+  const args = parseOptions(process.argv.slice(2));
   if (args.help) {
     process.stdout.write(USAGE);
     return;
@@ -311,6 +322,25 @@ async function main(): Promise<void> {
     throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
   }
 
+  // the files this run writes: checked, locked and cleared of a killed run's leftovers before any work
+  const stackShape = layers ? new LayerStack(layers) : null;
+  const shape = stackShape ? stackShape.spec : sizes.join('-');
+  const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
+  const changed = settingsInName({
+    layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, dropout,
+    miniBatchSize, epochs, trainSize: args.trainSize, expand, evalSet, shuffle, dataset: args.dataset.name,
+  });
+  const out = args.out ?? args.resume ?? `data/models/${[anyPreset?.name, slug, ...changed, `seed${seed}`].filter(Boolean).join('-')}.json`;
+  const base = out.replace(/\.json$/, '');
+  const metricsPath = `${base}.metrics.json`;
+  const chartPath = `${base}.svg`;
+  const velocityOut = `${base}.velocity.bin`;
+  checkOutput(out, [metricsPath, chartPath, velocityOut]);
+  OutputLock.take(out); // released at exit; after a kill, the next run finds it stale
+  const watch = parentWatch('train');
+  const cleared = removeStaleTemps([out, metricsPath, chartPath, velocityOut]);
+  if (cleared.length) log(`removed ${cleared.length} temporary file${cleared.length === 1 ? '' : 's'} an interrupted run left beside ${out}`);
+
   const download = new DownloadProgress(process.stderr);
   const data = await loadDataset({
     dataset: args.dataset,
@@ -331,51 +361,62 @@ async function main(): Promise<void> {
   if (trainSize > split.training.count) {
     throw new UsageError(`--train-size ${trainSize} is more than the ${fmtInt(split.training.count)} training images`);
   }
+  const ours = args.resume !== undefined && resolve(args.resume) === resolve(out);
+  if (!ours && !args.force && existsSync(out)) {
+    refuseOtherRun(out, {
+      network: shape, cost: stackShape ? stackShape.costName : cost.name, ...(layers ? {} : { activation: activation.name }), seed, epochs, miniBatchSize, eta, shuffle, trainSize,
+      evaluatedOn: evalSet, init, lambda, momentum, dropout, expand, backend: backend.name,
+    });
+  }
   const training: LabelledImages = expand ? expandByShifts(slice(split.training, 0, trainSize)) : slice(split.training, 0, trainSize);
   const evaluation = evalSet === 'test' ? split.test : split.validation;
   if (evaluation.count === 0) throw new RunError(`the ${evalSet} set is empty; use --eval ${evalSet === 'test' ? 'validation' : 'test'}`);
 
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
-  // With threads, the network lives in memory the worker threads share.
   const threadCount = args.threads;
-  const home = threadCount > 1 ? await sharedBackend(backend.name) : backend;
   let net: Network | LayerStack;
-  if (layers) {
-    const stack = new LayerStack(layers, { c: 1, h: split.training.rows, w: split.training.cols }, home);
-    if (stack.classes !== MNIST_CLASSES) throw new UsageError(`--layers must end with ${MNIST_CLASSES} outputs, one per digit; got ${stack.classes}`);
-    if (resumedStack) stack.params.set(resumedStack.network.params);
-    else stack.init(rng, init === 'network3' ? 'network3' : 'default');
-    net = stack;
-  } else {
-    net = resumed
-      ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
-      : Network.random(sizes, rng, { backend: home, cost, activation, init: init === 'network3' ? 'default' : init });
-  }
-  net.rule = { lambda, n: training.count, momentum }; // before the threads start: they copy it
-  // momentum's velocities are part of the run's state: kept beside the checkpoint, so a resumed run goes on exactly
-  const velocityPath = `${(args.resume ?? '').replace(/\.json$/, '')}.velocity.bin`;
-  if (momentum && (resumed || resumedStack) && args.resume && existsSync(velocityPath)) {
-    const bytes = readFileSync(velocityPath);
-    if (bytes.length !== net.params.length * 4) {
-      throw new RunError(`${velocityPath}: ${bytes.length} bytes, expected ${net.params.length * 4} for this network; delete it to restart the momentum`);
+  let threads: ThreadedSteps | undefined;
+  try {
+    // With threads, the network lives in memory the worker threads share.
+    const home = threadCount > 1 ? await sharedBackend(backend.name) : backend;
+    if (layers) {
+      const stack = new LayerStack(layers, { c: 1, h: split.training.rows, w: split.training.cols }, home);
+      if (stack.classes !== MNIST_CLASSES) throw new UsageError(`--layers must end with ${MNIST_CLASSES} outputs, one per digit; got ${stack.classes}`);
+      if (resumedStack) stack.params.set(resumedStack.network.params);
+      else stack.init(rng, init === 'network3' ? 'network3' : 'default');
+      net = stack;
+    } else {
+      net = resumed
+        ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
+        : Network.random(sizes, rng, { backend: home, cost, activation, init: init === 'network3' ? 'default' : init });
     }
-    net.velocity = net.backend.alloc(net.params.length);
-    net.velocity.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+    net.rule = { lambda, n: training.count, momentum }; // before the threads start: they copy it
+    // momentum's velocities are part of the run's state: kept beside the checkpoint, so a resumed run goes on exactly
+    const velocityPath = `${(args.resume ?? '').replace(/\.json$/, '')}.velocity.bin`;
+    if (momentum && (resumed || resumedStack) && args.resume && existsSync(velocityPath)) {
+      const bytes = readFileSync(velocityPath);
+      if (bytes.length !== net.params.length * 4) {
+        throw new RunError(`${velocityPath}: ${bytes.length} bytes, expected ${net.params.length * 4} for this network; delete it to restart the momentum`);
+      }
+      net.velocity = net.backend.alloc(net.params.length);
+      net.velocity.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+    }
+    const lastBatch = training.count % miniBatchSize;
+    if (net instanceof Network) net.dropout = dropout; // before the threads start: they copy it
+    threads =
+      threadCount > 1
+        ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
+        : undefined;
+  } catch (err) {
+    // the workspaces of a large network × mini-batch × threads may not fit: say which options to lower
+    if (!(err instanceof RangeError)) throw err;
+    throw new UsageError(
+      `this network with mini-batch ${miniBatchSize} on ${args.threads} thread${args.threads === 1 ? '' : 's'} needs more memory than can be had ` +
+        `(${err.message}); try a smaller --batch-size, fewer --threads or a smaller network`,
+    );
   }
-  const lastBatch = training.count % miniBatchSize;
-  if (net instanceof Network) net.dropout = dropout; // before the threads start: they copy it
-  const threads =
-    threadCount > 1
-      ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
-      : undefined;
-  const shape = layers ? (net as LayerStack).spec : sizes.join('-');
-  const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
-  const out = args.out ?? args.resume ?? `data/models/${anyPreset ? `${anyPreset.name}-` : ''}${slug}-seed${seed}.json`;
   const history: EpochRecord[] = meta ? [...meta.history] : [];
   // the curves: <model>.metrics.json and <model>.svg, next to the model
-  const base = out.replace(/\.json$/, '');
-  const metricsPath = `${base}.metrics.json`;
-  const chartPath = `${base}.svg`;
   const curves: (EpochMetrics & { eta: number; seconds: number })[] = [];
   if ((resumed || resumedStack) && existsSync(metricsPath)) {
     try {
@@ -442,7 +483,10 @@ async function main(): Promise<void> {
       trainAccuracy: args.monitor.includes('train-acc'),
       evalCost: args.monitor.includes('eval-cost'),
     },
-    onProgress: args.quiet ? undefined : (epoch, done, total) => progress.update(epoch, done, total),
+    onProgress: (epoch, done, total) => {
+      watch();
+      if (!args.quiet) progress.update(epoch, done, total);
+    },
     onEpoch: (r) => {
       progress.clear();
       if (!r.finite) {
@@ -460,7 +504,7 @@ async function main(): Promise<void> {
       saveModelFile(out, net, trainingMeta);
       if (momentum && net.velocity) {
         const v = net.velocity;
-        writeFileAtomic(`${out.replace(/\.json$/, '')}.velocity.bin`, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
+        writeFileAtomic(velocityOut, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
       }
       lastSaved = { epoch: r.epoch, path: out };
       const point = {
@@ -516,6 +560,87 @@ async function main(): Promise<void> {
     summary.push(`hint: accuracy stayed near chance (${pct(best)}); the neurons may be saturated: try a smaller --eta than ${eta} (the book uses 3.0)`);
   }
   process.stdout.write(`${summary.join('\n')}\n`);
+}
+
+interface NameSettings {
+  layers: boolean;
+  preset: FcPreset | undefined;
+  stackPreset: StackPreset | undefined;
+  cost: string;
+  activation: string;
+  init: string;
+  eta: number;
+  lambda: number;
+  momentum: number;
+  dropout: number;
+  miniBatchSize: number;
+  epochs: number;
+  trainSize: number | undefined;
+  expand: boolean;
+  evalSet: string;
+  shuffle: boolean;
+  dataset: string;
+}
+
+/**
+ * The settings that differ from the preset's (or chapter 1's), as parts of the
+ * default file name, so that runs with other settings never share a file:
+ * e.g. 784-30-10-cross-entropy-eta0.5-seed1.json.
+ */
+function settingsInName(r: NameSettings): string[] {
+  const p = r.stackPreset ?? r.preset;
+  const parts: string[] = [];
+  const differs = <T>(value: T, base: T, part: string) => {
+    if (value !== base) parts.push(part);
+  };
+  if (r.dataset !== 'mnist') parts.push(r.dataset);
+  if (!r.layers) {
+    differs(r.cost, r.preset?.cost ?? 'quadratic', r.cost);
+    differs(r.activation, r.preset?.activation ?? 'sigmoid', r.activation);
+  }
+  differs(r.init, r.layers ? r.stackPreset?.stackInit ?? 'default' : r.preset?.init ?? 'large', `init-${r.init}`);
+  differs(r.eta, p?.eta ?? DEFAULTS.eta, `eta${r.eta}`);
+  differs(r.lambda, p?.lambda ?? 0, `lambda${r.lambda}`);
+  differs(r.momentum, 0, `mu${r.momentum}`);
+  differs(r.dropout, 0, `dropout${r.dropout}`);
+  differs(r.miniBatchSize, p?.miniBatchSize ?? DEFAULTS.batchSize, `mb${r.miniBatchSize}`);
+  differs(r.epochs, p?.epochs ?? DEFAULTS.epochs, `epochs${r.epochs}`);
+  if (r.trainSize !== undefined) differs(r.trainSize, r.preset?.trainSize, `train${r.trainSize}`);
+  differs(r.expand, r.stackPreset?.expand ?? false, 'expanded');
+  differs(r.evalSet, p?.evalSet ?? DEFAULTS.evalSet, r.evalSet);
+  differs(r.shuffle, true, 'no-shuffle');
+  return parts;
+}
+
+/**
+ * Refuses to replace a file that is not a model of the same run: another
+ * network or other settings (the same settings give the same model, bit for
+ * bit, so that one is replaced), a model without settings, or not a model.
+ */
+function refuseOtherRun(out: string, run: Record<string, string | number | boolean>): void {
+  const hint = 'pass another --out, --resume it to continue it, or --force to replace it';
+  let loaded;
+  try {
+    loaded = loadModelFile(out);
+  } catch (err) {
+    if (err instanceof ModelFileError) throw new RunError(`${out} exists and is not a digitnet model this run can replace (${err.message.replace(`${out}: `, '')}); ${hint}`);
+    throw err;
+  }
+  if (!loaded.meta) throw new RunError(`${out} holds a model without training settings; ${hint}`);
+  const m = loaded.meta;
+  const net = loaded.network;
+  const file: Record<string, string | number | boolean | undefined> = {
+    network: describeModel(net), cost: net instanceof Network ? net.cost.name : net.costName,
+    ...(net instanceof Network ? { activation: net.activation.name } : {}),
+    seed: m.seed, epochs: m.epochs, miniBatchSize: m.miniBatchSize, eta: m.eta, shuffle: m.shuffle, trainSize: m.trainSize,
+    evaluatedOn: m.evaluatedOn, init: m.init, lambda: m.lambda ?? 0, momentum: m.momentum ?? 0, dropout: m.dropout ?? 0,
+    expand: m.expand ?? false, backend: m.backend,
+  };
+  const diffs = Object.keys(run)
+    .filter((k) => file[k] !== undefined && file[k] !== run[k])
+    .map((k) => `${k} ${String(file[k])} there, ${String(run[k])} here`);
+  if (!(net instanceof Network) !== (run.activation === undefined)) diffs.unshift('another kind of network');
+  if (diffs.length) throw new RunError(`${out} holds a run with other settings (${diffs.slice(0, 4).join('; ')}${diffs.length > 4 ? '; …' : ''}); ${hint}`);
 }
 
 function bestOf(history: EpochRecord[]): EpochRecord | null {

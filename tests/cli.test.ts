@@ -30,11 +30,22 @@ const quick = (out: string, ...more: string[]) => ['--data-dir', dataDir, '--epo
 
 describe('train: bad command lines exit 2 with one line and a hint, no stack trace', () => {
   const cases: [string[], string][] = [
-    [['--epochs', '0'], "train: --epochs must be an integer ≥ 1; got '0'"],
-    [['--epochs', 'ten'], "train: --epochs must be an integer ≥ 1; got 'ten'"],
-    [['--batch-size=-5'], "train: --batch-size must be an integer ≥ 1; got '-5'"],
-    [['--batch-size', '-5'], "train: --batch-size needs a value; for a value that starts with '-', write --batch-size=VALUE"],
-    [['--epochs'], "train: option '--epochs <value>' argument missing"],
+    [['--epochs', '0'], "train: --epochs must be an integer from 1 to 100000; got '0'"],
+    [['--epochs', 'ten'], "train: --epochs must be an integer from 1 to 100000; got 'ten'"],
+    [['--epochs', '-1'], "train: --epochs must be an integer from 1 to 100000; got '-1'"],
+    [['--epochs', '1e12'], "train: --epochs must be an integer from 1 to 100000; got '1e12'"],
+    [['--batch-size=-5'], "train: --batch-size must be an integer from 1 to 60000; got '-5'"],
+    [['--batch-size', '-5'], "train: --batch-size must be an integer from 1 to 60000; got '-5'"],
+    [['--batch-size', '1e9'], "train: --batch-size must be an integer from 1 to 60000; got '1e9'"],
+    [['--epochs'], 'train: --epochs needs a value, e.g. --epochs VALUE'],
+    [['--epochs', '--quiet'], "train: --epochs needs a value; for a value that starts with '-', write --epochs=VALUE"],
+    [['--hidden', '1e7'], 'train: --hidden: sizes[1] must be an integer from 1 to 1048576; got 10000000'],
+    [['--sizes', '784,3000,3000,3000,3000,3000,3000,3000,3000,3000,3000,3000,3000,3000,3000,3000,3000,10'], 'train: --sizes: sizes 784-3000-3000-3000-3000-3000-3000-3000-3000-3000-3000-3000-3000-3000-3000-3000-3000-10 need 137430010 parameters, more than the 134217728 allowed'],
+    [['--layers', 'fc 100000000, softmax 10'], "train: --layers: layer 1 'fc 100000000': 100,000,000 values per image, more than the 1,048,576 a layer may have"],
+    [['--out', ''], 'train: --out must name a file, e.g. --out data/models/mine.json'],
+    [['--out', '/dev/null'], 'train: --out /dev/null is a device; refusing to replace it: pass a path for a new file or a model file'],
+    [['--out', 'OUTDIR/'], 'train: --out OUTDIR/ names a folder; give a file name, e.g. OUTDIR/mine.json'],
+    [['--out', 'OUTDIR'], 'train: --out OUTDIR is a folder; refusing to replace it: pass a path for a new file or a model file'],
     [['--eta', '0'], "train: --eta must be a positive number; got '0'"],
     [['--eta', 'fast'], "train: --eta must be a positive number; got 'fast'"],
     [['--seed=-1'], "train: --seed must be an integer from 0 to 4294967295; got '-1'"],
@@ -46,7 +57,8 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--sizes', '784,30,9', '--data-dir', 'DATA'], 'train: the last layer must have 10 neurons, one per digit; got --sizes 784,30,9'],
     [['--sizes', '784,10', '--hidden', '30'], 'train: give --sizes or --hidden, not both'],
     [['--backend', 'gpu'], "train: --backend must be 'auto', 'ts' or 'wasm'; got 'gpu'"],
-    [['--threads', '0'], "train: --threads must be an integer ≥ 1; got '0'"],
+    [['--threads', '0'], "train: --threads must be an integer from 1 to 64; got '0'"],
+    [['--threads', '99'], "train: --threads must be an integer from 1 to 64; got '99'"],
     [['--dataset', 'kmnist'], "train: --dataset must be 'mnist' or 'fashion'; got 'kmnist'"],
     [['--cost', 'log-likelihood', '--output', 'sigmoid', '--data-dir', 'DATA'], 'train: --cost log-likelihood needs the softmax output layer, not --output sigmoid'],
     [['--cost', 'cross-entropy', '--output', 'softmax', '--data-dir', 'DATA'], 'train: a softmax output layer needs --cost log-likelihood, not the CrossEntropyCost'],
@@ -63,16 +75,16 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--layers', 'fc 30 relu, softmax 10', '--init', 'large', '--data-dir', 'DATA'], "train: --init large is for fully-connected networks; a layer stack starts 'default' or 'network3'"],
     [['--sizes', '784,30,10', '--init', 'network3', '--data-dir', 'DATA'], "train: --init network3 is for layer stacks (--layers); a fully-connected network starts 'large' or 'default'"],
     [['--monitor', 'train-loss'], "train: --monitor takes train-cost, train-acc, eval-cost, eval-acc (comma-separated); got 'train-loss'"],
-    [['--eta-schedule', '0'], "train: --eta-schedule must be an integer ≥ 1; got '0'"],
+    [['--eta-schedule', '0'], "train: --eta-schedule must be an integer from 1 to 100000; got '0'"],
     [['--dropout', '1'], "train: --dropout must be less than 1 (1 drops every unit); got '1'"],
     [['--train-size', '5000', '--data-dir', 'DATA'], 'train: --train-size 5000 is more than the 100 training images'],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), () => {
-      const r = run('train', args.map((a) => (a === 'DATA' ? dataDir : a)));
+      const r = run('train', args.map((a) => a.replace(/^DATA$/, dataDir).replace(/^OUTDIR/, root)));
       expect(r.code).toBe(2);
       const lines = r.stderr.trimEnd().split('\n');
-      expect(lines[0]).toBe(message);
+      expect(lines[0]).toBe(message.replace(/OUTDIR/g, root));
       expect(lines[1]).toBe("Run 'npm run train -- --help' for the options.");
       expect(r.stderr).not.toMatch(/^\s+at /m);
     });

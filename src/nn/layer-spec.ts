@@ -26,6 +26,10 @@ export class LayerSpecError extends Error {
 
 const ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
 
+/** The largest layer (units, or values per sample out of a layer) and parameter count a network may have: checked before anything is allocated. */
+export const MAX_LAYER_SIZE = 1 << 20;
+export const MAX_PARAMETERS = 1 << 27;
+
 function positiveInt(token: string | undefined, what: string, where: string): number {
   const n = Number(token);
   if (token === undefined || !/^\d+$/.test(token) || n < 1) throw new LayerSpecError(`${where}: ${what} must be a positive integer; got '${token ?? ''}'`);
@@ -50,6 +54,7 @@ export function parseLayers(text: string, input: Shape = { c: 1, h: 28, w: 28 })
   const shapes: Shape[] = [];
   let shape = input;
   let flat = false;
+  let params = 0;
   parts.forEach((part, i) => {
     const where = `layer ${i + 1} '${part}'`;
     const [kind, ...rest] = part.split(/\s+/);
@@ -107,6 +112,17 @@ export function parseLayers(text: string, input: Shape = { c: 1, h: 28, w: 28 })
       }
       default:
         throw new LayerSpecError(`${where}: unknown layer '${kind}' (expected conv, pool, fc, dropout, softmax or sigmoid)`);
+    }
+    const inputs = (shapes.length ? shapes[shapes.length - 1] : input);
+    const fanIn = layer.kind === 'conv' ? inputs.c * layer.size * layer.size : inputs.c * inputs.h * inputs.w;
+    const units = layer.kind === 'conv' ? layer.maps : layer.kind === 'pool' || layer.kind === 'dropout' ? 0 : layer.units;
+    const values = shape.c * shape.h * shape.w;
+    if (units > MAX_LAYER_SIZE || values > MAX_LAYER_SIZE) {
+      throw new LayerSpecError(`${where}: ${values.toLocaleString('en')} values per image, more than the ${MAX_LAYER_SIZE.toLocaleString('en')} a layer may have`);
+    }
+    params += units * (fanIn + 1);
+    if (params > MAX_PARAMETERS) {
+      throw new LayerSpecError(`${where}: the network would need over ${params.toLocaleString('en')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en')} allowed`);
     }
     layers.push(layer);
     shapes.push(shape);

@@ -11,6 +11,7 @@ import { activations, type Activation } from './activations.js';
 import { checkSizes, Network } from './network.js';
 import { LayerStack } from './layers.js';
 import { LayerSpecError, type Shape } from './layer-spec.js';
+import { preview } from './preview.js';
 
 export const MODEL_FORMAT = 'digitnet-model';
 export const MODEL_VERSION = 1;
@@ -120,11 +121,44 @@ export function serializeModel(net: LayerStack, meta: TrainingMeta | null = null
   return `{\n${lines.join(',\n')}\n}\n`;
 }
 
+/** The deepest nesting a model file may have (it needs 4: the weights' rows, or meta.history's entries). */
+const MAX_NESTING = 8;
+
+/**
+ * How deeply the JSON text's arrays and objects nest, counted up to `limit` + 1
+ * (one pass, strings skipped), so that a hostile file is refused before
+ * JSON.parse spends seconds and gigabytes on it.
+ */
+export function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) {
+      inString = true;
+    } else if (c === 91 || c === 123) {
+      if (++depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (c === 93 || c === 125) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
 /** Reads a model file's text (`name` is used in messages), validating every field. */
 export function parseModel(text: string, name: string): LoadedModel {
   const fail = (what: string): never => {
     throw new ModelFileError(`${name}: ${what}`);
   };
+  const depth = nestingDepth(text, MAX_NESTING);
+  if (depth > MAX_NESTING) fail(`not a model file: its JSON is nested more than ${MAX_NESTING} levels deep (a model file needs 4)`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -133,9 +167,9 @@ export function parseModel(text: string, name: string): LoadedModel {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('not a model file: expected a JSON object');
   const d = doc as Record<string, unknown>;
-  if ('format' in d && d.format !== MODEL_FORMAT) fail(`format is ${JSON.stringify(d.format)}, expected "${MODEL_FORMAT}"`);
+  if ('format' in d && d.format !== MODEL_FORMAT) fail(`format is ${preview(d.format)}, expected "${MODEL_FORMAT}"`);
   if ('version' in d && (typeof d.version !== 'number' || d.version > MODEL_VERSION)) {
-    fail(`format version ${JSON.stringify(d.version)} is newer than this digitnet reads (${MODEL_VERSION}); update digitnet`);
+    fail(`format version ${preview(d.version)} is newer than this digitnet reads (${MODEL_VERSION}); update digitnet`);
   }
 
   if ('layers' in d) return parseStack(d, fail);
@@ -151,18 +185,18 @@ export function parseModel(text: string, name: string): LoadedModel {
   let cost: Cost = costs.QuadraticCost;
   if ('cost' in d) {
     const known = costs[d.cost as Cost['name']];
-    if (!known) fail(`cost ${JSON.stringify(d.cost)} is unknown; expected one of ${Object.keys(costs).join(', ')}`);
+    if (!known) fail(`cost ${preview(d.cost)} is unknown; expected one of ${Object.keys(costs).join(', ')}`);
     cost = known;
   }
 
   let activation: Activation = activations.sigmoid;
   if ('activation' in d) {
     const known = activations[d.activation as Activation['name']];
-    if (!known) fail(`activation ${JSON.stringify(d.activation)} is unknown; expected one of ${Object.keys(activations).join(', ')}`);
+    if (!known) fail(`activation ${preview(d.activation)} is unknown; expected one of ${Object.keys(activations).join(', ')}`);
     activation = known;
   }
   if ('output' in d && d.output !== cost.output) {
-    fail(`output ${JSON.stringify(d.output)} does not go with ${cost.name}, whose output layer is ${cost.output}`);
+    fail(`output ${preview(d.output)} does not go with ${cost.name}, whose output layer is ${cost.output}`);
   }
 
   const network = new Network(s, { cost, activation });
@@ -170,7 +204,7 @@ export function parseModel(text: string, name: string): LoadedModel {
   const readLayers = (key: 'weights' | 'biases') => {
     const v = d[key];
     if (!Array.isArray(v) || v.length !== layers) {
-      fail(`"${key}" must be a list of ${layers} matrices for sizes ${JSON.stringify(s)}`);
+      fail(`"${key}" must be a list of ${layers} matrices for sizes ${s.join('-')}`);
     }
     return v as unknown[];
   };
@@ -201,7 +235,7 @@ function parseStack(d: Record<string, unknown>, fail: (what: string) => never): 
     throw err;
   }
   const net = stack!;
-  if ('cost' in d && d.cost !== net.costName) fail(`cost ${JSON.stringify(d.cost)} does not go with the ${net.softmax ? 'softmax' : 'sigmoid'} output layer (${net.costName})`);
+  if ('cost' in d && d.cost !== net.costName) fail(`cost ${preview(d.cost)} does not go with the ${net.softmax ? 'softmax' : 'sigmoid'} output layer (${net.costName})`);
   const withParams = net.layers.filter((l) => l.paramCount > 0);
   const list = (key: 'weights' | 'biases') => {
     const v = d[key];
@@ -238,24 +272,41 @@ function readMatrix(
     }
     for (let j = 0; j < cols; j++) {
       const x = (row as unknown[])[j];
-      if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${label}[${i}][${j}] is ${JSON.stringify(x)}, not a finite number`);
-      out[i * cols + j] = x as number;
+      if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${label}[${i}][${j}] is ${preview(x)}, not a finite number`);
+      const f = Math.fround(x as number);
+      if (!Number.isFinite(f)) fail(`${label}[${i}][${j}] is ${x}, beyond the range of a 32-bit float (±3.4e38)`);
+      out[i * cols + j] = f;
     }
   }
 }
 
+/** Upper ends of a run's settings: a file beyond them is damaged or hostile, not a run. */
+export const META_LIMITS = { epochs: 100_000, miniBatchSize: 60_000, trainSize: 10_000_000, seed: 0xffffffff } as const;
+
+/** A model file's training metadata, each field checked for type and range, built anew (nothing unchecked passes). */
 function checkMeta(v: unknown, fail: (what: string) => never): TrainingMeta {
-  if (typeof v !== 'object' || v === null) fail('"meta" must be an object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('"meta" must be an object');
   const m = v as Record<string, unknown>;
-  const int = (k: string, min: number) => {
-    if (!Number.isInteger(m[k]) || (m[k] as number) < min) fail(`meta.${k} must be an integer ≥ ${min}; got ${JSON.stringify(m[k])}`);
+  const int = (k: string, min: number, max: number): number => {
+    const x = m[k];
+    if (!Number.isInteger(x) || (x as number) < min || (x as number) > max) fail(`meta.${k} must be an integer from ${min} to ${max}; got ${preview(x)}`);
+    return x as number;
   };
-  int('seed', 0);
-  int('epochs', 1);
-  int('epochsCompleted', 0);
-  int('miniBatchSize', 1);
-  int('trainSize', 1);
-  if (typeof m.eta !== 'number' || !(m.eta > 0)) fail(`meta.eta must be a positive number; got ${JSON.stringify(m.eta)}`);
+  const num = (k: string, min: number, below: number, optional: boolean): number | undefined => {
+    const x = m[k];
+    if (x === undefined && optional) return undefined;
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < min || x >= below) {
+      fail(`meta.${k} must be a number ≥ ${min}${below === Infinity ? '' : ` and below ${below}`}; got ${preview(x)}`);
+    }
+    return x as number;
+  };
+  const seed = int('seed', 0, META_LIMITS.seed);
+  const epochs = int('epochs', 1, META_LIMITS.epochs);
+  const epochsCompleted = int('epochsCompleted', 0, epochs);
+  const miniBatchSize = int('miniBatchSize', 1, META_LIMITS.miniBatchSize);
+  const trainSize = int('trainSize', 1, META_LIMITS.trainSize);
+  const eta = num('eta', 0, Infinity, false)!;
+  if (!(eta > 0)) fail(`meta.eta must be a positive number; got ${preview(m.eta)}`);
   if (typeof m.shuffle !== 'boolean') fail('meta.shuffle must be true or false');
   if (m.evaluatedOn !== 'validation' && m.evaluatedOn !== 'test') fail('meta.evaluatedOn must be "validation" or "test"');
   const state = m.rngState;
@@ -265,7 +316,49 @@ function checkMeta(v: unknown, fail: (what: string) => never): TrainingMeta {
   ) {
     fail('meta.rngState must be four 32-bit unsigned integers, not all zero');
   }
+  const record = (e: unknown, where: string): EpochRecord => {
+    const r = e as Record<string, unknown>;
+    if (
+      typeof e !== 'object' || e === null || Array.isArray(e) ||
+      !Number.isInteger(r.epoch) || (r.epoch as number) < 1 || (r.epoch as number) > epochs ||
+      !Number.isInteger(r.total) || (r.total as number) < 1 || (r.total as number) > META_LIMITS.trainSize ||
+      !Number.isInteger(r.correct) || (r.correct as number) < 0 || (r.correct as number) > (r.total as number)
+    ) {
+      fail(`${where} must be {"epoch": 1 to ${epochs}, "correct": 0 to total, "total": ≥ 1}; got ${typeof e === 'object' && e !== null ? `epoch ${preview(r.epoch)}, correct ${preview(r.correct)}, total ${preview(r.total)}` : preview(e)}`);
+    }
+    return { epoch: r.epoch as number, correct: r.correct as number, total: r.total as number };
+  };
   if (!Array.isArray(m.history)) fail('meta.history must be a list');
+  const rawHistory = m.history as unknown[];
+  if (rawHistory.length > epochs) fail(`meta.history has ${rawHistory.length} entries, more than the run's ${epochs} epochs`);
+  const history = rawHistory.map((e, i) => record(e, `meta.history[${i}]`));
+  const best = m.best === undefined || m.best === null ? null : record(m.best, 'meta.best');
   if (typeof m.data !== 'string') fail('meta.data must be a string');
-  return m as unknown as TrainingMeta;
+  const meta: TrainingMeta = {
+    seed, epochs, epochsCompleted, miniBatchSize, eta, shuffle: m.shuffle as boolean, trainSize,
+    evaluatedOn: m.evaluatedOn as 'validation' | 'test', history, best, rngState: [...(state as number[])] as RngState, data: m.data as string,
+  };
+  if (m.backend !== undefined) {
+    if (typeof m.backend !== 'string') fail(`meta.backend must be a string such as "wasm"; got ${preview(m.backend)}`);
+    meta.backend = m.backend as string;
+  }
+  if (m.init !== undefined) {
+    if (m.init !== 'large' && m.init !== 'default' && m.init !== 'network3') fail(`meta.init must be "large", "default" or "network3"; got ${preview(m.init)}`);
+    meta.init = m.init as TrainingMeta['init'];
+  }
+  const lambda = num('lambda', 0, Infinity, true);
+  if (lambda !== undefined) meta.lambda = lambda;
+  const momentum = num('momentum', 0, 1, true);
+  if (momentum !== undefined) meta.momentum = momentum;
+  const dropout = num('dropout', 0, 1, true);
+  if (dropout !== undefined) meta.dropout = dropout;
+  if (m.expand !== undefined) {
+    if (typeof m.expand !== 'boolean') fail('meta.expand must be true or false');
+    meta.expand = m.expand as boolean;
+  }
+  if (m.preset !== undefined) {
+    if (typeof m.preset !== 'string') fail(`meta.preset must be a preset's name; got ${preview(m.preset)}`);
+    meta.preset = m.preset as string;
+  }
+  return meta;
 }

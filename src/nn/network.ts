@@ -17,6 +17,7 @@
 // Workspaces are allocated once per mini-batch size, so a training step
 // allocates nothing.
 
+import { preview } from './preview.js';
 import type { Matrix } from '../tensor/matrix.js';
 import { activations, sigmoid, type Activation } from './activations.js';
 import { QuadraticCost, costs, type Cost } from './costs.js';
@@ -43,20 +44,19 @@ export interface NetworkOptions {
   shared?: StackOptions['shared'];
 }
 
-/** The largest layer and parameter counts a network may have (checked before allocating). */
-export const MAX_LAYER_SIZE = 1 << 20;
-export const MAX_PARAMETERS = 1 << 27;
+export { MAX_LAYER_SIZE, MAX_PARAMETERS } from './layer-spec.js';
+import { MAX_LAYER_SIZE, MAX_PARAMETERS } from './layer-spec.js';
 
 /** Checks `sizes` (e.g. [784, 30, 10]) and returns the parameter count. */
 export function checkSizes(sizes: readonly number[]): number {
   if (!Array.isArray(sizes) || sizes.length < 2) {
-    throw new RangeError(`sizes must list at least an input and an output layer, e.g. [784, 30, 10]; got ${JSON.stringify(sizes)}`);
+    throw new RangeError(`sizes must list at least an input and an output layer, e.g. [784, 30, 10]; got ${preview(sizes)}`);
   }
   let count = 0;
   for (let l = 0; l < sizes.length; l++) {
     const s = sizes[l];
     if (!Number.isInteger(s) || s < 1 || s > MAX_LAYER_SIZE) {
-      throw new RangeError(`sizes[${l}] must be an integer from 1 to ${MAX_LAYER_SIZE}; got ${JSON.stringify(s)}`);
+      throw new RangeError(`sizes[${l}] must be an integer from 1 to ${MAX_LAYER_SIZE}; got ${preview(s)}`);
     }
     if (l > 0) count += sizes[l] * sizes[l - 1] + sizes[l];
   }

@@ -63,7 +63,7 @@ const HITS = 8; // HITS + t: thread t's count of right answers in an evaluation
 const STEP = 1;
 const EXIT = 2;
 const EVALUATE = 3;
-const MAX_THREADS = 64;
+export const MAX_THREADS = 64;
 const CONTROL_INTS = HITS + MAX_THREADS;
 // after the ints and η (16 bytes): a failed thread's message, its byte length first, then UTF-8
 const MESSAGE_AT = CONTROL_INTS * 4 + 16;

@@ -3,8 +3,10 @@
 // and an exit code (2 for bad usage, 1 for bad files or a failed run), while
 // a real bug still shows its stack trace.
 
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DataFileError } from '../data/idx.js';
 import { ModelFileError } from '../nn/model-file.js';
+import { NotAFileError } from './atomic.js';
 
 /** A mistake in the command line: exit 2 with a hint to read --help. */
 export class UsageError extends Error {
@@ -29,7 +31,7 @@ export async function runMain(command: string, main: () => Promise<void> | void)
       const message = err instanceof UsageError ? err.message : cleanParseArgsMessage((err as Error).message);
       process.stderr.write(`${command}: ${message}\nRun 'npm run ${command} -- --help' for the options.\n`);
       process.exitCode = 2;
-    } else if (err instanceof DataFileError || err instanceof ModelFileError || err instanceof RunError) {
+    } else if (err instanceof DataFileError || err instanceof ModelFileError || err instanceof RunError || err instanceof NotAFileError) {
       process.stderr.write(`${command}: ${err.message}\n`);
       process.exitCode = 1;
     } else if (isFileSystemError(err)) {
@@ -53,8 +55,31 @@ function cleanParseArgsMessage(message: string): string {
     const name = ambiguous[1];
     return `${name} needs a value; for a value that starts with '-', write ${name}=VALUE`;
   }
+  const missing = message.match(/^Option '(--[\w-]+)(?: <value>)?' argument missing/);
+  if (missing) return `${missing[1]} needs a value, e.g. ${missing[1]} VALUE`;
   const first = message.split('. ')[0].replace(/\.$/, '');
   return first.charAt(0).toLowerCase() + first.slice(1);
+}
+
+/**
+ * util.parseArgs, strict, with one change: a value that looks like a negative
+ * number (`--epochs -1`) is taken as the option's value rather than as an
+ * unknown option, so its own check can say what range is valid.
+ */
+export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else {
+      args.push(a);
+    }
+  }
+  return parseArgs({ args, options, strict: true, allowPositionals: false, allowNegative: false });
 }
 
 interface FsError extends Error {
@@ -79,11 +104,12 @@ function describeFsError(err: FsError): string {
   }
 }
 
-/** A positive (or ≥ min) integer option value, or a UsageError naming the option. */
-export function intOption(name: string, value: string, min = 1): number {
+/** An integer option value from min to max, or a UsageError naming the option and the range. */
+export function intOption(name: string, value: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min) {
-    throw new UsageError(`--${name} must be an integer ≥ ${min}; got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be an integer ${range}; got '${value}'`);
   }
   return n;
 }
@@ -105,4 +131,25 @@ export function listOption(name: string, value: string): number[] {
     throw new UsageError(`--${name} must be positive integers separated by commas, e.g. 784,30,10; got '${value}'`);
   }
   return list;
+}
+
+/**
+ * A check that ends this process when the one that started it is gone, when
+ * that is npm (`npm run train`): a killed `npm run` must not leave a run
+ * training on unseen. Training keeps the event loop busy, so the run calls
+ * the check itself (after each mini-batch; it looks at most once a second).
+ * It exits through process.exit, so the run's exit handlers release its files.
+ */
+export function parentWatch(command: string, everyMs = 1000): () => void {
+  if (!process.env.npm_lifecycle_event) return () => {}; // started by hand or by a script: its parent may leave on purpose
+  const parent = process.ppid;
+  let next = performance.now() + everyMs;
+  return () => {
+    const now = performance.now();
+    if (now < next) return;
+    next = now + everyMs;
+    if (process.ppid === parent) return;
+    process.stderr.write(`\n${command}: npm, which started this run, is gone; stopping (the last saved epoch is kept)\n`);
+    process.exit(143);
+  };
 }

@@ -1,17 +1,30 @@
-// node/static-server.ts: a small static file server on loopback for the
-// browser pages (the bench page now, the drawing page later). Serves each
-// mount's folder under its URL prefix, never a path outside it; sends the
-// cross-origin isolation headers that SharedArrayBuffer (and so threads)
-// needs in a browser.
+// node/static-server.ts: the small static file server for the pages (`npm
+// start`, the browser bench, the tests). Serves each mount's folder under its
+// URL prefix and nothing else: a path is resolved to its real path (symbolic
+// links followed) and served only when that lies inside the mount's real
+// folder and is a regular file. Every read goes through stream.pipeline, so
+// a read error or a client that goes away closes the file; an unreadable
+// file is answered (403/404/500), never fatal. Sends Content-Length, an ETag
+// and Last-Modified (304 when unchanged), nosniff, and the cross-origin
+// isolation headers that SharedArrayBuffer (and so threads) needs in a browser.
 
-import { createReadStream, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Stats } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 export interface Mount {
   /** URL prefix, e.g. '/' or '/mnist/'. */
   prefix: string;
   dir: string;
+  /**
+   * How browsers may cache the files: 'immutable' for files that never change
+   * under their name (the digest-checked MNIST files), else 'revalidate'
+   * (kept, but checked with the ETag before each use).
+   */
+  cache?: 'immutable' | 'revalidate';
 }
 
 const TYPES: Record<string, string> = {
@@ -25,8 +38,25 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The file a URL path names under the mounts, or null (outside them, or no such file). */
-export function resolveUrlPath(mounts: Mount[], urlPath: string): string | null {
+const CACHE_CONTROL = { immutable: 'public, max-age=31536000, immutable', revalidate: 'no-cache' } as const;
+
+/** True when `path` is `root` or lies inside it (both absolute, resolved). */
+export function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+export interface ResolvedFile {
+  /** The real path (links resolved), inside the mount's real folder. */
+  path: string;
+  mount: Mount;
+}
+
+/**
+ * The regular file a URL path names under the mounts, by its real path; null
+ * when the path is malformed, outside every mount (also through a symbolic
+ * link), missing, a dangling link, or not a regular file.
+ */
+export async function resolveUrlPath(mounts: Mount[], urlPath: string): Promise<ResolvedFile | null> {
   let path: string;
   try {
     path = decodeURIComponent(urlPath.split('?')[0]);
@@ -38,15 +68,17 @@ export function resolveUrlPath(mounts: Mount[], urlPath: string): string | null 
   for (const m of [...mounts].sort((a, b) => b.prefix.length - a.prefix.length)) {
     if (!path.startsWith(m.prefix)) continue;
     const root = resolve(m.dir);
-    let file = resolve(join(root, path.slice(m.prefix.length)));
-    if (file !== root && !file.startsWith(root + sep)) return null;
+    const named = resolve(join(root, path.slice(m.prefix.length)));
+    if (!isInside(root, named)) return null;
     try {
-      if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      if (statSync(file).isFile()) return file;
+      const realRoot = await realpath(root);
+      let real = await realpath(named);
+      if ((await stat(real)).isDirectory()) real = await realpath(join(real, 'index.html'));
+      if (!isInside(realRoot, real) || !(await stat(real)).isFile()) return null;
+      return { path: real, mount: m };
     } catch {
-      return null;
+      return null; // missing, a dangling or looping link, or unreadable folder
     }
-    return null;
   }
   return null;
 }
@@ -57,49 +89,167 @@ export interface StaticServer {
 }
 
 /** A generated answer for one exact path (e.g. a JSON listing). */
-export type Route = () => { type: string; body: string | Uint8Array };
+export type Route = () => Promise<{ type: string; body: string | Uint8Array }> | { type: string; body: string | Uint8Array };
 
 export class PortInUseError extends Error {
   override name = 'PortInUseError';
 }
 
-export function startStaticServer(
-  mounts: Mount[], port = 0, host = '127.0.0.1', routes: Record<string, Route> = {},
-): Promise<StaticServer> {
-  const server: Server = createServer((req, res) => {
+/** The server cannot listen where it was asked to: the message says why and what to do. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+export interface ServerOptions {
+  port?: number;
+  host?: string;
+  routes?: Record<string, Route>;
+  /** Hears about files that could not be served (default: one line on stderr). */
+  onError?: (message: string) => void;
+}
+
+/** A weak validator for a file: its size and modification time. */
+export function etagOf(s: Stats): string {
+  return `"${s.size.toString(16)}-${Math.floor(s.mtimeMs).toString(16)}"`;
+}
+
+function notModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
+  const match = req.headers['if-none-match'];
+  if (match !== undefined) return match.split(',').some((t) => t.trim() === etag || t.trim() === '*');
+  const since = req.headers['if-modified-since'];
+  if (since === undefined) return false;
+  const t = Date.parse(since);
+  return Number.isFinite(t) && Math.floor(mtimeMs / 1000) * 1000 <= t;
+}
+
+export function startStaticServer(mounts: Mount[], options: ServerOptions = {}): Promise<StaticServer> {
+  const port = options.port ?? 0;
+  const host = options.host ?? '127.0.0.1';
+  const routes = options.routes ?? {};
+  const onError = options.onError ?? ((message: string) => process.stderr.write(`server: ${message}\n`));
+  const base = {
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
+    'X-Content-Type-Options': 'nosniff',
+  };
+  const plain = (res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}, head = false) => {
+    const body = Buffer.from(`${text}\n`);
+    res.writeHead(status, { ...base, 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, ...extra });
+    res.end(head ? undefined : body);
+  };
+
+  async function serveFile(req: IncomingMessage, res: ServerResponse, head: boolean): Promise<void> {
+    const found = await resolveUrlPath(mounts, req.url ?? '/');
+    if (!found) return plain(res, 404, 'not found', {}, head);
+    let handle;
+    try {
+      handle = await open(found.path, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') return plain(res, 403, 'forbidden: the file cannot be read', {}, head);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return plain(res, 404, 'not found', {}, head);
+      onError(`${found.path}: ${(err as Error).message}`);
+      return plain(res, 500, 'the file could not be read', {}, head);
+    }
+    let s: Stats;
+    try {
+      s = await handle.stat();
+    } catch (err) {
+      await handle.close();
+      onError(`${found.path}: ${(err as Error).message}`);
+      return plain(res, 500, 'the file could not be read', {}, head);
+    }
+    if (!s.isFile()) {
+      await handle.close();
+      return plain(res, 404, 'not found', {}, head);
+    }
+    const etag = etagOf(s);
     const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cache-Control': 'no-store',
+      ...base,
+      'Cache-Control': CACHE_CONTROL[found.mount.cache ?? 'revalidate'],
+      ETag: etag,
+      'Last-Modified': new Date(s.mtimeMs).toUTCString(),
     };
+    if (notModified(req, etag, s.mtimeMs)) {
+      await handle.close();
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(found.path)] ?? 'application/octet-stream', 'Content-Length': s.size });
+    if (head) {
+      await handle.close();
+      res.end();
+      return;
+    }
+    // pipeline closes the file when the client goes away or a read fails; the
+    // length was promised, so a failed read can only cut the connection
+    if (s.size === 0) {
+      await handle.close();
+      res.end();
+      return;
+    }
+    const stream = handle.createReadStream({ start: 0, end: s.size - 1 });
+    try {
+      await pipeline(stream, res);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(`${found.path}: ${(err as Error).message}`);
+      res.destroy();
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    const get = req.method === 'GET';
+    const head = req.method === 'HEAD';
+    if (!get && !head) return plain(res, 405, 'method not allowed: only GET and HEAD', { Allow: 'GET, HEAD' });
     const route = routes[(req.url ?? '/').split('?')[0]];
-    if (route && (req.method === 'GET' || req.method === 'HEAD')) {
-      const { type, body } = route();
-      res.writeHead(200, { ...headers, 'Content-Type': type });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
-    }
-    const file = req.method === 'GET' || req.method === 'HEAD' ? resolveUrlPath(mounts, req.url ?? '/') : null;
-    if (!file) {
-      res.writeHead(req.method === 'GET' || req.method === 'HEAD' ? 404 : 405, { ...headers, 'Content-Type': 'text/plain' });
-      res.end('not found\n');
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+    const work = route
+      ? Promise.resolve(route()).then(({ type, body }) => {
+        const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+        res.writeHead(200, { ...base, 'Cache-Control': 'no-store', 'Content-Type': type, 'Content-Length': bytes.length });
+        res.end(head ? undefined : bytes);
+      })
+      : serveFile(req, res, head);
+    work.catch((err: unknown) => {
+      onError(`${req.url}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) plain(res, 500, 'internal error', {}, head);
+      else res.destroy();
+    });
   });
   return new Promise((ok, fail) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      fail(err.code === 'EADDRINUSE' ? new PortInUseError(`port ${port} on ${host} is in use; pass --port with another one`) : err),
-    );
+    server.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, port, host)));
     server.listen(port, host, () => {
       const address = server.address();
       const p = typeof address === 'object' && address ? address.port : port;
+      const shown = isIP(host) === 6 ? `[${host}]` : host;
       ok({
-        url: `http://${host}:${p}/`,
-        close: () => new Promise((done) => server.close(() => done())),
+        url: `http://${shown}:${p}/`,
+        close: () => new Promise((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
       });
     });
   });
+}
+
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (err.code) {
+    case 'EADDRINUSE': return new PortInUseError(`port ${port} on ${host} is in use; pass --port with another one`);
+    case 'EADDRNOTAVAIL': return new ListenError(`${host} is not an address of this machine; pass --host 127.0.0.1 (this machine only) or one of its own addresses`);
+    case 'EACCES': return new ListenError(`port ${port} needs more rights than this user has; pass --port 1024 or higher`);
+    case 'ENOTFOUND': case 'EAI_AGAIN': return new ListenError(`${host} is not a known host name; pass --host with an IP address such as 127.0.0.1`);
+    default: return err;
+  }
+}
+
+/** A port number option: 0 (any free port) to 65535. */
+export function checkPort(port: number): string | null {
+  return Number.isInteger(port) && port >= 0 && port <= 65535 ? null : `must be an integer from 0 to 65535`;
+}
+
+/** A host option: an IPv4 or IPv6 address, or 'localhost'. */
+export function checkHost(host: string): string | null {
+  return isIP(host) !== 0 || host === 'localhost' ? null : 'must be an IP address such as 127.0.0.1 (or localhost)';
 }

@@ -3,15 +3,20 @@
 // (npm run train, the tests) it loads the TypeScript source through tsx's API,
 // since Node 20 does not pass `--import tsx` on to worker threads.
 
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { SpawnThread } from '../nn/threads.js';
 
-function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./thread-worker.js', import.meta.url));
-  const entry = new URL('./thread-worker.ts', import.meta.url).href;
+/** A worker thread running the module `name` of this folder ('thread-worker', …), compiled or under tsx. */
+export function startNodeWorker(name: string, options: WorkerOptions = {}): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), options);
+  const entry = new URL(`./${name}.ts`, import.meta.url).href;
   const api = import.meta.resolve('tsx/esm/api');
   const boot = `import { tsImport } from ${JSON.stringify(api)}; await tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`));
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), options);
+}
+
+function startWorker(): Worker {
+  return startNodeWorker('thread-worker');
 }
 
 export const spawnNodeThread: SpawnThread = () => {
