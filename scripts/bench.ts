@@ -7,7 +7,6 @@
 // repeats; median and spread. A benchmark, not a test: it asserts nothing.
 
 import { availableParallelism, cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_HEADER, benchCase, benchLayers, benchLine, drawingLatency, type BenchCase, type BenchResult, type Spread } from '../src/bench.js';
@@ -18,7 +17,7 @@ import { LayerSpecError, parseLayers } from '../src/nn/layer-spec.js';
 import type { BackendName } from '../src/backend.js';
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { wasmSimdSupported } from '../src/kernels/wasm.js';
-import { intOption, listOption, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
+import { RunError, UsageError, intOption, listOption, parseCommandLine, positiveOption, runMain } from '../src/node/cli.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { runInChromium } from './browser-bench.js';
@@ -44,11 +43,7 @@ MNIST images, and one-image inference.
 `;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    allowPositionals: false,
-    options: {
+  const { values } = parseCommandLine(process.argv.slice(2), {
       browser: { type: 'boolean' },
       layers: { type: 'string' },
       backend: { type: 'string' },
@@ -59,8 +54,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
-    },
-  });
+    });
   if (values.help) {
     process.stdout.write(USAGE);
     return;

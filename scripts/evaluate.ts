@@ -3,11 +3,10 @@
 // confusion matrix (rows: the true digit, columns: what the network said).
 // Several --model options: each one's accuracy, then the ensemble's vote.
 
-import { parseArgs } from 'node:util';
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { describeModel } from '../src/nn/model-file.js';
 import { vote } from '../src/nn/ensemble.js';
-import { runMain, UsageError } from '../src/node/cli.js';
+import { UsageError, parseCommandLine, runMain } from '../src/node/cli.js';
 import { selectBackend } from '../src/backend.js';
 import { loadDataset } from '../src/node/mnist-files.js';
 import { datasetOption } from './fetch-data.js';
@@ -32,18 +31,13 @@ votes for its most likely digit (a tie goes to the larger summed output).
 `;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    allowPositionals: false,
-    options: {
+  const { values } = parseCommandLine(process.argv.slice(2), {
       model: { type: 'string', multiple: true },
       set: { type: 'string' },
       'data-dir': { type: 'string' },
       dataset: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
-    },
-  });
+    });
   if (values.help) {
     process.stdout.write(USAGE);
     return;

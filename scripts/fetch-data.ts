@@ -2,10 +2,9 @@
 // IDX files into the cache, data/<dataset>/, verifying each one's SHA-256
 // before it lands there. Later runs of `npm run train` use the cache.
 
-import { parseArgs } from 'node:util';
 import { DATASETS } from '../src/data/datasets.js';
 import { ensureDataset } from '../src/node/cache.js';
-import { runMain, UsageError } from '../src/node/cli.js';
+import { UsageError, parseCommandLine, runMain } from '../src/node/cli.js';
 import { DownloadProgress } from '../src/node/progress.js';
 
 const USAGE = `Usage: npm run fetch-data -- [options]
@@ -41,17 +40,12 @@ export function datasetOption(value: string | undefined) {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    allowPositionals: false,
-    options: {
+  const { values } = parseCommandLine(process.argv.slice(2), {
       dataset: { type: 'string' },
       mirror: { type: 'string', multiple: true },
       force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
-    },
-  });
+    });
   if (values.help) {
     process.stdout.write(USAGE);
     return;

@@ -18,7 +18,7 @@ writeMnistDir(dataDir, randomImages(1, 120), randomImages(2, 30));
 const gzDir = join(root, 'mnist-gz');
 writeMnistDir(gzDir, randomImages(1, 120), randomImages(2, 30), true);
 
-function run(script: 'train' | 'evaluate' | 'plot' | 'bench', args: string[], env: Record<string, string> = {}) {
+function run(script: 'train' | 'evaluate' | 'plot' | 'bench' | 'start', args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -89,6 +89,20 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
       expect(r.stderr).not.toMatch(/^\s+at /m);
     });
   }
+
+  it('npm start: a bad --port or --host is one line and exit 2, before anything is built or served', () => {
+    for (const [args, message] of [
+      [['--port', '99999'], "start: --port must be an integer from 0 to 65535; got '99999'"],
+      [['--port', '-1'], "start: --port must be an integer from 0 to 65535; got '-1'"],
+      [['--host', '999.1.1.1'], "start: --host must be an IP address such as 127.0.0.1 (or localhost); got '999.1.1.1'"],
+      [['--host', '8.8.8.8', '--port', '0'], 'start: 8.8.8.8 is not an address of this machine; pass --host 127.0.0.1 (this machine only) or one of its own addresses'],
+    ] as [string[], string][]) {
+      const r = run('start', args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(message);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  });
 
   it('--help prints the options and exits 0', () => {
     const r = run('train', ['--help']);

@@ -244,11 +244,6 @@ function listenError(err: NodeJS.ErrnoException, port: number, host: string): Er
   }
 }
 
-/** A port number option: 0 (any free port) to 65535. */
-export function checkPort(port: number): string | null {
-  return Number.isInteger(port) && port >= 0 && port <= 65535 ? null : `must be an integer from 0 to 65535`;
-}
-
 /** A host option: an IPv4 or IPv6 address, or 'localhost'. */
 export function checkHost(host: string): string | null {
   return isIP(host) !== 0 || host === 'localhost' ? null : 'must be an IP address such as 127.0.0.1 (or localhost)';
