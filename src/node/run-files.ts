@@ -17,7 +17,8 @@ function kindOf(path: string): string | null {
   try {
     s = lstatSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null; // absent (a later step says why it cannot be made)
     throw err;
   }
   if (s.isFile()) return null;
@@ -41,7 +42,7 @@ function why(err: unknown): string {
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EROFS': return 'the file system is read-only';
     case 'ENOSPC': return 'the disk is full';
-    case 'ENOTDIR': return 'a part of the path is not a folder';
+    case 'ENOTDIR': case 'EEXIST': return 'a part of the path is not a folder';
     case 'ENOENT': return 'files cannot be created there';
     default: return (err as Error).message;
   }
