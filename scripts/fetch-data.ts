@@ -4,7 +4,7 @@
 
 import { DATASETS } from '../src/data/datasets.js';
 import { ensureDataset } from '../src/node/cache.js';
-import { UsageError, parseCommandLine, runMain } from '../src/node/cli.js';
+import { UsageError, parseCommandLine, positiveOption, runMain } from '../src/node/cli.js';
 import { DownloadProgress } from '../src/node/progress.js';
 
 const USAGE = `Usage: npm run fetch-data -- [options]
@@ -16,7 +16,14 @@ SHA-256; mirrors are tried in order. Files already there and intact are kept.
   --mirror URL       a base URL serving the .gz files (repeat to give several;
                      replaces the built-in mirrors)
   --force            download again even what is cached
+  --deadline S       the most seconds one file's download may take (default: a
+                     mirror slower than 16 KiB/s is left for the next one; give
+                     a deadline on a slow connection, and speed is not checked)
   --help             this text
+
+A mirror is left for the next one when it stalls for 30 s (after 3 tries), is
+too slow, sends more bytes than the file has, or serves a file whose SHA-256
+does not match; nothing unverified is kept.
 `;
 
 export function mirrorOption(value: string): string {
@@ -44,6 +51,7 @@ async function main(): Promise<void> {
       dataset: { type: 'string' },
       mirror: { type: 'string', multiple: true },
       force: { type: 'boolean' },
+      deadline: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
   if (values.help) {
@@ -52,11 +60,13 @@ async function main(): Promise<void> {
   }
   const dataset = datasetOption(values.dataset);
   const mirrors = values.mirror?.map(mirrorOption);
+  const deadline = values.deadline !== undefined ? positiveOption('deadline', values.deadline) : undefined;
   const progress = new DownloadProgress(process.stderr);
   const lines: string[] = [];
   const dir = await ensureDataset(dataset, {
     mirrors,
     force: values.force ?? false,
+    ...(deadline !== undefined ? { deadlineMs: deadline * 1000, minBytesPerSecond: 0 } : {}),
     onProgress: (p) => progress.update(p),
     onFile: (key, how, where) => {
       progress.clear();

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../src/data/datasets.js';
-import { DownloadError, downloadDataset, downloadFile, sha256Hex, type Progress } from '../src/data/fetch.js';
-import { DataFileError } from '../src/data/idx.js';
+import { bodyBudget, DownloadError, downloadDataset, downloadFile, sha256Hex, type Progress } from '../src/data/fetch.js';
+import { DataFileError, gunzipIfNeeded } from '../src/data/idx.js';
 import { decodeMnist, type MnistFileKey, type NamedBytes } from '../src/data/mnist.js';
 import { cacheDir, ensureDataset, isCached, readCached } from '../src/node/cache.js';
 import { idxImages, idxLabels, randomImages } from './fixtures.js';
@@ -112,10 +112,57 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.end(gz.subarray(0, gz.length - 10));
       return;
     }
+    case 'bomb': // a valid header, then far more zeros than it declares (2 MiB in ~2 KB: 200 times the file)
+      return send(BOMB_AFTER_HEADER.get(file!.replace(/\.gz$/, ''))!);
+    case 'zeros': // 2 MiB of zeros: not even an IDX header
+      return send(ZEROS_GZ);
+    case 'declares': { // an IDX header that declares a 1 GiB file
+      const head = content.slice(0, 16);
+      new DataView(head.buffer).setUint32(4, 1 << 30);
+      return send(gzipSync(head));
+    }
+    case 'endless': { // no Content-Length, and more bytes than any file: stops only when the client hangs up
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      let sent = 0;
+      const more = () => {
+        while (!res.destroyed && sent < 4096) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('error', () => {});
+      more();
+      return;
+    }
+    case 'announces':
+      res.writeHead(200, { 'Content-Length': 1 << 30 });
+      res.on('error', () => {});
+      res.write(Buffer.alloc(100));
+      return;
+    case 'drip': { // one byte at a time, each well within the idle timeout: never idle, never done
+      const gz = gzipSync(content);
+      res.writeHead(200, { 'Content-Length': gz.length });
+      let at = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || at >= gz.length) return clearInterval(timer);
+        res.write(gz.subarray(at, ++at));
+      }, 40);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+    case 'loop': // a redirect to itself
+      res.writeHead(302, { Location: url }).end();
+      return;
     default:
       res.writeHead(404).end();
   }
 }
+
+/** Per file: gzip of the file followed by 2 MiB of zeros (its header declares the real, small size). */
+const BOMB_AFTER_HEADER = new Map(keys.map((k) => [names[k], gzipSync(Buffer.concat([raw[k], Buffer.alloc(2 << 20)]), { level: 9 })]));
+const ZEROS_GZ = gzipSync(Buffer.alloc(2 << 20), { level: 9 });
 
 beforeAll(async () => {
   server = createServer(handle);
@@ -202,6 +249,54 @@ describe('downloadFile / downloadDataset', () => {
     await expect(downloadFile(odd, 'testLabels', { mirrors: [mirror('ok')] })).rejects.toThrow(
       `${base}/ok/t10k-labels-idx1-ubyte.gz: holds 6 items, expected 7`,
     );
+  });
+
+  it('a gzip bomb, an endless body or a false length is stopped within the file\'s size, and not retried', async () => {
+    const size = raw.trainImages.length;
+    const cases: [string, string | RegExp][] = [
+      ['bomb', `decompresses to more bytes than its IDX header declares (${size}); the file is corrupt: download it again`],
+      ['zeros', 'decompresses to something that is not an IDX file (magic number 0); is this the right file?'],
+      ['declares', `its IDX header declares ${16 + (1 << 30) * 28 * 28} bytes, more than the ${size} expected; it is corrupt or not the right file`],
+      ['endless', `the server sent more than ${bodyBudget(size)} bytes, more than this file can be`],
+      ['announces', `the server announces ${1 << 30} bytes, more than this file can be (${bodyBudget(size)})`],
+    ];
+    for (const [mode, message] of cases) {
+      requests.length = 0;
+      const err = await downloadFile(TINY, 'trainImages', { ...fast, mirrors: [mirror(mode)] }).catch((e) => e);
+      expect(err, mode).toBeInstanceOf(DownloadError);
+      expect((err as Error).message.split('\n')[1]).toBe(`  - ${base}/${mode}/train-images-idx3-ubyte.gz: ${message}`);
+      expect(requests, mode).toHaveLength(1); // a wrong file is not a passing failure
+    }
+  });
+
+  it('the same budget holds for files read from --data-dir: a bomb there stops at its header\'s size', async () => {
+    const bomb = BOMB_AFTER_HEADER.get(names.testLabels)!;
+    await expect(gunzipIfNeeded(bomb, 'labels.gz')).rejects.toThrow(
+      `labels.gz: decompresses to more bytes than its IDX header declares (${raw.testLabels.length}); the file is corrupt: download it again`,
+    );
+    await expect(gunzipIfNeeded(gzipSync(Buffer.alloc(1 << 20)), 'z.gz', { maxBytes: 1000, idx: false })).rejects.toThrow(
+      'z.gz: decompresses to more than 1000 bytes, more than this file can be; it is corrupt or not the right file',
+    );
+  });
+
+  it('a server that drips bytes is left after a minimum rate or a deadline, not retried', async () => {
+    requests.length = 0;
+    const slow = await downloadFile(TINY, 'trainImages', { ...fast, minBytesPerSecond: 1000, mirrors: [mirror('drip'), mirror('ok')] });
+    expect(slow.mirror).toBe(mirror('ok'));
+    expect(requests).toEqual(['/drip/train-images-idx3-ubyte.gz', '/ok/train-images-idx3-ubyte.gz']);
+    const err = await downloadFile(TINY, 'trainImages', { ...fast, minBytesPerSecond: 1000, mirrors: [mirror('drip')] }).catch((e) => e);
+    expect((err as Error).message).toMatch(/: too slow: \d+ bytes in \d+(\.\d)? s, below 1 KiB\/s; a slow connection can pass a longer deadline$/);
+    const late = await downloadFile(TINY, 'trainImages', { ...fast, minBytesPerSecond: 0, deadlineMs: 500, mirrors: [mirror('drip')] }).catch((e) => e);
+    expect((late as Error).message).toMatch(/: not done within 0\.5 s \(\d+ bytes received\); a slow connection can pass a longer deadline$/);
+  });
+
+  it('a redirect loop is a permanent failure, not retried', async () => {
+    requests.length = 0;
+    const err = await downloadFile(TINY, 'trainLabels', { ...fast, mirrors: [mirror('loop')] }).catch((e) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect((err as Error).message.split('\n')[1]).toMatch(new RegExp(`^  - ${base}/loop/train-labels-idx1-ubyte.gz: too many redirects \\(a redirect loop\\)`));
+    expect((err as Error).message).not.toContain('tries');
+    expect(requests.length).toBeLessThanOrEqual(21); // one request and fetch's own redirects, no retries
   });
 
   it('an abort from the caller stops at once, with no retry', async () => {

@@ -26,8 +26,19 @@ export interface FetchOptions {
   mirrors?: readonly string[];
   /** The fetch to use (default: the global one). */
   fetch?: typeof fetch;
-  /** Give up on a request when no bytes arrived for this long (default 30 s). */
+  /** Give up on a request when no bytes arrived for this long (default 30 s); retried. */
   timeoutMs?: number;
+  /**
+   * After twice timeoutMs, a download slower on average than this moves on to
+   * the next mirror (default 16 KiB/s: a server that drips bytes is not waited
+   * for); 0 turns the check off.
+   */
+  minBytesPerSecond?: number;
+  /**
+   * The most one download of one file may take (default: twice timeoutMs plus
+   * the file's size at minBytesPerSecond; with the check off, no limit).
+   */
+  deadlineMs?: number;
   /** Extra attempts per mirror after a passing failure (default 2). */
   retries?: number;
   /** The first wait before a retry; it doubles each time (default 500 ms). */
@@ -78,33 +89,60 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** One GET of `url`, streamed, with an idle timeout. */
-async function get(url: string, file: string, o: FetchOptions): Promise<Uint8Array> {
+/** The most bytes a mirror may send for a file of `bytes` decompressed bytes: the file itself, or gzip's worst case of it. */
+export function bodyBudget(bytes: number): number {
+  return bytes + Math.ceil(bytes / 256) + 4096;
+}
+
+/**
+ * One GET of `url`, streamed into memory, with limits a hostile or broken
+ * server cannot get around: at most `maxBytes` (announced or sent), an idle
+ * timeout, a minimum average rate, and a deadline for the whole file.
+ */
+async function get(url: string, file: string, o: FetchOptions, maxBytes: number): Promise<Uint8Array> {
   const doFetch = o.fetch ?? fetch;
   const timeoutMs = o.timeoutMs ?? 30_000;
+  const minRate = o.minBytesPerSecond ?? 16 * 1024;
+  const graceMs = 2 * timeoutMs; // a stall is the idle timeout's (retried); a drip is the rate's
+  const deadlineMs = o.deadlineMs ?? (minRate > 0 ? graceMs + (maxBytes / minRate) * 1000 : Infinity);
   const controller = new AbortController();
   const onAbort = () => controller.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  let timedOut = false;
-  let timer = setTimeout(() => {
-    timedOut = true;
+  const started = performance.now();
+  let lastData = started;
+  let done = 0;
+  /** Why the watchdog stopped the request: passing (idle: retried) or not (too slow, too late: next mirror). */
+  let stopped: PassingError | Error | null = null;
+  let receiving = false;
+  const secs = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+  const stop = (why: PassingError | Error) => {
+    stopped ??= why;
     controller.abort();
-  }, timeoutMs);
-  const idle = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
   };
+  const watchdog = setInterval(() => {
+    const now = performance.now();
+    const seconds = (now - started) / 1000;
+    if (now - lastData > timeoutMs) {
+      stop(new PassingError(done === 0 && !receiving ? `no answer within ${secs(timeoutMs)}` : `no data for ${secs(timeoutMs)} after ${done} bytes (timed out)`));
+    } else if (now - started > deadlineMs) {
+      stop(new Error(`not done within ${secs(deadlineMs)} (${done} bytes received); a slow connection can pass a longer deadline`));
+    } else if (minRate > 0 && now - started > graceMs && done / seconds < minRate) {
+      stop(new Error(`too slow: ${done} bytes in ${seconds.toFixed(1)} s, below ${(minRate / 1024).toFixed(0)} KiB/s; a slow connection can pass a longer deadline`));
+    }
+  }, Math.max(5, Math.min(1000, timeoutMs / 4)));
   try {
     let res: Response;
     try {
       res = await doFetch(url, { signal: controller.signal, redirect: 'follow' });
     } catch (err) {
       if (o.signal?.aborted) throw err;
-      throw new PassingError(timedOut ? `no answer within ${timeoutMs / 1000} s` : `request failed (${describe(err)})`);
+      if (stopped) throw stopped;
+      const why = describe(err);
+      if (/redirect/i.test(why)) throw new Error(`too many redirects (a redirect loop): ${why}`); // permanent: not retried
+      throw new PassingError(`request failed (${why})`);
     }
+    receiving = true;
+    lastData = performance.now();
     if (!res.ok || !res.body) {
       const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
       await res.body?.cancel().catch(() => {});
@@ -113,8 +151,12 @@ async function get(url: string, file: string, o: FetchOptions): Promise<Uint8Arr
     }
     const lengthHeader = res.headers.get('content-length');
     const total = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null;
-    const chunks: Uint8Array[] = [];
-    let done = 0;
+    if (total !== null && total > maxBytes) {
+      await res.body.cancel().catch(() => {});
+      throw new Error(`the server announces ${total} bytes, more than this file can be (${maxBytes})`);
+    }
+    // one buffer, allocated once: the announced size, else the most the file can be
+    const bytes = new Uint8Array(total ?? maxBytes);
     const reader = res.body.getReader();
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -122,28 +164,24 @@ async function get(url: string, file: string, o: FetchOptions): Promise<Uint8Arr
         chunk = await reader.read();
       } catch (err) {
         if (o.signal?.aborted) throw err;
-        throw new PassingError(
-          timedOut
-            ? `no data for ${timeoutMs / 1000} s after ${done} bytes (timed out)`
-            : `connection broke after ${done}${total !== null ? ` of ${total}` : ''} bytes (${describe(err)})`,
-        );
+        if (stopped) throw stopped;
+        throw new PassingError(`connection broke after ${done}${total !== null ? ` of ${total}` : ''} bytes (${describe(err)})`);
       }
       if (chunk.done) break;
-      idle();
-      chunks.push(chunk.value);
-      done += chunk.value.length;
+      lastData = performance.now();
+      const c = chunk.value;
+      if (done + c.length > maxBytes || (total !== null && done + c.length > total)) {
+        await reader.cancel().catch(() => {});
+        throw new Error(`the server sent more than ${total ?? maxBytes} bytes, more than ${total !== null ? 'it announced' : 'this file can be'}`);
+      }
+      bytes.set(c, done);
+      done += c.length;
       o.onProgress?.({ file, url, done, total });
     }
     if (total !== null && done !== total) throw new PassingError(`body cut off: ${done} of ${total} bytes`);
-    const bytes = new Uint8Array(done);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.length;
-    }
-    return bytes;
+    return bytes.length === done ? bytes : bytes.slice(0, done);
   } finally {
-    clearTimeout(timer);
+    clearInterval(watchdog);
     o.signal?.removeEventListener('abort', onAbort);
   }
 }
@@ -168,8 +206,8 @@ export async function downloadFile(
     const url = new URL(`${file.name}.gz`, mirror.endsWith('/') ? mirror : `${mirror}/`).href;
     for (let attempt = 0; ; attempt++) {
       try {
-        const raw = await get(url, file.name, options);
-        const bytes = await gunzipIfNeeded(raw, url);
+        const raw = await get(url, file.name, options, bodyBudget(file.bytes));
+        const bytes = await gunzipIfNeeded(raw, url, { maxBytes: file.bytes });
         await verifyFile(file, key, bytes, url);
         return { name: url, bytes, mirror };
       } catch (err) {

@@ -31,16 +31,96 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Decompresses gzip bytes (as `gunzip` would), or returns raw bytes unchanged. */
-export async function gunzipIfNeeded(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+/** The largest IDX file read or decompressed (MNIST's largest is 47 MB; EMNIST's ~190 MB). */
+export const MAX_IDX_BYTES = 256 * 1024 * 1024;
+
+/** The whole length an IDX file's first bytes declare (header + body), or null when they are not an IDX header. */
+export function idxDeclaredLength(head: Uint8Array): number | null {
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0 || head[2] !== 8) return null; // unsigned-byte IDX only
+  const dims = head[3];
+  if (dims < 1 || dims > 4 || head.length < 4 + 4 * dims) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let n = 1;
+  for (let d = 0; d < dims; d++) n *= view.getUint32(4 + 4 * d);
+  return 4 + 4 * dims + n;
+}
+
+export interface GunzipLimits {
+  /** Stop with an error at the first decompressed byte past this (default MAX_IDX_BYTES). */
+  maxBytes?: number;
+  /**
+   * Check the IDX header as soon as it is decompressed: not an IDX file, or one
+   * that declares more than maxBytes, stops there; so does the first byte past
+   * what the header declares. Default true.
+   */
+  idx?: boolean;
+}
+
+/**
+ * Decompresses gzip bytes (as `gunzip` would), or returns raw bytes unchanged.
+ * Streams with a budget, so a small file that would expand to gigabytes (a
+ * "gzip bomb") is stopped after at most maxBytes, and a file that is not IDX
+ * after its first bytes.
+ */
+export async function gunzipIfNeeded(bytes: Uint8Array, name: string, limits: GunzipLimits = {}): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
-  try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new DataFileError(`${name}: not a valid gzip file (${why}); download it again`);
+  const maxBytes = limits.maxBytes ?? MAX_IDX_BYTES;
+  const idx = limits.idx ?? true;
+  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  let out = new Uint8Array(Math.min(maxBytes, Math.max(1024, bytes.length * 4)));
+  let length = 0;
+  let limit = maxBytes; // becomes the declared length once the header is in
+  let declared: number | null = null;
+  let headerChecked = !idx;
+  const stop = async (why: string): Promise<never> => {
+    await reader.cancel().catch(() => {});
+    throw new DataFileError(`${name}: ${why}`);
+  };
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new DataFileError(`${name}: not a valid gzip file (${why}); download it again`);
+    }
+    if (chunk.done) break;
+    const c = chunk.value;
+    if (!headerChecked && length + c.length >= 16) {
+      // the header, from what came before and this chunk: checked before any budget
+      headerChecked = true;
+      const head = new Uint8Array(Math.min(20, length + c.length));
+      head.set(out.subarray(0, Math.min(length, head.length)));
+      if (length < head.length) head.set(c.subarray(0, head.length - length), length);
+      declared = idxDeclaredLength(head);
+      if (declared === null) {
+        const magic = new DataView(head.buffer).getUint32(0);
+        await stop(`decompresses to something that is not an IDX file (magic number ${magic}); is this the right file?`);
+      } else if (declared > maxBytes) {
+        await stop(`its IDX header declares ${declared} bytes, more than the ${maxBytes} expected; it is corrupt or not the right file`);
+      } else {
+        limit = declared;
+        if (out.length < declared) {
+          const exact = new Uint8Array(declared); // one allocation of the right size from here on
+          exact.set(out.subarray(0, length));
+          out = exact;
+        }
+      }
+    }
+    if (length + c.length > limit) {
+      await stop(declared !== null
+        ? `decompresses to more bytes than its IDX header declares (${limit}); the file is corrupt: download it again`
+        : `decompresses to more than ${maxBytes} bytes, more than this file can be; it is corrupt or not the right file`);
+    }
+    if (length + c.length > out.length) {
+      const grown = new Uint8Array(Math.min(limit, Math.max(out.length * 2, length + c.length)));
+      grown.set(out.subarray(0, length));
+      out = grown;
+    }
+    out.set(c, length);
+    length += c.length;
   }
+  return out.length === length ? out : out.slice(0, length);
 }
 
 function header(bytes: Uint8Array, name: string, dims: number, expectedMagic: number, kind: string): number[] {

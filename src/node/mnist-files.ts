@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { DataFileError } from '../data/idx.js';
+import { DataFileError, MAX_IDX_BYTES } from '../data/idx.js';
 import { decodeMnist, MNIST_FILE_NAMES, type MnistFileKey, type MnistSets, type NamedBytes } from '../data/mnist.js';
 import { MNIST, type Dataset } from '../data/datasets.js';
 import type { FetchOptions } from '../data/fetch.js';
@@ -31,6 +31,11 @@ function readOne(dir: string, key: MnistFileKey): NamedBytes {
   for (const name of candidates(base)) {
     const path = join(dir, name);
     if (existsSync(path)) {
+      const s = statSync(path);
+      if (!s.isFile()) throw new DataFileError(`${path}: not a regular file; the folder needs the four MNIST IDX files`);
+      if (s.size > MAX_IDX_BYTES) {
+        throw new DataFileError(`${path}: ${s.size} bytes, more than an IDX file of this kind can be (${MAX_IDX_BYTES}); is it the right file?`);
+      }
       const bytes = readFileSync(path);
       return { name: path, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
     }
