@@ -291,7 +291,7 @@ describe('the drawing page', () => {
     expect(r.stderr.trim()).toBe(`start: port ${taken} on 127.0.0.1 is in use; pass --port with another one`);
     const bad = await run(['--port', 'http']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr.split('\n')[0]).toBe("start: --port must be an integer ≥ 0; got 'http'");
+    expect(bad.stderr.split('\n')[0]).toBe("start: --port must be an integer from 0 to 65535; got 'http'");
     const res = await fetch(`${server.url}no/such/page.js`);
     expect(res.status).toBe(404);
     const list = await (await fetch(`${server.url}models/index.json`)).json();

@@ -190,26 +190,23 @@ describe('train: the output file', () => {
 });
 
 describe('train under npm: a killed npm does not leave the run training', () => {
-  it('stops when the process that started it is gone, and releases its lock', async () => {
+  it('npm run train is one process under npm, which stops when npm is killed -9 and releases its lock', async () => {
     const out = join(root, 'orphan.json');
-    // a stand-in for npm: starts the run (with npm's environment) and is then killed with SIGKILL
-    const parent = spawn(process.execPath, ['-e', `
-      const { spawn } = require('node:child_process');
-      const child = spawn(process.execPath, ${JSON.stringify(['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '..', 'scripts', 'train.ts'), '--data-dir', dataDir, '--out', out, '--epochs', '100000', '--train-size', '100', '--batch-size', '1', '--threads', '1'])},
-        { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, npm_lifecycle_event: 'train' } });
-      console.log(child.pid);
-      setInterval(() => {}, 1000);
-    `], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const childPid = await new Promise<number>((ok) => parent.stdout.once('data', (c) => ok(Number(String(c).trim()))));
+    const npm = spawn('npm', ['run', '--silent', 'train', '--', '--data-dir', dataDir, '--out', out, '--epochs', '100000', '--train-size', '100', '--batch-size', '1', '--threads', '1', '--quiet'], {
+      cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    parent.stderr.on('data', (c) => (stderr += c));
-    // wait (bounded) until the run is training: its lock exists and its first epoch is saved
-    for (let i = 0; i < 200 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(existsSync(out)).toBe(true);
-    parent.kill('SIGKILL');
+    npm.stderr.on('data', (c) => (stderr += c));
+    // wait (bounded) until the run is training: its first epoch is saved, and its lock names it
+    for (let i = 0; i < 300 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(out), stderr).toBe(true);
+    const runPid = JSON.parse(readFileSync(`${out}.lock`, 'utf8')).pid as number;
+    // no shell or tsx wrapper in between: the run is npm's own child
+    expect(readFileSync(`/proc/${runPid}/stat`, 'utf8').split(') ')[1].split(' ')[1]).toBe(String(npm.pid));
+    npm.kill('SIGKILL');
     const alive = () => {
       try {
-        process.kill(childPid, 0);
+        process.kill(runPid, 0);
         return true;
       } catch {
         return false;
@@ -217,7 +214,7 @@ describe('train under npm: a killed npm does not leave the run training', () => 
     };
     for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
     const stillAlive = alive();
-    if (stillAlive) process.kill(childPid, 'SIGKILL');
+    if (stillAlive) process.kill(runPid, 'SIGKILL');
     expect(stillAlive).toBe(false);
     expect(existsSync(`${out}.lock`)).toBe(false);
     expect(JSON.parse(readFileSync(out, 'utf8')).meta.epochsCompleted).toBeGreaterThanOrEqual(1); // the last checkpoint is kept
