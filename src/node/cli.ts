@@ -66,7 +66,10 @@ function cleanParseArgsMessage(message: string): string {
  * number (`--epochs -1`) is taken as the option's value rather than as an
  * unknown option, so its own check can say what range is valid.
  */
-export function parseCommandLine<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false; allowNegative: false }>>;
+
+export function parseCommandLine<T extends Options>(argv: string[], options: T): Parsed<T> {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
