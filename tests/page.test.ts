@@ -166,6 +166,7 @@ describe('the drawing page', () => {
     writeFileSync(join(trained, 'small.json'), serializeModel(Network.random([100, 10, 10], new Rng(1))));
     writeFileSync(join(trained, 'broken.json'), '{"sizes": [784, 30');
     copyFileSync(join(root, 'web', 'models', 'default.json'), join(trained, 'mine.json'));
+    writeFileSync(join(trained, 'mine.metrics.json'), '{"run": "mine", "epochs": []}'); // written by npm run train beside each model
     const now = Date.now() / 1000;
     utimesSync(join(trained, 'small.json'), now - 30, now - 30);
     utimesSync(join(trained, 'broken.json'), now - 20, now - 20);
@@ -178,7 +179,11 @@ describe('the drawing page', () => {
     expect(options.map((o) => o.value)).toContain('/models/data/mine.json');
     expect(options[options.length - 1].value).toBe('/models/default/default.json');
     expect(options.find((o) => o.value.endsWith('broken.json'))).toMatchObject({ disabled: true });
-    expect(options.find((o) => o.value.endsWith('broken.json'))!.text).toContain('unusable');
+    expect(options.find((o) => o.value.endsWith('broken.json'))!.text).toBe('broken.json: unusable');
+    expect(options.some((o) => o.value.includes('metrics'))).toBe(false); // the curves are no model
+    // the reason, short, below the picker
+    expect(await page.getByTestId('unusable').locator('summary').textContent()).toBe('1 file in data/models cannot be used');
+    expect(await page.getByTestId('unusable').locator('div').textContent()).toMatch(/^broken\.json: not a model file: invalid JSON/);
     expect(options.map((o) => o.value).slice(0, 3)).toEqual(['/models/data/mine.json', '/models/data/broken.json', '/models/data/small.json']);
     expect(await picker.inputValue()).toBe('/models/data/mine.json'); // the newest trained one
 
@@ -430,4 +435,22 @@ describe('the drawing page', () => {
   it('logged no console errors (a missing model is reported on the page, not by a crash)', () => {
     expect(consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);
   });
+});
+
+describe('the page fits the screen', () => {
+  for (const [width, height] of [[390, 844], [1280, 900], [360, 740]]) {
+    it(`${width}×${height}: no horizontal scrolling, with every panel open, a conv model and a drawing`, async () => {
+      const page = await browser.newPage({ viewport: { width, height } });
+      page.on('pageerror', (e) => consoleErrors.push(e.message));
+      await page.goto(`${server.url}?model=/models/default/default.json`);
+      await page.waitForFunction(() => (window as unknown as { digitnetPage?: { ready: boolean } }).digitnetPage?.ready);
+      await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
+      const box = await padBox(page);
+      await drawWithMouse(page, digitStrokes(3, variant(1, box.width, 5)));
+      expect(await predictionOf(page)).toMatch(/^\d$/);
+      const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+      await page.close();
+    });
+  }
 });

@@ -25,6 +25,7 @@ const bars = $<HTMLDivElement>('bars');
 const preview = $<HTMLCanvasElement>('preview');
 const picker = $<HTMLSelectElement>('model-picker');
 const message = $<HTMLDivElement>('message');
+const unusableNote = $<HTMLDetailsElement>('unusable');
 const hidden = $<HTMLDivElement>('hidden');
 const hiddenPanel = $<HTMLDetailsElement>('hidden-panel');
 const convPanel = $<HTMLDetailsElement>('conv-panel');
@@ -334,10 +335,18 @@ async function start(): Promise<void> {
       const acc = m.accuracy !== null ? `, ${(100 * m.accuracy).toFixed(2)}% on ${m.evaluatedOn}` : '';
       const shape = m.layers ?? m.sizes?.join('-');
       const what = shape ? ` (${shape}${acc})` : '';
-      o.textContent = m.error ? `${m.name}: unusable (${m.error})` : `${m.source === 'default' ? 'default: ' : ''}${m.name}${what}`;
+      o.textContent = m.error ? `${m.name}: unusable` : `${m.source === 'default' ? 'default: ' : ''}${m.name}${what}`;
+      o.title = m.error ?? `${m.name}${what}`;
       o.disabled = m.error !== null;
       return o;
     }),
+  );
+  // why a file cannot be used: below the picker, short, one line each
+  const unusable = models.filter((m) => m.error);
+  unusableNote.hidden = unusable.length === 0;
+  unusableNote.replaceChildren(
+    Object.assign(document.createElement('summary'), { textContent: `${unusable.length} file${unusable.length === 1 ? '' : 's'} in data/models cannot be used` }),
+    ...unusable.map((m) => Object.assign(document.createElement('div'), { textContent: `${m.name}: ${m.error}` })),
   );
   picker.onchange = () => {
     if (picker.value === 'browser:trained' && state.training.model) {
