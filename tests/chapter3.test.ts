@@ -242,6 +242,16 @@ describe('the SVG chart', () => {
     expect([...svg.matchAll(/data-panel="(\w+)"/g)].map((m) => m[1])).toEqual(['accuracy', 'cost']);
   });
 
+  it('keeps a long legend inside the picture', async () => {
+    const { chartSvg, LEGEND_CHAR_PX } = await import('../src/plot/chart.js');
+    const label = 'ch3-init-large-784-30-10-cross-entropy-eta0.1-lambda5-seed1';
+    const svg = chartSvg([{ label, epochs: [1, 2].map((epoch) => ({ epoch, evalAccuracy: 0.9, trainCost: 1 / epoch })) }]);
+    const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)![1]);
+    const legends = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+">([^<]+)<\/text>/g)].filter((m) => m[2].startsWith(label));
+    expect(legends.length).toBe(2);
+    for (const [, x, text] of legends) expect(Number(x) + text.length * LEGEND_CHAR_PX).toBeLessThanOrEqual(width);
+  });
+
   it('draws no cost panel when no cost was monitored', async () => {
     const { chartSvg } = await import('../src/plot/chart.js');
     const svg = chartSvg([{ label: 'run', epochs: [1, 2].map((epoch) => ({ epoch, evalAccuracy: 0.9 + epoch / 100 })) }]);

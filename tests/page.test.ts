@@ -385,6 +385,61 @@ describe('the drawing page', () => {
     await page.close();
   }, 90_000);
 
+  it('shows the speed from the first seconds, and Stop keeps the network after its last mini-batch, usable on the pad', async () => {
+    const page = await open();
+    await page.locator('#train-panel summary').click();
+    await page.getByTestId('train-net').selectOption('ch6-relu');
+    expect(await page.getByTestId('train-size').inputValue()).toBe('10000'); // an epoch of seconds, not minutes
+    for (const [id, v] of [['train-epochs', '2'], ['train-seed', '4']]) await page.getByTestId(id).fill(v);
+    await page.getByTestId('train').click();
+    await expect.poll(() => page.getByTestId('train-speed').textContent(), { timeout: 30_000 }).toMatch(/^epoch 1\/2: [\d,]+ images\/s, about \d+ (s|min) left$/);
+    await page.getByTestId('train-stop').click();
+    await page.waitForFunction(() => {
+      const t = (window as unknown as { digitnetPage: { training: { done: boolean; error: string | null } } }).digitnetPage.training;
+      return t.done || t.error;
+    }, null, { timeout: 60_000 });
+    const log = (await page.getByTestId('train-log').textContent())!;
+    const stopped = /stopped in epoch 1 after (\d+) images: (\d+) \/ 10000 \([\d.]+%\) on test; the page uses this network/.exec(log);
+    expect(stopped, log).not.toBeNull();
+    const samples = Number(stopped![1]);
+    expect(samples).toBeGreaterThan(0);
+    expect(samples).toBeLessThan(10000);
+    expect(await page.getByTestId('model-picker').locator('option:checked').textContent()).toMatch(/^trained here \(conv 20 5x5 relu.*, stopped in epoch 1, [\d.]+% on test\)$/);
+    const box = await padBox(page);
+    await drawWithMouse(page, digitStrokes(1, variant(2, box.width, 3)));
+    expect(await predictionOf(page)).toMatch(/^\d$/);
+
+    // the same network as Node after the same mini-batches: nothing was lost or half-done
+    const model = await page.evaluate(() => (window as unknown as { digitnetPage: { training: { model: string } } }).digitnetPage.training.model);
+    const { selectBackend } = await import('../src/backend.js');
+    const { sgd } = await import('../src/nn/sgd.js');
+    const { LayerStack } = await import('../src/nn/layers.js');
+    const { PRESETS } = await import('../src/nn/presets.js');
+    const { loadMnist } = await import('../src/node/mnist-files.js');
+    const { bookSplit } = await import('../src/data/mnist.js');
+    const { slice } = await import('../src/data/dataset.js');
+    await selectBackend('wasm');
+    const { training: all } = bookSplit((await loadMnist()).sets);
+    const preset = PRESETS['ch6-relu'] as { layers: string; eta: number; lambda: number };
+    const rng = new Rng(4);
+    const net = new LayerStack(preset.layers);
+    net.init(rng);
+    const halt = new Error('halt');
+    try {
+      sgd(net, slice(all, 0, 10000), {
+        epochs: 2, miniBatchSize: 10, eta: preset.eta, lambda: preset.lambda, rng,
+        onProgress: (_e, done) => {
+          if (done === samples) throw halt;
+        },
+      });
+    } catch (err) {
+      if (err !== halt) throw err;
+    }
+    await selectBackend('ts');
+    expect(Array.from(parseModel(model, 'page').network.params)).toEqual(Array.from(net.params));
+    await page.close();
+  }, 120_000);
+
   it('reports a failed data download during training and keeps working', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'digitnet-nomnist-'));
     const other = await startPageServer({ web: join(tmp, 'web'), port: 0, trainedDir: trained, mnistDir: empty });

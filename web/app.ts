@@ -378,6 +378,10 @@ const trainButton = $<HTMLButtonElement>('train');
 const stopButton = $<HTMLButtonElement>('train-stop');
 const trainProgress = $<HTMLProgressElement>('train-progress');
 const trainLog = $<HTMLPreElement>('train-log');
+const trainSpeed = $<HTMLDivElement>('train-speed');
+const sizeField = $<HTMLInputElement>('train-size');
+/** The stop flag the worker reads between mini-batches (shared memory, so it is seen while the worker trains). */
+let stopFlag: Int32Array | null = null;
 const chart = $<HTMLCanvasElement>('train-chart');
 let trainer: Worker | null = null;
 
@@ -388,7 +392,8 @@ function drawChart(): void {
   ctx.clearRect(0, 0, w, h);
   ctx.font = '11px system-ui, sans-serif';
   ctx.fillStyle = '#888';
-  ctx.fillText('test accuracy (blue, 0–100%) and cost (orange) per epoch', 8, 14);
+  const last = pts.length ? `: ${(100 * pts[pts.length - 1].accuracy).toFixed(1)}% after epoch ${pts[pts.length - 1].epoch}` : '';
+  ctx.fillText(`test accuracy (blue, 0–100%)${last}; cost (orange) per epoch`, 8, 14);
   if (pts.length === 0) return;
   const left = 30;
   const x = (i: number) => left + ((w - left - 10) * (pts.length === 1 ? 0.5 : i / (pts.length - 1)));
@@ -406,10 +411,9 @@ function drawChart(): void {
   line('#ea580c', (i) => h - 20 - (h - 40) * (pts[i].cost / maxCost));
   ctx.fillStyle = '#888';
   ctx.fillText('epoch', w / 2, h - 4);
-  ctx.fillText(`${(100 * pts[pts.length - 1].accuracy).toFixed(1)}%`, w - 48, 28);
 }
 
-function useTrainedModel(json: string, epoch: number, accuracy: number): void {
+function useTrainedModel(json: string, epoch: number, accuracy: number, partial = false): void {
   const { network } = parseModel(json, 'trained in the browser');
   net = network;
   netJson = json;
@@ -420,7 +424,7 @@ function useTrainedModel(json: string, epoch: number, accuracy: number): void {
     option.value = url;
     picker.prepend(option);
   }
-  option.textContent = `trained here (${describeModel(network)}, epoch ${epoch}, ${(100 * accuracy).toFixed(2)}% on test)`;
+  option.textContent = `trained here (${describeModel(network)}, ${partial ? 'stopped in ' : ''}epoch ${epoch}, ${(100 * accuracy).toFixed(2)}% on test)`;
   picker.value = url;
   state.model = url;
   showHiddenWeights(network);
@@ -436,6 +440,7 @@ function runWorker(request: TrainRequest | FineTuneRequest, epochs: number): voi
   trainer?.terminate();
   state.training = { running: true, done: false, error: null, epochs: [], model: null };
   trainLog.textContent = '';
+  trainSpeed.textContent = '';
   trainProgress.value = 0;
   drawChart();
   trainButton.disabled = true;
@@ -449,10 +454,33 @@ function runWorker(request: TrainRequest | FineTuneRequest, epochs: number): voi
     worker.terminate();
     if (trainer === worker) trainer = null;
   };
+  let started = 0; // when the first mini-batch was done
   worker.onmessage = (e: MessageEvent<TrainMessage>) => {
     const m = e.data;
     if (m.kind === 'status') trainLog.textContent += `${m.text}\n`;
-    else if (m.kind === 'progress') trainProgress.value = (m.epoch - 1 + m.done / m.total) / epochs;
+    else if (m.kind === 'progress') {
+      trainProgress.value = (m.epoch - 1 + m.done / m.total) / epochs;
+      // speed and time left from the first progress on (evaluation time not included)
+      const now = performance.now();
+      if (!started) started = now;
+      const samples = (m.epoch - 1) * m.total + m.done;
+      const seconds = (now - started) / 1000;
+      if (seconds > 0.2) {
+        const rate = samples / seconds;
+        const left = (epochs * m.total - samples) / rate;
+        trainSpeed.textContent = `epoch ${m.epoch}/${epochs}: ${Math.round(rate).toLocaleString('en')} images/s, about ${left < 90 ? `${Math.ceil(left)} s` : `${Math.ceil(left / 60)} min`} left`;
+      } else {
+        trainSpeed.textContent = `epoch ${m.epoch}/${epochs}: started`;
+      }
+    } else if (m.kind === 'stopped') {
+      const accuracy = m.correct / m.total;
+      trainLog.textContent += `stopped in epoch ${m.epoch} after ${m.samples} images: ${m.correct} / ${m.total} (${(100 * accuracy).toFixed(2)}%) on test; the page uses this network\n`;
+      trainSpeed.textContent = 'stopped';
+      state.training.model = m.model;
+      useTrainedModel(m.model, m.epoch, accuracy, true);
+      state.training.done = true;
+      finish();
+    }
     else if (m.kind === 'epoch') {
       const accuracy = m.correct / m.total;
       state.training.epochs.push({ epoch: m.epoch, accuracy, cost: m.cost });
@@ -479,6 +507,8 @@ function runWorker(request: TrainRequest | FineTuneRequest, epochs: number): voi
 }
 
 // the network to train: 784-hidden-10 (η 3, as chapter 1), or chapter 6's ch6-relu (its layers, η and λ)
+/** The conv net's default training images: an epoch of a few seconds on one thread, not minutes. */
+const CONV_IMAGES = 10000;
 const trainNet = $<HTMLSelectElement>('train-net');
 const hiddenField = $<HTMLInputElement>('train-hidden');
 const etaField = $<HTMLInputElement>('train-eta');
@@ -486,6 +516,8 @@ trainNet.addEventListener('change', () => {
   const conv = trainNet.value !== 'fc';
   hiddenField.disabled = conv;
   etaField.value = String(conv ? (PRESETS['ch6-relu'] as StackPreset).eta : 3);
+  // a convolutional epoch over 10,000 images takes seconds, not minutes
+  sizeField.value = String(conv ? CONV_IMAGES : 50000);
 });
 
 trainButton.addEventListener('click', () => {
@@ -504,6 +536,13 @@ trainButton.addEventListener('click', () => {
   if (bad) {
     message.textContent = `Training: ${bad[0]} must be a positive number.`;
     return;
+  }
+  // Stop: a flag in shared memory, read by the worker between mini-batches
+  if (typeof SharedArrayBuffer !== 'undefined' && crossOriginIsolated) {
+    stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    request.stop = stopFlag;
+  } else {
+    stopFlag = null;
   }
   runWorker(request, request.epochs);
 });
@@ -577,6 +616,13 @@ forgetButton.addEventListener('click', () => {
 showCorrections();
 
 stopButton.addEventListener('click', () => {
+  if (stopFlag && trainer) {
+    // the worker stops after its current mini-batch and sends the network it has
+    Atomics.store(stopFlag, 0, 1);
+    stopButton.disabled = true;
+    trainSpeed.textContent = 'stopping after this mini-batch…';
+    return;
+  }
   trainer?.terminate();
   trainer = null;
   state.training.running = false;

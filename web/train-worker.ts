@@ -29,6 +29,8 @@ export interface TrainRequest {
   eta: number;
   seed: number;
   trainSize: number;
+  /** Set to 1 by the page to stop after the current mini-batch (shared memory; absent where the page is not cross-origin isolated). */
+  stop?: Int32Array;
 }
 
 /** Fine-tuning the current model on the user's corrections (28×28 bytes and the right digit). */
@@ -46,9 +48,14 @@ export type TrainMessage =
   | { kind: 'progress'; epoch: number; done: number; total: number }
   | { kind: 'epoch'; epoch: number; correct: number; total: number; cost: number; seconds: number; model: string }
   | { kind: 'done' }
+  /** Stopped on request: the network after its last finished mini-batch, evaluated on the test set. */
+  | { kind: 'stopped'; epoch: number; samples: number; correct: number; total: number; model: string }
   | { kind: 'error'; text: string };
 
 const post = (m: TrainMessage) => self.postMessage(m);
+
+/** Thrown from the progress callback when the page asks to stop: between two mini-batches, so the network is whole. */
+class StopRequested extends Error {}
 
 async function loadMnist() {
   const files = {} as Record<MnistFileKey, NamedBytes>;
@@ -145,6 +152,8 @@ self.onmessage = async (e: MessageEvent<TrainRequest | FineTuneRequest>) => {
       net = Network.random([784, r.hidden, 10], rng);
     }
     let lastProgress = 0;
+    let at = { epoch: 1, done: 0 };
+    try {
     sgd(net, train, {
       epochs: r.epochs,
       miniBatchSize: r.miniBatchSize,
@@ -153,6 +162,8 @@ self.onmessage = async (e: MessageEvent<TrainRequest | FineTuneRequest>) => {
       rng,
       evaluation: test,
       onProgress: (epoch, done, total) => {
+        at = { epoch, done };
+        if (r.stop && Atomics.load(r.stop, 0) !== 0) throw new StopRequested();
         const now = performance.now();
         if (now - lastProgress > 50 || done === total) {
           lastProgress = now;
@@ -171,6 +182,12 @@ self.onmessage = async (e: MessageEvent<TrainRequest | FineTuneRequest>) => {
         });
       },
     });
+    } catch (err) {
+      if (!(err instanceof StopRequested)) throw err;
+      // keep what was learnt: the network after the last finished mini-batch
+      post({ kind: 'stopped', epoch: at.epoch, samples: at.done, correct: net.evaluate(test), total: test.count, model: serializeModel(net) });
+      return;
+    }
     post({ kind: 'done' });
   } catch (err) {
     post({ kind: 'error', text: err instanceof Error ? err.message : String(err) });

@@ -29,6 +29,9 @@ const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (v: number) => Number(v.toFixed(2)).toString();
 
+/** The widest a character of the 12 px legend text may be (system-ui's widest letters: W, M). */
+export const LEGEND_CHAR_PX = 7.5;
+
 /** Round axis ticks covering [lo, hi]. */
 function ticks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
@@ -42,16 +45,18 @@ function ticks(lo: number, hi: number, count = 5): number[] {
 
 /** The SVG text of the runs' curves. */
 export function chartSvg(runs: Run[], title = 'training curves'): string {
-  const W = 760;
   const panelH = 240;
   const left = 70;
-  const right = 200;
   const top = 40;
   const gap = 60;
   const seriesOf = (panel: 'accuracy' | 'cost') =>
     runs.flatMap((r, ri) =>
       QUANTITIES.filter((q) => q.panel === panel && r.epochs.some((e) => e[q.key] !== undefined)).map((q) => ({ run: r, ri, q })),
     );
+  // the legend sits right of the plot: as wide as its longest name needs (12 px text is under 7.5 px a character)
+  const longest = Math.max(0, ...(['accuracy', 'cost'] as const).flatMap((p) => seriesOf(p).map(({ run, q }) => `${run.label}: ${q.name}`.length)));
+  const right = Math.max(200, 42 + Math.ceil(longest * LEGEND_CHAR_PX) + 10);
+  const W = left + 490 + right;
   // a panel only for what was monitored (the accuracy one always, so an empty chart still has axes)
   const panels = (['accuracy', 'cost'] as const).filter((p) => p === 'accuracy' || seriesOf(p).length > 0);
   const H = top + panels.length * panelH + (panels.length - 1) * gap + 50;
