@@ -476,16 +476,18 @@ describe('the drawing page', () => {
     await page.waitForFunction(() => {
       const t = (window as unknown as { digitnetPage: { training: { done: boolean; error: string | null } } }).digitnetPage.training;
       return t.done || t.error;
-    }, null, { timeout: 60_000 });
+    }, null, { timeout: 90_000 });
     expect(await page.getByTestId('message').textContent()).toBe('');
-    expect(await page.getByTestId('train-log').textContent()).toContain('fine-tuning on 1 corrections');
+    expect(await page.getByTestId('train-log').textContent()).toContain('fine-tuning on 1 correction (each 400×) and 10000 MNIST images');
+    // before and after, on the corrected drawing itself
+    expect(await page.getByTestId('corrections-result').textContent()).toBe('After fine-tuning, 1 of 1 corrected drawing reads as you said: 1 → 7.');
     await padBox(page);
     await drawWithMouse(page, one);
     expect(await predictionOf(page)).toBe('7'); // it learned the correction
     await page.getByTestId('forget-corrections').click();
     expect(await page.getByTestId('corrections-count').textContent()).toBe('no corrections saved');
     await page.close();
-  }, 90_000);
+  }, 150_000);
 
   it('logged no console errors (a missing model is reported on the page, not by a crash)', () => {
     expect(consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);

@@ -40,6 +40,8 @@ const state = {
   model: null as string | null,
   predictions: 0,
   lastInput: null as number[] | null,
+  /** The digit the model read last (null on an empty pad). */
+  lastReading: null as number | null,
   lastLatencyMs: null as number | null,
   training: { running: false, done: false, error: null as string | null, epochs: [] as { epoch: number; accuracy: number; cost: number }[], model: null as string | null },
 };
@@ -238,6 +240,7 @@ function read(strokes: readonly Stroke[]): void {
     if (net) showHiddenActivations(net, null);
     showFeatureMaps(net, null);
     state.lastInput = null;
+    state.lastReading = null;
     return;
   }
   const lines: string[] = [];
@@ -259,6 +262,7 @@ function read(strokes: readonly Stroke[]): void {
   shapes.textContent = (net instanceof Network ? [`input    a¹ = x (${SIDE * SIDE}×1): your drawing, 28×28 as one column`, ...lines] : lines).join('\n');
   state.predictions++;
   state.lastInput = Array.from(input);
+  state.lastReading = top;
 }
 
 // while drawing: at most one reading per animation frame; at the end of a stroke: at once
@@ -436,7 +440,7 @@ function numberField(id: string): number {
 }
 
 /** Runs a training or fine-tuning request in a fresh worker, showing its progress. */
-function runWorker(request: TrainRequest | FineTuneRequest, epochs: number): void {
+function runWorker(request: TrainRequest | FineTuneRequest, epochs: number, onDone: () => void = () => {}): void {
   trainer?.terminate();
   state.training = { running: true, done: false, error: null, epochs: [], model: null };
   trainLog.textContent = '';
@@ -492,6 +496,7 @@ function runWorker(request: TrainRequest | FineTuneRequest, epochs: number): voi
       trainProgress.value = 1;
       state.training.done = true;
       finish();
+      onDone();
     } else if (m.kind === 'error') {
       state.training.error = m.text;
       message.textContent = `Training stopped: ${m.text}. The page keeps working with the model you had.`;
@@ -551,6 +556,8 @@ trainButton.addEventListener('click', () => {
 const STORE = 'digitnet.corrections.v1';
 interface Correction {
   pixels: number[]; // 784 bytes, 0–255
+  /** What the model read when the correction was made. */
+  before?: number;
   label: number;
 }
 
@@ -565,8 +572,22 @@ function loadCorrections(): Correction[] {
 
 let corrections = loadCorrections();
 const countText = $<HTMLSpanElement>('corrections-count');
+const correctionsResult = $<HTMLDivElement>('corrections-result');
 const fineTuneButton = $<HTMLButtonElement>('fine-tune');
 const forgetButton = $<HTMLButtonElement>('forget');
+
+/** After fine-tuning: what the new model reads on each corrected drawing, before → after. */
+function showCorrectionsLearnt(): void {
+  if (!net) return;
+  const model = net;
+  const rows = corrections.map((c) => ({ ...c, after: model.predict(Array.from(c.pixels, (b) => b / 255)).digit }));
+  const learnt = rows.filter((r) => r.after === r.label).length;
+  const detail = rows.map((r) => `${r.before ?? '?'} → ${r.after}${r.after === r.label ? '' : ` (you said ${r.label})`}`).join(', ');
+  correctionsResult.textContent =
+    `After fine-tuning, ${learnt} of ${rows.length} corrected drawing${rows.length === 1 ? '' : 's'} ${rows.length === 1 ? 'reads' : 'read'} as you said: ${detail}.` +
+    (learnt < rows.length ? ' Fine-tune again, or draw the digit once more and correct it too.' : '');
+  correctionsResult.dataset.learnt = String(learnt);
+}
 
 function showCorrections(): void {
   const n = corrections.length;
@@ -587,7 +608,8 @@ for (let d = 0; d < 10; d++) {
       message.textContent = 'Draw a digit first, then say which it is.';
       return;
     }
-    corrections.push({ pixels: state.lastInput.map((v) => Math.round(255 * v)), label: d });
+    corrections.push({ pixels: state.lastInput.map((v) => Math.round(255 * v)), label: d, ...(state.lastReading !== null ? { before: state.lastReading } : {}) });
+    correctionsResult.textContent = '';
     try {
       localStorage.setItem(STORE, JSON.stringify(corrections));
       message.textContent = '';
@@ -605,7 +627,8 @@ fineTuneButton.addEventListener('click', () => {
     return;
   }
   (document.getElementById('train-panel') as HTMLDetailsElement).open = true;
-  runWorker({ kind: 'finetune', model: netJson, corrections, seed: 1 }, FINE_TUNE.epochs);
+  correctionsResult.textContent = '';
+  runWorker({ kind: 'finetune', model: netJson, corrections, seed: 1 }, FINE_TUNE.epochs, showCorrectionsLearnt);
 });
 
 forgetButton.addEventListener('click', () => {

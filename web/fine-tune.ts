@@ -13,9 +13,9 @@ import { Rng } from '../src/rng.js';
 
 export const FINE_TUNE = {
   /** Each correction appears this many times in the fine-tuning set… */
-  copies: 20,
+  copies: 400,
   /** …among this many MNIST training images (the first ones), so the rest is not forgotten. */
-  mnist: 2000,
+  mnist: 10000,
   epochs: 3,
   /** η for a fully-connected model (with the cross-entropy cost for a sigmoid output). */
   eta: 0.5,

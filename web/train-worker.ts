@@ -5,10 +5,9 @@
 // each epoch's accuracy and cost, and the model after every epoch.
 
 import { selectBackend } from '../src/backend.js';
-import { slice, type LabelledImages } from '../src/data/dataset.js';
+import { slice } from '../src/data/dataset.js';
 import { LayerStack } from '../src/nn/layers.js';
 import { parseModel } from '../src/nn/model-file.js';
-import { CrossEntropyCost } from '../src/nn/costs.js';
 import { MNIST } from '../src/data/datasets.js';
 import { verifyFile } from '../src/data/fetch.js';
 import { bookSplit, decodeMnist, type MnistFileKey, type NamedBytes } from '../src/data/mnist.js';
@@ -16,7 +15,7 @@ import { serializeModel } from '../src/nn/model-file.js';
 import { Network } from '../src/nn/network.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
-import { FINE_TUNE } from './fine-tune.js';
+import { FINE_TUNE, fineTune, fineTuneSettings } from './fine-tune.js';
 
 export interface TrainRequest {
   kind: 'train';
@@ -71,69 +70,20 @@ async function loadMnist() {
   return bookSplit(await decodeMnist(files));
 }
 
-/** The corrections, each `copies` times, then the first `mnist` training images: one set of bytes. */
-function mixCorrections(f: FineTuneRequest, training: LabelledImages): LabelledImages {
-  const n = f.corrections.length * FINE_TUNE.copies + FINE_TUNE.mnist;
-  const pixels = training.rows * training.cols;
-  const images = new Uint8Array(n * pixels);
-  const labels = new Uint8Array(n);
-  let at = 0;
-  for (let c = 0; c < FINE_TUNE.copies; c++) {
-    for (const k of f.corrections) {
-      images.set(k.pixels, at * pixels);
-      labels[at++] = k.label;
-    }
-  }
-  images.set(training.images.subarray(0, FINE_TUNE.mnist * pixels), at * pixels);
-  labels.set(training.labels.subarray(0, FINE_TUNE.mnist), at);
-  return { images, labels, count: n, rows: training.rows, cols: training.cols };
-}
-
-async function fineTune(f: FineTuneRequest): Promise<void> {
+async function fineTuneRequest(f: FineTuneRequest): Promise<void> {
   await selectBackend('auto');
   const { training, test } = await loadMnist();
   const { network: net, meta } = parseModel(f.model, 'the current model');
-  const set = mixCorrections(f, training);
-  if (!(net instanceof Network)) {
-    // a layer stack's output error is already aᴸ − y (softmax with log-likelihood, or
-    // sigmoid with cross-entropy); it fine-tunes with the η it was trained with, else
-    // the book's η for convolutional nets (0.03; the fully-connected 0.5 throws them off)
-    const eta = meta?.eta ?? 0.03;
-    post({ kind: 'status', text: `fine-tuning on ${f.corrections.length} corrections (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, every layer of ${net.spec}, η = ${eta}…` });
-    sgd(net, set, {
-      epochs: FINE_TUNE.epochs, miniBatchSize: FINE_TUNE.miniBatchSize, eta, rng: new Rng(f.seed), evaluation: test,
-      onEpoch: (result) => {
-        post({ kind: 'epoch', epoch: result.epoch, correct: result.correct ?? 0, total: result.total ?? 0, cost: net.totalCost(test), seconds: result.seconds, model: serializeModel(net, meta) });
-      },
-    });
-    post({ kind: 'done' });
-    return;
-  }
-  // A sigmoid output learns with the cross-entropy cost (the book's chapter 3): its error
-  // δᴸ = aᴸ − y has no σ′, so a confident wrong answer (a saturated output neuron) is
-  // unlearnt quickly, where the quadratic cost barely moves it. A softmax output keeps
-  // its log-likelihood (δᴸ = aᴸ − y already). The file keeps the model's own cost.
-  const ownCost = net.cost;
-  const tuneCost = net.output === 'sigmoid' ? CrossEntropyCost : ownCost;
-  net.cost = tuneCost;
-  post({ kind: 'status', text: `fine-tuning on ${f.corrections.length} corrections (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, with the ${tuneCost === CrossEntropyCost ? 'cross-entropy' : 'log-likelihood'} cost…` });
-  const rng = new Rng(f.seed);
-  sgd(net, set, {
-    epochs: FINE_TUNE.epochs, miniBatchSize: FINE_TUNE.miniBatchSize, eta: FINE_TUNE.eta, rng, evaluation: test,
-    onEpoch: (result) => {
-      const cost = net.totalCost(test);
-      net.cost = ownCost;
-      const model = serializeModel(net, meta);
-      net.cost = tuneCost;
-      post({ kind: 'epoch', epoch: result.epoch, correct: result.correct ?? 0, total: result.total ?? 0, cost, seconds: result.seconds, model });
-    },
+  post({ kind: 'status', text: `fine-tuning on ${f.corrections.length} correction${f.corrections.length === 1 ? '' : 's'} (each ${FINE_TUNE.copies}×) and ${FINE_TUNE.mnist} MNIST images, ${fineTuneSettings(net)}…` });
+  fineTune(net, f.corrections, training, test, f.seed, (result) => {
+    post({ kind: 'epoch', epoch: result.epoch, correct: result.correct ?? 0, total: result.total ?? 0, cost: net.totalCost(test), seconds: result.seconds, model: serializeModel(net, meta) });
   });
   post({ kind: 'done' });
 }
 
 self.onmessage = async (e: MessageEvent<TrainRequest | FineTuneRequest>) => {
   if (e.data.kind === 'finetune') {
-    await fineTune(e.data).catch((err: unknown) => post({ kind: 'error', text: err instanceof Error ? err.message : String(err) }));
+    await fineTuneRequest(e.data).catch((err: unknown) => post({ kind: 'error', text: err instanceof Error ? err.message : String(err) }));
     return;
   }
   const r = e.data;
