@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   writeFileAtomic(join(DETECTOR_DIR, 'not-a-digit.json'), serializeModel(net));
   writeFileSync(join(DETECTOR_DIR, 'threshold.json'), `${JSON.stringify({ threshold }, null, 1)}\n`);
   process.stdout.write(
-    `threshold P(not a digit) > ${threshold.toFixed(4)}: flags ${(100 * figures.flagged.mnistTest).toFixed(2)}% of MNIST test digits, ` +
+    `threshold P(not a digit) > ${threshold.toFixed(4)}: flags ${(100 * figures.flagged.mnistValidation).toFixed(2)}% of MNIST validation digits, ` +
+      `${(100 * figures.flagged.mnistTest).toFixed(2)}% of MNIST test digits, ` +
       `${(100 * figures.flagged.heldOutScribbles).toFixed(1)}% of 2,000 scribbles it never saw, ` +
       `${(100 * figures.flagged.drawnDigits).toFixed(1)}% of 500 digits drawn by src/draw/handwriting.ts\nwrote web/detector/\n`,
   );
