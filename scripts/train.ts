@@ -330,6 +330,7 @@ async function main(): Promise<void> {
     layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, dropout,
     miniBatchSize, epochs, trainSize: args.trainSize, expand, evalSet, shuffle, dataset: args.dataset.name,
   });
+  if (args.dataDir !== undefined) changed.unshift(`data-${basename(resolve(args.dataDir)).replace(/[^\w.-]+/g, '_')}`); // other data, another run
   const out = args.out ?? args.resume ?? `data/models/${[anyPreset?.name, slug, ...changed, `seed${seed}`].filter(Boolean).join('-')}.json`;
   const base = out.replace(/\.json$/, '');
   const metricsPath = `${base}.metrics.json`;

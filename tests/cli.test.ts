@@ -59,7 +59,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--backend', 'gpu'], "train: --backend must be 'auto', 'ts' or 'wasm'; got 'gpu'"],
     [['--threads', '0'], "train: --threads must be an integer from 1 to 64; got '0'"],
     [['--threads', '99'], "train: --threads must be an integer from 1 to 64; got '99'"],
-    [['--threads', '64', '--data-dir', 'DATA'], 'train: this network with mini-batch 10 on 64 threads needs more memory than can be had (threads: the shared memory (64 MiB) is full; train this network with one thread); try a smaller --batch-size, fewer --threads or a smaller network'],
+    [['--threads', '64', '--data-dir', 'DATA', '--out', 'OUTDIR/t64.json'], 'train: this network with mini-batch 10 on 64 threads needs more memory than can be had (threads: the shared memory (64 MiB) is full; train this network with one thread); try a smaller --batch-size, fewer --threads or a smaller network'],
     [['--dataset', 'kmnist'], "train: --dataset must be 'mnist' or 'fashion'; got 'kmnist'"],
     [['--cost', 'log-likelihood', '--output', 'sigmoid', '--data-dir', 'DATA'], 'train: --cost log-likelihood needs the softmax output layer, not --output sigmoid'],
     [['--cost', 'cross-entropy', '--output', 'softmax', '--data-dir', 'DATA'], 'train: a softmax output layer needs --cost log-likelihood, not the CrossEntropyCost'],

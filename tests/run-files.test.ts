@@ -174,7 +174,7 @@ describe('train: the output file', () => {
     expect(readFileSync(notes, 'utf8')).toBe('{"todo": 1}');
   });
 
-  it('default names: runs with other settings get other files', () => {
+  it('default names: runs with other settings (or other data) get other files', () => {
     const cwd = join(root, 'names');
     mkdirSync(cwd);
     const a = train(['--epochs', '1', '--quiet'], { cwd });
@@ -182,9 +182,9 @@ describe('train: the output file', () => {
     const c = train(['--epochs', '1', '--quiet', '--preset', 'ch3-ce-30', '--train-size', '50'], { cwd });
     expect([a.code, b.code, c.code]).toEqual([0, 0, 0]);
     expect(readdirSync(join(cwd, 'data', 'models')).filter((f) => !f.includes('.metrics.') && f.endsWith('.json')).sort()).toEqual([
-      '784-30-10-cross-entropy-eta0.5-epochs1-seed1.json',
-      '784-30-10-epochs1-seed1.json',
-      'ch3-ce-30-784-30-10-epochs1-train50-seed1.json',
+      '784-30-10-data-mnist-cross-entropy-eta0.5-epochs1-seed1.json',
+      '784-30-10-data-mnist-epochs1-seed1.json',
+      'ch3-ce-30-784-30-10-data-mnist-epochs1-train50-seed1.json',
     ]);
   });
 });
