@@ -86,6 +86,36 @@ const inputOf = (page: Page) =>
 const inkOf = (page: Page) =>
   page.evaluate(() => ((window as unknown as { digitnetPage: { lastInput: number[] | null } }).digitnetPage.lastInput ?? []).reduce((s, v) => s + v, 0));
 
+/** ch6-relu trained in Node as the page's worker trains it (wasm kernels, the preset's η and λ), stopped after `stopAt` images of epoch 1 if given: its parameters. */
+async function convInNode(seed: number, images: number, epochs: number, stopAt?: number): Promise<number[]> {
+  const { selectBackend } = await import('../src/backend.js');
+  const { sgd } = await import('../src/nn/sgd.js');
+  const { LayerStack } = await import('../src/nn/layers.js');
+  const { PRESETS } = await import('../src/nn/presets.js');
+  const { loadMnist } = await import('../src/node/mnist-files.js');
+  const { bookSplit } = await import('../src/data/mnist.js');
+  const { slice } = await import('../src/data/dataset.js');
+  await selectBackend('wasm');
+  const { training: all } = bookSplit((await loadMnist()).sets);
+  const preset = PRESETS['ch6-relu'] as { layers: string; eta: number; lambda: number };
+  const rng = new Rng(seed);
+  const net = new LayerStack(preset.layers);
+  net.init(rng);
+  const halt = new Error('halt');
+  try {
+    sgd(net, slice(all, 0, images), {
+      epochs, miniBatchSize: 10, eta: preset.eta, lambda: preset.lambda, rng,
+      onProgress: (epoch, done) => {
+        if (epoch === 1 && done === stopAt) throw halt;
+      },
+    });
+  } catch (err) {
+    if (err !== halt) throw err;
+  }
+  await selectBackend('ts');
+  return Array.from(net.params);
+}
+
 describe('the drawing page', () => {
   it('starts with the default model and a prompt', async () => {
     const page = await open();
@@ -383,24 +413,8 @@ describe('the drawing page', () => {
     expect(await page.getByTestId('conv-panel').isVisible()).toBe(true);
     expect(await page.getByTestId('conv-filter').count()).toBe(20);
 
-    const { selectBackend } = await import('../src/backend.js');
-    const { sgd } = await import('../src/nn/sgd.js');
-    const { parseModel } = await import('../src/nn/model-file.js');
-    const { LayerStack } = await import('../src/nn/layers.js');
-    const { PRESETS } = await import('../src/nn/presets.js');
-    const { loadMnist } = await import('../src/node/mnist-files.js');
-    const { bookSplit } = await import('../src/data/mnist.js');
-    const { slice } = await import('../src/data/dataset.js');
-    await selectBackend('wasm');
-    const { training: all } = bookSplit((await loadMnist()).sets);
-    const preset = PRESETS['ch6-relu'] as { layers: string; eta: number; lambda: number };
-    const rng = new Rng(2);
-    const net = new LayerStack(preset.layers);
-    net.init(rng);
-    sgd(net, slice(all, 0, 300), { epochs: 1, miniBatchSize: 10, eta: preset.eta, lambda: preset.lambda, rng });
-    await selectBackend('ts');
     const fromPage = parseModel(training.model, 'page').network;
-    expect(Array.from(fromPage.params)).toEqual(Array.from(net.params));
+    expect(Array.from(fromPage.params)).toEqual(await convInNode(2, 300, 1));
     await page.close();
   }, 90_000);
 
@@ -430,32 +444,7 @@ describe('the drawing page', () => {
 
     // the same network as Node after the same mini-batches: nothing was lost or half-done
     const model = await page.evaluate(() => (window as unknown as { digitnetPage: { training: { model: string } } }).digitnetPage.training.model);
-    const { selectBackend } = await import('../src/backend.js');
-    const { sgd } = await import('../src/nn/sgd.js');
-    const { LayerStack } = await import('../src/nn/layers.js');
-    const { PRESETS } = await import('../src/nn/presets.js');
-    const { loadMnist } = await import('../src/node/mnist-files.js');
-    const { bookSplit } = await import('../src/data/mnist.js');
-    const { slice } = await import('../src/data/dataset.js');
-    await selectBackend('wasm');
-    const { training: all } = bookSplit((await loadMnist()).sets);
-    const preset = PRESETS['ch6-relu'] as { layers: string; eta: number; lambda: number };
-    const rng = new Rng(4);
-    const net = new LayerStack(preset.layers);
-    net.init(rng);
-    const halt = new Error('halt');
-    try {
-      sgd(net, slice(all, 0, 10000), {
-        epochs: 2, miniBatchSize: 10, eta: preset.eta, lambda: preset.lambda, rng,
-        onProgress: (_e, done) => {
-          if (done === samples) throw halt;
-        },
-      });
-    } catch (err) {
-      if (err !== halt) throw err;
-    }
-    await selectBackend('ts');
-    expect(Array.from(parseModel(model, 'page').network.params)).toEqual(Array.from(net.params));
+    expect(Array.from(parseModel(model, 'page').network.params)).toEqual(await convInNode(4, 10000, 2, samples));
     await page.close();
   }, 120_000);
 
