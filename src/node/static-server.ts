@@ -49,6 +49,9 @@ export interface ResolvedFile {
   /** The real path (links resolved), inside the mount's real folder. */
   path: string;
   mount: Mount;
+  /** The file's identity when it was resolved: what is opened must be the same file. */
+  dev: number;
+  ino: number;
 }
 
 /**
@@ -74,8 +77,9 @@ export async function resolveUrlPath(mounts: Mount[], urlPath: string): Promise<
       const realRoot = await realpath(root);
       let real = await realpath(named);
       if ((await stat(real)).isDirectory()) real = await realpath(join(real, 'index.html'));
-      if (!isInside(realRoot, real) || !(await stat(real)).isFile()) return null;
-      return { path: real, mount: m };
+      const s = await stat(real);
+      if (!isInside(realRoot, real) || !s.isFile()) return null;
+      return { path: real, mount: m, dev: s.dev, ino: s.ino };
     } catch {
       return null; // missing, a dangling or looping link, or unreadable folder
     }
@@ -159,7 +163,8 @@ export function startStaticServer(mounts: Mount[], options: ServerOptions = {}):
       onError(`${found.path}: ${(err as Error).message}`);
       return plain(res, 500, 'the file could not be read', {}, head);
     }
-    if (!s.isFile()) {
+    if (!s.isFile() || s.dev !== found.dev || s.ino !== found.ino) {
+      // not a file, or another file than the one resolved (swapped in since): not served
       await handle.close();
       return plain(res, 404, 'not found', {}, head);
     }
