@@ -6,10 +6,9 @@
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { describeModel } from '../src/nn/model-file.js';
 import { vote } from '../src/nn/ensemble.js';
-import { UsageError, parseCommandLine, runMain } from '../src/node/cli.js';
+import { datasetOption, UsageError, parseCommandLine, runMain } from '../src/node/cli.js';
 import { selectBackend } from '../src/backend.js';
 import { loadDataset } from '../src/node/mnist-files.js';
-import { datasetOption } from './fetch-data.js';
 import { loadModelFile } from '../src/node/model-io.js';
 import { fmtInt } from '../src/node/progress.js';
 import { Network } from '../src/nn/network.js';

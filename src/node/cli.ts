@@ -4,6 +4,7 @@
 // a real bug still shows its stack trace.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DATASETS, type Dataset } from '../data/datasets.js';
 import { DataFileError } from '../data/idx.js';
 import { ModelFileError } from '../nn/model-file.js';
 import { NotAFileError } from './atomic.js';
@@ -155,4 +156,12 @@ export function parentWatch(command: string, everyMs = 1000): () => void {
     process.stderr.write(`\n${command}: npm, which started this run, is gone; stopping (the last saved epoch is kept)\n`);
     process.exit(143);
   };
+}
+
+/** --dataset: 'mnist' (the default) or 'fashion'. */
+export function datasetOption(value: string | undefined): Dataset {
+  const name = value ?? 'mnist';
+  const dataset = DATASETS[name];
+  if (!dataset) throw new UsageError(`--dataset must be ${Object.keys(DATASETS).map((k) => `'${k}'`).join(' or ')}; got '${name}'`);
+  return dataset;
 }

@@ -10,6 +10,9 @@ import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { RunError, UsageError } from './cli.js';
+import { describeModel, ModelFileError } from '../nn/model-file.js';
+import { Network } from '../nn/network.js';
+import { loadModelFile } from './model-io.js';
 
 /** What the path is, when it is not a regular file: for messages. */
 function kindOf(path: string): string | null {
@@ -158,4 +161,35 @@ export class OutputLock {
       // already gone
     }
   }
+}
+
+/**
+ * Refuses to replace a file that is not a model of the same run: another
+ * network or other settings (the same settings give the same model, bit for
+ * bit, so that one is replaced), a model without settings, or not a model.
+ */
+export function refuseOtherRun(out: string, run: Record<string, string | number | boolean>): void {
+  const hint = 'pass another --out, --resume it to continue it, or --force to replace it';
+  let loaded;
+  try {
+    loaded = loadModelFile(out);
+  } catch (err) {
+    if (err instanceof ModelFileError) throw new RunError(`${out} exists and is not a digitnet model this run can replace (${err.message.replace(`${out}: `, '')}); ${hint}`);
+    throw err;
+  }
+  if (!loaded.meta) throw new RunError(`${out} holds a model without training settings; ${hint}`);
+  const m = loaded.meta;
+  const net = loaded.network;
+  const file: Record<string, string | number | boolean | undefined> = {
+    network: describeModel(net), cost: net instanceof Network ? net.cost.name : net.costName,
+    ...(net instanceof Network ? { activation: net.activation.name } : {}),
+    seed: m.seed, epochs: m.epochs, miniBatchSize: m.miniBatchSize, eta: m.eta, shuffle: m.shuffle, trainSize: m.trainSize,
+    evaluatedOn: m.evaluatedOn, init: m.init, lambda: m.lambda ?? 0, momentum: m.momentum ?? 0, dropout: m.dropout ?? 0,
+    expand: m.expand ?? false, backend: m.backend,
+  };
+  const diffs = Object.keys(run)
+    .filter((k) => file[k] !== undefined && file[k] !== run[k])
+    .map((k) => `${k} ${String(file[k])} there, ${String(run[k])} here`);
+  if (!(net instanceof Network) !== (run.activation === undefined)) diffs.unshift('another kind of network');
+  if (diffs.length) throw new RunError(`${out} holds a run with other settings (${diffs.slice(0, 4).join('; ')}${diffs.length > 4 ? '; …' : ''}); ${hint}`);
 }
