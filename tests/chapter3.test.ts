@@ -9,7 +9,7 @@ import { parseModel, serializeModel } from '../src/nn/model-file.js';
 import { Network } from '../src/nn/network.js';
 import { Matrix } from '../src/tensor/matrix.js';
 import { Rng } from '../src/rng.js';
-import { expectAllClose } from './reference.js';
+import { centralSlope, expectAllClose, gradientError } from './reference.js';
 
 function batch(rng: Rng, nIn: number, nOut: number, m: number) {
   const x = new Matrix(nIn, m, undefined, 'col');
@@ -33,17 +33,7 @@ describe('gradient checks: every cost × hidden activation × output layer', () 
         net.backprop(x, y);
         const analytic = net.grads.slice();
         // central differences with steps h and h/2, combined (Richardson) to cancel the h² error
-        const slope = (i: number, h: number) => {
-          const saved = net.params[i];
-          net.params[i] = saved + h;
-          const hi = net.params[i];
-          const plus = C();
-          net.params[i] = saved - h;
-          const lo = net.params[i];
-          const minus = C();
-          net.params[i] = saved;
-          return (plus - minus) / (hi - lo);
-        };
+        const slope = (i: number, h: number) => centralSlope(net.params, i, h, C);
         let worst = 0;
         let kinks = 0;
         for (let i = 0; i < net.params.length; i++) {
@@ -55,7 +45,7 @@ describe('gradient checks: every cost × hidden activation × output layer', () 
             continue;
           }
           const numeric = (4 * d2 - d1) / 3;
-          worst = Math.max(worst, Math.abs(numeric - analytic[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(analytic[i])));
+          worst = Math.max(worst, gradientError(numeric, analytic[i]));
         }
         expect(kinks).toBeLessThan(net.params.length / 10);
         // float32 forward passes limit the precision (ln(1 − a) for a near 1 most of all);
@@ -358,17 +348,9 @@ describe('dropout', () => {
     let worst = 0;
     let zero = 0;
     for (let i = 0; i < net.params.length; i++) {
-      const saved = net.params[i];
-      net.params[i] = saved + 1e-2;
-      const hi = net.params[i];
-      const plus = C();
-      net.params[i] = saved - 1e-2;
-      const lo = net.params[i];
-      const minus = C();
-      net.params[i] = saved;
-      const numeric = (plus - minus) / (hi - lo);
+      const numeric = centralSlope(net.params, i, 1e-2, C);
       if (analytic[i] === 0) zero++;
-      worst = Math.max(worst, Math.abs(numeric - analytic[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(analytic[i])));
+      worst = Math.max(worst, gradientError(numeric, analytic[i]));
     }
     expect(worst).toBeLessThan(1e-2);
     expect(zero).toBeGreaterThan(0); // dropped units get no gradient

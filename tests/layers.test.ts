@@ -12,7 +12,7 @@ import { Network } from '../src/nn/network.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { Rng } from '../src/rng.js';
 import { Matrix } from '../src/tensor/matrix.js';
-import { expectAllClose } from './reference.js';
+import { centralSlope, expectAllClose, gradientError } from './reference.js';
 
 function gradientCheck(spec: string, input: { c: number; h: number; w: number }, seed: number) {
   const rng = new Rng(seed);
@@ -31,16 +31,7 @@ function gradientCheck(spec: string, input: { c: number; h: number; w: number },
   // a small step, so max-pooling's choice of maximum does not flip between the two sides;
   // float32 forward passes then limit the precision to a few percent (a wrong gradient is off by far more)
   for (let i = 0; i < net.params.length; i++) {
-    const saved = net.params[i];
-    net.params[i] = saved + 2e-3;
-    const hi = net.params[i];
-    const plus = C();
-    net.params[i] = saved - 2e-3;
-    const lo = net.params[i];
-    const minus = C();
-    net.params[i] = saved;
-    const numeric = (plus - minus) / (hi - lo);
-    worst = Math.max(worst, Math.abs(numeric - analytic[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(analytic[i])));
+    worst = Math.max(worst, gradientError(centralSlope(net.params, i, 2e-3, C), analytic[i]));
   }
   return worst;
 }

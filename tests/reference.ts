@@ -112,3 +112,25 @@ export function refUpdateMiniBatch(net: RefNet, batch: { x: number[]; y: number[
     net.biases[l] = net.biases[l].map((b, j) => b - (eta / m) * nb[l][j]);
   }
 }
+
+/**
+ * ∂C/∂params[i] by central differences with step h: C at params[i] ± h, over
+ * the float32 values actually set (so rounding of the step is not an error),
+ * and params[i] restored exactly. The gradient checks' one finite difference.
+ */
+export function centralSlope(params: Float32Array, i: number, h: number, C: () => number): number {
+  const saved = params[i];
+  params[i] = saved + h;
+  const hi = params[i];
+  const plus = C();
+  params[i] = saved - h;
+  const lo = params[i];
+  const minus = C();
+  params[i] = saved;
+  return (plus - minus) / (hi - lo);
+}
+
+/** The gradient checks' relative error: |numeric − analytic| / max(floor, |numeric| + |analytic|). */
+export function gradientError(numeric: number, analytic: number, floor = 1e-2): number {
+  return Math.abs(numeric - analytic) / Math.max(floor, Math.abs(numeric) + Math.abs(analytic));
+}
