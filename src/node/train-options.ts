@@ -4,7 +4,7 @@
 // No process, no files: scripts/train.ts runs it, tests call it directly.
 
 import { availableParallelism } from 'node:os';
-import { MNIST_CLASSES } from '../data/mnist.js';
+import { MNIST_CLASSES, MNIST_PIXELS } from '../data/mnist.js';
 import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost } from '../nn/costs.js';
 import { LayerSpecError, parseLayers } from '../nn/layer-spec.js';
 import { checkSizes } from '../nn/network.js';
@@ -139,7 +139,7 @@ export function parseTrainOptions(argv: string[]) {
   const sizes = values.sizes !== undefined ? listOption('sizes', values.sizes) : undefined;
   if (sizes && sizes.length < 2) throw new UsageError(`--sizes needs at least an input and an output layer, e.g. 784,30,10; got '${values.sizes}'`);
   const hidden = values.hidden !== undefined ? listOption('hidden', values.hidden) : undefined;
-  for (const [flag, list] of [['sizes', sizes], ['hidden', hidden && [784, ...hidden, MNIST_CLASSES]]] as const) {
+  for (const [flag, list] of [['sizes', sizes], ['hidden', hidden && [MNIST_PIXELS, ...hidden, MNIST_CLASSES]]] as const) {
     if (!list) continue;
     try {
       checkSizes(list);
@@ -192,7 +192,7 @@ export function parseTrainOptions(argv: string[]) {
     monitor,
     backend: backend as 'auto' | 'ts' | 'wasm',
     threads: values.threads !== undefined ? intOption('threads', values.threads, 1, MAX_THREADS) : Math.min(2, availableParallelism()),
-    sizes: sizes ?? (hidden ? [784, ...hidden, MNIST_CLASSES] : undefined),
+    sizes: sizes ?? (hidden ? [MNIST_PIXELS, ...hidden, MNIST_CLASSES] : undefined),
     layers: values.layers,
     epochs: values.epochs !== undefined ? intOption('epochs', values.epochs, 1, MAX_EPOCHS) : undefined,
     batchSize: values['batch-size'] !== undefined ? intOption('batch-size', values['batch-size'], 1, MAX_BATCH) : undefined,
