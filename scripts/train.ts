@@ -2,7 +2,7 @@
 // shows progress, and saves the model after every epoch (atomically), so an
 // interrupted run keeps its last complete epoch and can be resumed exactly.
 
-import { bookSplit, MNIST_CLASSES, MNIST_PIXELS } from '../src/data/mnist.js';
+import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { slice, type LabelledImages } from '../src/data/dataset.js';
 import { Network } from '../src/nn/network.js';
 import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
@@ -12,10 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
 import { ThreadedSteps } from '../src/nn/threads.js';
-import { PRESETS, bookFigure, isStackPreset } from '../src/nn/presets.js';
+import { bookFigure } from '../src/nn/presets.js';
 import { LayerStack } from '../src/nn/layers.js';
-import { LogLikelihoodCost, QuadraticCost, type Cost } from '../src/nn/costs.js';
-import { activations } from '../src/nn/activations.js';
 import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
 import { writeFileAtomic } from '../src/node/atomic.js';
 import { expandByShifts } from '../src/data/expand.js';
@@ -23,7 +21,7 @@ import { spawnNodeThread } from '../src/node/threads.js';
 import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
 import { parentWatch, RunError, runMain, UsageError } from '../src/node/cli.js';
 import { checkOutput, OutputLock, refuseOtherRun, removeStaleTemps } from '../src/node/run-files.js';
-import { COSTS, DEFAULTS, parseTrainOptions, settingsInName, USAGE } from '../src/node/train-options.js';
+import { COSTS, parseTrainOptions, resolveSettings, settingsInName, USAGE } from '../src/node/train-options.js';
 import { loadDataset } from '../src/node/mnist-files.js';
 import { DownloadProgress } from '../src/node/progress.js';
 import { fmtInt, fmtSeconds, Progress } from '../src/node/progress.js';
@@ -43,67 +41,11 @@ async function main(): Promise<void> {
   }
 
   // A resumed run takes its settings from the file; options given now override them.
-  let resumed: { network: Network; meta: TrainingMeta | null } | null = null;
-  let resumedStack: { network: LayerStack; meta: TrainingMeta | null } | null = null;
-  if (args.resume !== undefined) {
-    const loaded = loadModelFile(args.resume);
-    if (!(loaded.network instanceof Network)) {
-      resumedStack = { network: loaded.network, meta: loaded.meta };
-      if (args.sizes) throw new UsageError(`--sizes does not go with ${args.resume}, a layer stack (${loaded.network.spec})`);
-      if (args.layers && new LayerStack(args.layers).spec !== loaded.network.spec) {
-        throw new UsageError(`--layers does not match ${args.resume}: ${loaded.network.spec}`);
-      }
-    } else {
-      resumed = { network: loaded.network, meta: loaded.meta };
-      const fileSizes = resumed.network.sizes;
-      if (args.sizes && args.sizes.join() !== fileSizes.join()) {
-        throw new UsageError(`--sizes ${args.sizes.join(',')} does not match ${args.resume}, a ${fileSizes.join('-')} network`);
-      }
-      if (args.layers) throw new UsageError(`--layers does not go with ${args.resume}, a ${fileSizes.join('-')} network`);
-    }
-  }
-  const meta = resumed?.meta ?? resumedStack?.meta ?? null;
-  // each setting: the command line, else the resumed run, else the preset, else the chapter-1 default
-  const anyPreset = args.preset ?? (meta?.preset !== undefined ? PRESETS[meta.preset] : undefined); // a resumed preset run still prints the book's figure
-  const stackPreset = isStackPreset(anyPreset) ? anyPreset : undefined;
-  const preset = isStackPreset(anyPreset) ? undefined : anyPreset;
-  // a layer stack (chapter 6) or the fully-connected network (chapters 1–3)
-  const layers = resumedStack?.network.spec ?? args.layers ?? (resumed || args.sizes ? undefined : stackPreset?.layers);
-  if (layers && (args.cost || args.output || args.activation || args.dropout !== undefined)) {
-    throw new UsageError('--cost, --output, --activation and --dropout are for fully-connected networks; a layer stack says them in its layers');
-  }
-  if (layers && args.init === 'large') throw new UsageError("--init large is for fully-connected networks; a layer stack starts 'default' or 'network3'");
-  if (!layers && args.init === 'network3') throw new UsageError('--init network3 is for layer stacks (--layers); a fully-connected network starts \'large\' or \'default\'');
-  const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [MNIST_PIXELS, ...DEFAULTS.hidden, MNIST_CLASSES];
-  const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
-  const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;
-  const eta = args.eta ?? meta?.eta ?? anyPreset?.eta ?? DEFAULTS.eta;
-  const seed = args.seed ?? meta?.seed ?? DEFAULTS.seed;
-  const shuffle = args.noShuffle ? false : meta?.shuffle ?? true;
-  const evalSet = args.evalSet ?? meta?.evaluatedOn ?? anyPreset?.evalSet ?? DEFAULTS.evalSet;
-  const lambda = args.lambda ?? meta?.lambda ?? anyPreset?.lambda ?? 0;
-  const momentum = args.momentum ?? meta?.momentum ?? 0;
-  const dropout = args.dropout ?? meta?.dropout ?? 0;
-  const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
-  const init = args.init ?? meta?.init ?? (layers ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
-  const cost: Cost = args.cost
-    ? COSTS[args.cost]
-    : resumed ? resumed.network.cost : preset ? COSTS[preset.cost] : args.output === 'softmax' ? LogLikelihoodCost : QuadraticCost;
-  if (args.output && args.output !== cost.output) {
-    throw new UsageError(
-      cost.output === 'softmax'
-        ? `--cost log-likelihood needs the softmax output layer, not --output ${args.output}`
-        : `a softmax output layer needs --cost log-likelihood, not the ${cost.name}`,
-    );
-  }
-  const activation = args.activation ? activations[args.activation] : resumed ? resumed.network.activation : activations[preset?.activation ?? 'sigmoid'];
-  if (resumed && (cost !== resumed.network.cost || activation !== resumed.network.activation)) {
-    throw new UsageError(`${args.resume} was trained with ${resumed.network.cost.name} and ${resumed.network.activation.name}; a resumed run keeps them`);
-  }
-  const epochsDone = meta?.epochsCompleted ?? 0;
-  if (epochsDone >= epochs) {
-    throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
-  }
+  const loaded = args.resume !== undefined ? loadModelFile(args.resume) : null;
+  const {
+    resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
+    evalSet, lambda, momentum, dropout, expand, init, cost, activation, epochsDone,
+  } = resolveSettings(args, loaded);
 
   // the files this run writes: checked, locked and cleared of a killed run's leftovers before any work
   const stackShape = layers ? new LayerStack(layers) : null;

@@ -3,7 +3,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/node/cli.js';
-import { parseTrainOptions, settingsInName, type NameSettings } from '../src/node/train-options.js';
+import { parseTrainOptions, resolveSettings, settingsInName, type NameSettings } from '../src/node/train-options.js';
+import { parseModel, serializeModel, type TrainingMeta } from '../src/nn/model-file.js';
+import { CrossEntropyCost, QuadraticCost } from '../src/nn/costs.js';
+import { Network } from '../src/nn/network.js';
+import { Rng } from '../src/rng.js';
 import { PRESETS, type FcPreset } from '../src/nn/presets.js';
 
 const fails = (argv: string[]) => {
@@ -53,5 +57,33 @@ describe('settingsInName', () => {
   it('names each setting that differs', () => {
     expect(settingsInName({ ...base, cost: 'cross-entropy', eta: 0.5, trainSize: 1000, shuffle: false, dataset: 'fashion' }))
       .toEqual(['fashion', 'cross-entropy', 'eta0.5', 'train1000', 'no-shuffle']);
+  });
+});
+
+describe('resolveSettings: the command line, else the resumed run, else the preset, else chapter 1', () => {
+  const meta: TrainingMeta = {
+    seed: 7, epochs: 10, epochsCompleted: 4, miniBatchSize: 20, eta: 0.5, shuffle: true, trainSize: 1000, evaluatedOn: 'validation',
+    history: [], best: null, rngState: [1, 2, 3, 4], data: 'x', init: 'default', lambda: 2, momentum: 0.5,
+  };
+  const saved = parseModel(serializeModel(Network.random([784, 5, 10], new Rng(1), { cost: CrossEntropyCost }), meta), 'run.json');
+  const resolve = (argv: string[], loaded = null as typeof saved | null) => resolveSettings(parseTrainOptions(argv), loaded);
+
+  it("starts from chapter 1's run", () => {
+    expect(resolve([])).toMatchObject({ sizes: [784, 30, 10], epochs: 30, miniBatchSize: 10, eta: 3, seed: 1, evalSet: 'test', init: 'large', lambda: 0, cost: QuadraticCost, layers: undefined, epochsDone: 0 });
+  });
+  it("takes a preset's settings, and the command line over them", () => {
+    expect(resolve(['--preset', 'ch3-ce-30'])).toMatchObject({ eta: 0.5, cost: CrossEntropyCost });
+    expect(resolve(['--preset', 'ch3-ce-30', '--eta', '1'])).toMatchObject({ eta: 1, cost: CrossEntropyCost });
+    expect(resolve(['--preset', 'ch6-relu']).layers).toBe((PRESETS['ch6-relu'] as { layers: string }).layers);
+  });
+  it('takes a resumed run\'s settings, and the command line over them', () => {
+    expect(resolve(['--resume', 'run.json'], saved)).toMatchObject({ sizes: [784, 5, 10], epochs: 10, miniBatchSize: 20, eta: 0.5, seed: 7, evalSet: 'validation', init: 'default', lambda: 2, momentum: 0.5, cost: CrossEntropyCost, epochsDone: 4 });
+    expect(resolve(['--resume', 'run.json', '--eta', '0.1', '--epochs', '12'], saved)).toMatchObject({ eta: 0.1, epochs: 12, seed: 7 });
+  });
+  it('refuses what does not go with the resumed run', () => {
+    expect(() => resolve(['--resume', 'run.json', '--sizes', '784,30,10'], saved)).toThrow('--sizes 784,30,10 does not match run.json, a 784-5-10 network');
+    expect(() => resolve(['--resume', 'run.json', '--epochs', '4'], saved)).toThrow('run.json has finished 4 of 4 epochs; pass --epochs N with N > 4 to train more');
+    expect(() => resolve(['--resume', 'run.json', '--cost', 'quadratic'], saved)).toThrow('run.json was trained with CrossEntropyCost and sigmoid; a resumed run keeps them');
+    expect(() => resolve(['--init', 'network3'])).toThrow(UsageError);
   });
 });
