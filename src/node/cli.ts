@@ -62,14 +62,14 @@ function cleanParseArgsMessage(message: string): string {
   return first.charAt(0).toLowerCase() + first.slice(1);
 }
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false; allowNegative: false }>>;
+
 /**
  * util.parseArgs, strict, with one change: a value that looks like a negative
  * number (`--epochs -1`) is taken as the option's value rather than as an
  * unknown option, so its own check can say what range is valid.
  */
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: false; allowNegative: false }>>;
-
 export function parseCommandLine<T extends Options>(argv: string[], options: T): Parsed<T> {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
