@@ -11,14 +11,16 @@ import { Rng } from '../src/rng.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
-import { ThreadedSteps } from '../src/nn/threads.js';
+import { ThreadedSteps } from '../src/nn/parallel/threads.js';
 import { bookFigure } from '../src/nn/presets.js';
-import { LayerStack } from '../src/nn/layers.js';
+import { LayerStack } from '../src/nn/stack.js';
 import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
 import { writeFileAtomic } from '../src/node/atomic.js';
 import { expandByShifts } from '../src/data/expand.js';
 import { spawnNodeThread } from '../src/node/threads.js';
-import { loadModelFile, saveModelFile } from '../src/node/model-io.js';
+import { loadModelFile, resumeOptimizerState, saveModelFile } from '../src/node/model-io.js';
+import { makeOptimizer } from '../src/nn/optimizers/index.js';
+import { encodeOptimizerState } from '../src/nn/optimizers/checkpoint.js';
 import { parentWatch, RunError, runMain, UsageError } from '../src/node/cli.js';
 import { checkOutput, OutputLock, refuseOtherRun, removeStaleTemps } from '../src/node/run-files.js';
 import { COSTS, parseTrainOptions, resolveSettings, settingsInName, USAGE } from '../src/node/train-options.js';
@@ -44,15 +46,15 @@ async function main(): Promise<void> {
   const loaded = args.resume !== undefined ? loadModelFile(args.resume) : null;
   const {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, dropout, expand, init, cost, activation, epochsDone,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, init, cost, activation, epochsDone, stackCost,
   } = resolveSettings(args, loaded);
 
   // the files this run writes: checked, locked and cleared of a killed run's leftovers before any work
-  const stackShape = layers ? new LayerStack(layers) : null;
+  const stackShape = layers ? new LayerStack(layers, undefined, undefined, { cost: stackCost }) : null;
   const shape = stackShape ? stackShape.spec : sizes.join('-');
   const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
   const changed = settingsInName({
-    layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, dropout,
+    layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, dropout,
     miniBatchSize, epochs, trainSize: args.trainSize, expand, evalSet, shuffle, dataset: args.dataset.name,
   });
   if (args.dataDir !== undefined) changed.unshift(`data-${basename(resolve(args.dataDir)).replace(/[^\w.-]+/g, '_')}`); // other data, another run
@@ -60,11 +62,11 @@ async function main(): Promise<void> {
   const base = out.replace(/\.json$/, '');
   const metricsPath = `${base}.metrics.json`;
   const chartPath = `${base}.svg`;
-  const velocityOut = `${base}.velocity.bin`;
-  checkOutput(out, [metricsPath, chartPath, velocityOut]);
+  const stateOut = `${base}.optimizer.bin`;
+  checkOutput(out, [metricsPath, chartPath, stateOut]);
   OutputLock.take(out); // released at exit; after a kill, the next run finds it stale
   const watch = parentWatch('train');
-  const cleared = removeStaleTemps([out, metricsPath, chartPath, velocityOut]);
+  const cleared = removeStaleTemps([out, metricsPath, chartPath, stateOut]);
   if (cleared.length) log(`removed ${cleared.length} temporary file${cleared.length === 1 ? '' : 's'} an interrupted run left beside ${out}`);
 
   const download = new DownloadProgress(process.stderr);
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
   if (!ours && !args.force && existsSync(out)) {
     refuseOtherRun(out, {
       network: shape, cost: stackShape ? stackShape.costName : cost.name, ...(layers ? {} : { activation: activation.name }), seed, epochs, miniBatchSize, eta, shuffle, trainSize,
-      evaluatedOn: evalSet, init, lambda, momentum, dropout, expand, backend: backend.name,
+      evaluatedOn: evalSet, init, lambda, momentum, dropout, expand, backend: backend.name, optimizer, schedule,
     });
   }
   const training: LabelledImages = expand ? expandByShifts(slice(split.training, 0, trainSize)) : slice(split.training, 0, trainSize);
@@ -106,9 +108,12 @@ async function main(): Promise<void> {
     // With threads, the network lives in memory the worker threads share.
     const home = threadCount > 1 ? await sharedBackend(backend.name) : backend;
     if (layers) {
-      const stack = new LayerStack(layers, { c: 1, h: split.training.rows, w: split.training.cols }, home);
+      const stack = new LayerStack(layers, { c: 1, h: split.training.rows, w: split.training.cols }, home, { cost: stackCost });
       if (stack.classes !== MNIST_CLASSES) throw new UsageError(`--layers must end with ${MNIST_CLASSES} outputs, one per digit; got ${stack.classes}`);
-      if (resumedStack) stack.params.set(resumedStack.network.params);
+      if (resumedStack) {
+        stack.params.set(resumedStack.network.params);
+        stack.state.set(resumedStack.network.state);
+      }
       else stack.init(rng, init === 'network3' ? 'network3' : 'default');
       net = stack;
     } else {
@@ -116,16 +121,11 @@ async function main(): Promise<void> {
         ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
         : Network.random(sizes, rng, { backend: home, cost, activation, init: init === 'network3' ? 'default' : init });
     }
-    net.rule = { lambda, n: training.count, momentum }; // before the threads start: they copy it
-    // momentum's velocities are part of the run's state: kept beside the checkpoint, so a resumed run goes on exactly
-    const velocityPath = `${(args.resume ?? '').replace(/\.json$/, '')}.velocity.bin`;
-    if (momentum && (resumed || resumedStack) && args.resume && existsSync(velocityPath)) {
-      const bytes = readFileSync(velocityPath);
-      if (bytes.length !== net.params.length * 4) {
-        throw new RunError(`${velocityPath}: ${bytes.length} bytes, expected ${net.params.length * 4} for this network; delete it to restart the momentum`);
-      }
-      net.velocity = net.backend.alloc(net.params.length);
-      net.velocity.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+    net.optimizer = makeOptimizer({ name: optimizer, lambda, n: training.count, momentum }); // before the threads start: they copy it
+    // the optimizer's state (velocities, Adam's moments, its step count) is part of the run's: kept beside the checkpoint
+    if (args.resume && epochsDone > 0) {
+      const note = resumeOptimizerState(net.optimizer, `${args.resume.replace(/\.json$/, '')}.optimizer.bin`, net.params.length);
+      if (note) log(note);
     }
     const lastBatch = training.count % miniBatchSize;
     if (net instanceof Network) net.dropout = dropout; // before the threads start: they copy it
@@ -158,6 +158,7 @@ async function main(): Promise<void> {
   if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; the book reports ${bookFigure(anyPreset)} on ${anyPreset.book.on} (chapter ${anyPreset.book.chapter})`);
   const extras = [
     lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
+    optimizer !== 'sgd' && optimizer !== 'momentum' ? optimizer : '', schedule !== 'constant' ? `${schedule} schedule` : '',
     args.etaSchedule ? `η halved after ${args.etaSchedule} epochs without progress` : '',
     args.earlyStop ? `early stop after ${args.earlyStop}` : '',
   ].filter(Boolean);
@@ -201,6 +202,8 @@ async function main(): Promise<void> {
     threads,
     lambda,
     momentum,
+    optimizer: { name: optimizer },
+    schedule,
     dropout,
     etaSchedule: args.etaSchedule,
     earlyStop: args.earlyStop,
@@ -225,13 +228,11 @@ async function main(): Promise<void> {
       const trainingMeta: TrainingMeta = {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
-        init, lambda, momentum, dropout, expand, ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
+        init, lambda, momentum, ...(optimizer !== 'sgd' && optimizer !== 'momentum' ? { optimizer } : {}), ...(schedule !== 'constant' ? { schedule } : {}),
+        dropout, expand, ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
       };
       saveModelFile(out, net, trainingMeta);
-      if (momentum && net.velocity) {
-        const v = net.velocity;
-        writeFileAtomic(velocityOut, new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice());
-      }
+      if (net.optimizer.stateNames.length) writeFileAtomic(stateOut, encodeOptimizerState(net.optimizer, net.params.length));
       lastSaved = { epoch: r.epoch, path: out };
       const point = {
         epoch: r.epoch, eta: r.eta, seconds: r.seconds, evalAccuracy: record.correct / record.total,
@@ -242,8 +243,8 @@ async function main(): Promise<void> {
       curves.push(point);
       const label = anyPreset?.name ?? basename(base);
       const settings = net instanceof Network
-        ? { sizes, cost: net.cost.name, activation: activation.name, init, eta, lambda, momentum, miniBatchSize, seed }
-        : { layers: net.spec, cost: net.costName, eta, lambda, momentum, miniBatchSize, seed, expand };
+        ? { sizes, cost: net.cost.name, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed }
+        : { layers: net.spec, cost: net.costName, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed, expand };
       writeFileAtomic(metricsPath, `${JSON.stringify({ run: label, evalSet, settings, epochs: curves }, null, 1)}\n`);
       const costName = net instanceof Network ? net.cost.name : net.costName;
       writeFileAtomic(chartPath, chartSvg([{ label, epochs: curves }], `${label}: ${net instanceof Network ? shape : 'layer stack'}, ${costName}, η = ${eta}${lambda ? `, λ = ${lambda}` : ''}`));

@@ -4,11 +4,12 @@
 // the step of `npm run train` (gather, feedforward, backprop, update) on
 // MNIST images for several timed repeats, then one-image inference.
 
+import { makeOptimizer } from './nn/optimizers/index.js';
 import { gatherBatch, type LabelledImages } from './data/dataset.js';
 import { selectBackend, sharedBackend, type BackendName } from './backend.js';
 import { Network } from './nn/network.js';
-import { LayerStack } from './nn/layers.js';
-import { ThreadedSteps, type SpawnThread } from './nn/threads.js';
+import { LayerStack } from './nn/stack.js';
+import { ThreadedSteps, type SpawnThread } from './nn/parallel/threads.js';
 import { Rng } from './rng.js';
 import { strokesToInput } from './draw/preprocess.js';
 import { digitStrokes, variant } from './draw/handwriting.js';
@@ -189,7 +190,7 @@ export async function benchLayers(
   const net = new LayerStack(spec, undefined, threads > 1 ? await sharedBackend(backend) : undefined);
   const rng = new Rng(1);
   net.init(rng);
-  net.rule = { lambda, n: training.count, momentum: 0 };
+  net.optimizer = makeOptimizer({ lambda, n: training.count });
   net.dropoutRng = rng;
   return timeTraining(net, training, m, 0.01, seconds, repeats, threads, spawn, null);
 }

@@ -8,8 +8,13 @@ export {
 } from './tensor/ops.js';
 export { Rng, type RngState } from './rng.js';
 export { Network, checkSizes, part, type ShapeTrace } from './nn/network.js';
-export { sgd, type SgdOptions, type EpochResult, type Trainable } from './nn/sgd.js';
-export { LayerStack, Conv, Pool, Dense, Dropout, type Layer, type StackLayout } from './nn/layers.js';
+export { sgd, type SgdOptions, type EpochResult } from './nn/sgd.js';
+export { etaAt, LR_SCHEDULES, type LrSchedule } from './nn/schedules.js';
+export { LayerStack } from './nn/stack.js';
+export { Conv, Pool, Dense, Dropout, BatchNorm, makeLayer, type Layer, type ParamGroup } from './nn/layers/index.js';
+export { makeOptimizer, Optimizer, Sgd, Nesterov, Adam, OPTIMIZERS, type OptimizerName, type OptimizerSettings } from './nn/optimizers/index.js';
+export { encodeOptimizerState, decodeOptimizerState, restoreOptimizerState, OptimizerStateError } from './nn/optimizers/checkpoint.js';
+export type { StackLayout } from './nn/parallel/layout.js';
 export { parseLayers, shapeText, LayerSpecError, type LayerSpec, type Shape } from './nn/layer-spec.js';
 export { Classifier } from './nn/classifier.js';
 export { vote } from './nn/ensemble.js';
@@ -30,4 +35,4 @@ export {
 export { gatherBatch, slice, pixelsOf, type LabelledImages } from './data/dataset.js';
 export { selectBackend, sharedBackend, defaultBackend, tsBackend, type Backend, type BackendName } from './backend.js';
 export { wasmSimdSupported, sharedMemorySupported } from './kernels/wasm.js';
-export { ThreadedSteps, runThread, type SpawnThread, type ThreadHandle, type ThreadInit } from './nn/threads.js';
+export { ThreadedSteps, runThread, type SpawnThread, type ThreadHandle, type ThreadInit } from './nn/parallel/threads.js';

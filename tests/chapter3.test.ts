@@ -10,6 +10,7 @@ import { Network } from '../src/nn/network.js';
 import { Matrix } from '../src/tensor/matrix.js';
 import { Rng } from '../src/rng.js';
 import { centralSlope, expectAllClose, gradientError } from './reference.js';
+import { makeOptimizer } from '../src/nn/optimizers/index.js';
 
 function batch(rng: Rng, nIn: number, nOut: number, m: number) {
   const x = new Matrix(nIn, m, undefined, 'col');
@@ -73,7 +74,7 @@ describe('the update rules', () => {
   function stepped(rule: { lambda: number; n: number; momentum: number }, steps: number) {
     const rng = new Rng(12);
     const net = Network.random(sizes, rng, { cost: CrossEntropyCost });
-    net.rule = rule;
+    net.optimizer = makeOptimizer(rule);
     const start = net.params.slice();
     const grads: Float32Array[] = [];
     for (let s = 0; s < steps; s++) {
@@ -123,7 +124,7 @@ describe('the update rules', () => {
       }
     }
     expectAllClose(net.params, w, 1e-6, 1e-5, 'momentum steps');
-    expect(net.velocity).not.toBeNull();
+    expect(net.optimizer.stateNames).toEqual(['velocity']);
   });
 
   it('momentum 0 is plain SGD, bit for bit', () => {
@@ -135,7 +136,7 @@ describe('the update rules', () => {
       net.updateMiniBatch(x, y, 0.5); // the default rule
     }
     expect(Array.from(plain.params)).toEqual(Array.from(net.params));
-    expect(plain.velocity).toBeNull();
+    expect(plain.optimizer.state).toEqual([]);
   });
 });
 

@@ -220,7 +220,7 @@ describe('train: runs, checkpoints and resume', () => {
     const common = ['--data-dir', dataDir, '--seed', '4', '--momentum', '0.5', '--lambda', '1', '--cost', 'cross-entropy', '--eta', '0.3'];
     expect(run('train', [...common, '--epochs', '3', '--out', whole]).code).toBe(0);
     expect(run('train', [...common, '--epochs', '1', '--out', part]).code).toBe(0);
-    expect(existsSync(join(root, 'mpart.velocity.bin'))).toBe(true);
+    expect(existsSync(join(root, 'mpart.optimizer.bin'))).toBe(true);
     expect(run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '3']).code).toBe(0);
     expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
   });
@@ -389,7 +389,7 @@ describe('layer stacks (chapter 6) from the command line', () => {
     expect(model.layers).toBe(layers);
     expect(model.input).toEqual([1, 28, 28]);
     expect(model.weights.map((w: number[][]) => [w.length, w[0].length])).toEqual([[4, 25], [20, 576], [10, 20]]);
-    expect(existsSync(stackA.replace(/\.json$/, '.velocity.bin'))).toBe(true);
+    expect(existsSync(stackA.replace(/\.json$/, '.optimizer.bin'))).toBe(true);
   });
 
   it('a stack run resumed from its checkpoint ends with the same weights as one run straight through', () => {
@@ -447,7 +447,7 @@ describe('bench --layers: the training speed of a layer stack', () => {
     const r = run('bench', ['--layers', 'conv 5 5x5 relu, poll 2, softmax 10']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(
-      "bench: --layers: layer 2 'poll 2': unknown layer 'poll' (expected conv, pool, fc, dropout, softmax or sigmoid); or a preset: ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout",
+      "bench: --layers: layer 2 'poll 2': unknown layer 'poll' (expected conv, pool, fc, dropout, bn, softmax or sigmoid); or a preset: ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout",
     );
   });
 });

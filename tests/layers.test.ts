@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { gatherBatch, slice } from '../src/data/dataset.js';
 import { bookSplit } from '../src/data/mnist.js';
 import { LogLikelihoodCost } from '../src/nn/costs.js';
-import { LayerStack } from '../src/nn/layers.js';
+import { LayerStack } from '../src/nn/stack.js';
 import { Network } from '../src/nn/network.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { Rng } from '../src/rng.js';

@@ -90,7 +90,7 @@ const inkOf = (page: Page) =>
 async function convInNode(seed: number, images: number, epochs: number, stopAt?: number): Promise<number[]> {
   const { selectBackend } = await import('../src/backend.js');
   const { sgd } = await import('../src/nn/sgd.js');
-  const { LayerStack } = await import('../src/nn/layers.js');
+  const { LayerStack } = await import('../src/nn/stack.js');
   const { PRESETS } = await import('../src/nn/presets.js');
   const { loadMnist } = await import('../src/node/mnist-files.js');
   const { bookSplit } = await import('../src/data/mnist.js');
@@ -281,7 +281,7 @@ describe('the drawing page', () => {
   }, 60_000);
 
   it("reads with a convolutional model, and shows its first layer's filters and their feature maps", async () => {
-    const { LayerStack } = await import('../src/nn/layers.js');
+    const { LayerStack } = await import('../src/nn/stack.js');
     const { sgd } = await import('../src/nn/sgd.js');
     const { loadMnist } = await import('../src/node/mnist-files.js');
     const { bookSplit } = await import('../src/data/mnist.js');

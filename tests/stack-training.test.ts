@@ -6,11 +6,17 @@
 import { describe, expect, it } from 'vitest';
 import { gatherBatch, slice, type LabelledImages } from '../src/data/dataset.js';
 import { vote } from '../src/nn/ensemble.js';
-import { LayerStack, type Conv } from '../src/nn/layers.js';
+import { LayerStack } from '../src/nn/stack.js';
+import type { Conv } from '../src/nn/layers/index.js';
 import { ModelFileError, parseModel, serializeModel } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
 import { randomImages } from './fixtures.js';
+import { makeOptimizer } from '../src/nn/optimizers/index.js';
+import type { Layer } from '../src/nn/layers/index.js';
+
+/** How many of a layer's parameters L2 decays (its weights). */
+const weightsOf = (l: Layer) => l.groups.filter((g) => g.decay).reduce((n, g) => n + g.rows * g.cols, 0);
 
 const data: LabelledImages = randomImages(7, 60);
 
@@ -50,12 +56,12 @@ describe('a layer stack trains with sgd()', () => {
     const g = net.grads.slice();
     net.params.set(before);
     const [eta, lambda, n] = [0.1, 2, 1000];
-    net.rule = { lambda, n, momentum: 0 };
+    net.optimizer = makeOptimizer({ lambda, n, momentum: 0 });
     net.updateMiniBatch(x, y, eta);
     let offset = 0;
     for (const l of net.layers) {
       for (let i = offset; i < offset + l.paramCount; i++) {
-        const decay = i < offset + l.weightCount ? 1 - (eta * lambda) / n : 1;
+        const decay = i < offset + weightsOf(l) ? 1 - (eta * lambda) / n : 1;
         expect(net.params[i]).toBeCloseTo(decay * before[i] - (eta / 10) * g[i], 6);
       }
       offset += l.paramCount;
@@ -80,13 +86,13 @@ describe('a layer stack trains with sgd()', () => {
     net.params.set(before);
     net.dropoutRng = new Rng(6); // the same masks
     const [eta, lambda, n] = [0.2, 3, 500];
-    net.rule = { lambda, n, momentum: 0 };
+    net.optimizer = makeOptimizer({ lambda, n, momentum: 0 });
     net.updateMiniBatch(x, y, eta);
     const [fc, , out] = net.layers;
     const weightsOut = fc.paramCount; // the softmax layer's weights start here
     let checked = 0;
     for (let i = 0; i < net.params.length; i++) {
-      const isWeight = i < fc.weightCount || (i >= weightsOut && i < weightsOut + out.weightCount);
+      const isWeight = i < weightsOf(fc) || (i >= weightsOut && i < weightsOut + weightsOf(out));
       const scale = i >= weightsOut && isWeight ? (1 - p) * (1 - p) : 1;
       const decay = isWeight ? 1 - (eta * lambda) / n : 1;
       expect(net.params[i]).toBeCloseTo(decay * before[i] - (eta / 10) * scale * g[i], 6);

@@ -7,10 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sharedBackend, tsBackend, type BackendName } from '../src/backend.js';
 import { Network, part } from '../src/nn/network.js';
 import { sgd } from '../src/nn/sgd.js';
-import { ThreadedSteps } from '../src/nn/threads.js';
+import { ThreadedSteps } from '../src/nn/parallel/threads.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { Rng } from '../src/rng.js';
 import { randomImages } from './fixtures.js';
+import { makeOptimizer } from '../src/nn/optimizers/index.js';
 
 const open: ThreadedSteps[] = [];
 afterAll(async () => {
@@ -52,7 +53,7 @@ describe('threaded training steps', () => {
       const shared = await sharedBackend('wasm');
       const rng = new Rng(6);
       const net = Network.random([784, 30, 10], rng, { backend: shared, cost: LogLikelihoodCost, activation: relu, init: 'default' });
-      net.rule = { lambda: 2, n: train.count, momentum: 0.5 };
+      net.optimizer = makeOptimizer({ lambda: 2, n: train.count, momentum: 0.5 });
       const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread) : undefined;
       if (threads) open.push(threads);
       sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.1, rng, lambda: 2, momentum: 0.5, threads });
@@ -66,7 +67,7 @@ describe('threaded training steps', () => {
       const shared = await sharedBackend('wasm');
       const rng = new Rng(9);
       const net = Network.random([784, 20, 12, 10], rng, { backend: shared, init: 'default' });
-      net.rule = { lambda: 1, n: train.count, momentum: 0.3 };
+      net.optimizer = makeOptimizer({ lambda: 1, n: train.count, momentum: 0.3 });
       net.dropout = 0.3; // before the threads start: they copy it
       const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread) : undefined;
       if (threads) open.push(threads);
@@ -135,12 +136,12 @@ describe('part', () => {
 describe('a layer stack on threads', () => {
   const spec = 'conv 4 5x5 relu, pool 2, conv 6 3x3 tanh, fc 16 sigmoid, softmax 10';
   async function stackRun(backend: BackendName, T: number) {
-    const { LayerStack } = await import('../src/nn/layers.js');
+    const { LayerStack } = await import('../src/nn/stack.js');
     const shared = await sharedBackend(backend);
     const rng = new Rng(8);
     const net = new LayerStack(spec, undefined, shared);
     net.init(rng);
-    net.rule = { lambda: 1, n: train.count, momentum: 0.5 };
+    net.optimizer = makeOptimizer({ lambda: 1, n: train.count, momentum: 0.5 });
     const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread, test) : undefined;
     if (threads) open.push(threads);
     const results = sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.05, rng, lambda: 1, momentum: 0.5, evaluation: test, threads });
@@ -164,13 +165,13 @@ describe('a layer stack on threads', () => {
   }
 
   it('a fully-connected stack splits by samples then neurons: 1, 2 and 3 threads give the same weights, bit for bit', async () => {
-    const { LayerStack } = await import('../src/nn/layers.js');
+    const { LayerStack } = await import('../src/nn/stack.js');
     const run = async (T: number) => {
       const rng = new Rng(11);
       const net = new LayerStack('fc 20 relu, fc 12 tanh, softmax 10', undefined, await sharedBackend('wasm'));
       net.init(rng);
       const before = Array.from(net.params);
-      net.rule = { lambda: 2, n: train.count, momentum: 0.4 };
+      net.optimizer = makeOptimizer({ lambda: 2, n: train.count, momentum: 0.4 });
       const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread, test) : undefined;
       if (threads) open.push(threads);
       const results = sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.1, rng, lambda: 2, momentum: 0.4, evaluation: test, threads });
@@ -186,7 +187,7 @@ describe('a layer stack on threads', () => {
   }, 60_000);
 
   it('a worker that fails stops the step with an error instead of leaving thread 0 waiting', async () => {
-    const { LayerStack } = await import('../src/nn/layers.js');
+    const { LayerStack } = await import('../src/nn/stack.js');
     const net = new LayerStack('fc 8 relu, softmax 10', undefined, await sharedBackend('wasm'));
     net.init(new Rng(1));
     const threads = await ThreadedSteps.start(net, train, [10], 2, spawnNodeThread);
@@ -197,7 +198,7 @@ describe('a layer stack on threads', () => {
   });
 
   it('a conv stack with dropout: each replica gets the masks one thread would draw for its samples', async () => {
-    const { LayerStack } = await import('../src/nn/layers.js');
+    const { LayerStack } = await import('../src/nn/stack.js');
     const go = async (T: number) => {
       const rng = new Rng(5);
       const net = new LayerStack('conv 3 5x5 relu, pool 2, dropout 0.4, fc 16 relu, dropout 0.5, softmax 10', undefined, await sharedBackend('wasm'));

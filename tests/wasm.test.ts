@@ -173,7 +173,7 @@ describe('training with both backends', () => {
 
 describe('the convolutional layer stack on both backends', () => {
   it('gives the same outputs and gradients (to float32 tolerance), its arrays in WebAssembly memory', async () => {
-    const { LayerStack } = await import('../src/nn/layers.js');
+    const { LayerStack } = await import('../src/nn/stack.js');
     const spec = 'conv 6 5x5 relu, pool 2, conv 4 3x3 tanh, pool 2, fc 20 relu, softmax 10';
     const ts = new LayerStack(spec, undefined, tsBackend);
     const wa = new LayerStack(spec, undefined, wasm);

@@ -6,7 +6,8 @@
 import { strokesToInput, SIDE, type Stroke } from '../src/draw/preprocess.js';
 import { describeModel, parseModel } from '../src/nn/model-file.js';
 import { Network } from '../src/nn/network.js';
-import { Conv, Dense, LayerStack } from '../src/nn/layers.js';
+import { Conv, Dense } from '../src/nn/layers/index.js';
+import { LayerStack } from '../src/nn/stack.js';
 import type { Matrix } from '../src/tensor/matrix.js';
 import { Pad } from './pad.js';
 import type { ModelEntry } from '../src/node/models.js'; // the server's listing (a type only: nothing of Node reaches the page)

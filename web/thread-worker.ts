@@ -1,6 +1,6 @@
 // web/thread-worker.ts: the body of a training worker thread in the browser.
 
-import { runThread, type ThreadInit } from '../src/nn/threads.js';
+import { runThread, type ThreadInit } from '../src/nn/parallel/threads.js';
 
 self.onmessage = (e: MessageEvent<ThreadInit>) => {
   self.onmessage = null;

@@ -3,7 +3,7 @@
 // (the server sends COOP/COEP), and thread 0 must itself run in a worker,
 // since a page's main thread may not block on Atomics.wait.
 
-import type { SpawnThread } from '../src/nn/threads.js';
+import type { SpawnThread } from '../src/nn/parallel/threads.js';
 
 /** Spawns workers from a bundled script whose body is runThread (see thread-worker.ts). */
 export function webThreadSpawner(scriptUrl: string | URL): SpawnThread {

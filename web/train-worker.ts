@@ -6,7 +6,7 @@
 
 import { selectBackend } from '../src/backend.js';
 import { slice } from '../src/data/dataset.js';
-import { LayerStack } from '../src/nn/layers.js';
+import { LayerStack } from '../src/nn/stack.js';
 import { parseModel } from '../src/nn/model-file.js';
 import { MNIST } from '../src/data/datasets.js';
 import { verifyFile } from '../src/data/fetch.js';

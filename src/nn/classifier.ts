@@ -9,7 +9,6 @@ import { allFinite } from '../kernels/elementwise.js';
 import type { Matrix } from '../tensor/matrix.js';
 import { argmaxCols } from '../tensor/ops.js';
 import type { Rng } from '../rng.js';
-import type { UpdateRule } from './update.js';
 
 /** A mini-batch's buffers: inputs x (inputSize × m), desired outputs y (classes × m), one sample per column. */
 export interface BatchBuffers {
@@ -24,10 +23,6 @@ export abstract class Classifier {
   /** Values per sample in (784 for MNIST) and out (10). */
   abstract readonly inputSize: number;
   abstract readonly classes: number;
-  /** L2 and momentum, as set by the trainer (network2.py's SGD arguments). */
-  rule: UpdateRule = { lambda: 0, n: 1, momentum: 0 };
-  /** Momentum's velocities, same layout as params; made when momentum is first used. */
-  velocity: Float32Array | null = null;
   /** Draws the dropout masks while training (sgd sets it: its own Rng). */
   dropoutRng: Rng | null = null;
   /** Samples fed forward at a time when evaluating. */

@@ -10,6 +10,7 @@ export type LayerSpec =
   | { kind: 'pool'; size: 2 }
   | { kind: 'fc'; units: number; activation: 'sigmoid' | 'tanh' | 'relu' }
   | { kind: 'dropout'; p: number }
+  | { kind: 'bn' }
   | { kind: 'softmax'; units: number }
   | { kind: 'sigmoid'; units: number };
 
@@ -101,6 +102,11 @@ export function parseLayers(text: string, input: Shape = { c: 1, h: 28, w: 28 })
         layer = { kind: 'dropout', p };
         break;
       }
+      case 'bn': {
+        extra(0);
+        layer = { kind: 'bn' };
+        break;
+      }
       case 'softmax':
       case 'sigmoid': {
         if (i !== parts.length - 1) throw new LayerSpecError(`${where}: the ${kind} output layer must come last`);
@@ -111,16 +117,16 @@ export function parseLayers(text: string, input: Shape = { c: 1, h: 28, w: 28 })
         break;
       }
       default:
-        throw new LayerSpecError(`${where}: unknown layer '${kind}' (expected conv, pool, fc, dropout, softmax or sigmoid)`);
+        throw new LayerSpecError(`${where}: unknown layer '${kind}' (expected conv, pool, fc, dropout, bn, softmax or sigmoid)`);
     }
     const inputs = (shapes.length ? shapes[shapes.length - 1] : input);
     const fanIn = layer.kind === 'conv' ? inputs.c * layer.size * layer.size : inputs.c * inputs.h * inputs.w;
-    const units = layer.kind === 'conv' ? layer.maps : layer.kind === 'pool' || layer.kind === 'dropout' ? 0 : layer.units;
     const values = shape.c * shape.h * shape.w;
+    const units = layer.kind === 'conv' ? layer.maps : layer.kind === 'pool' || layer.kind === 'dropout' ? 0 : layer.kind === 'bn' ? 0 : layer.units;
     if (units > MAX_LAYER_SIZE || values > MAX_LAYER_SIZE) {
       throw new LayerSpecError(`${where}: ${values.toLocaleString('en')} values per image, more than the ${MAX_LAYER_SIZE.toLocaleString('en')} a layer may have`);
     }
-    params += units * (fanIn + 1);
+    params += layer.kind === 'bn' ? 2 * shape.c : units * (fanIn + 1);
     if (params > MAX_PARAMETERS) {
       throw new LayerSpecError(`${where}: the network would need over ${params.toLocaleString('en')} parameters, more than the ${MAX_PARAMETERS.toLocaleString('en')} allowed`);
     }

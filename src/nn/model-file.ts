@@ -9,7 +9,10 @@ import type { RngState } from '../rng.js';
 import { costs, type Cost } from './costs.js';
 import { activations, type Activation } from './activations.js';
 import { checkSizes, Network } from './network.js';
-import { LayerStack } from './layers.js';
+import { LayerStack } from './stack.js';
+import type { Layer } from './layers/index.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from './optimizers/index.js';
+import { LR_SCHEDULES, type LrSchedule } from './schedules.js';
 import { LayerSpecError, type Shape } from './layer-spec.js';
 import { preview } from './preview.js';
 
@@ -52,6 +55,9 @@ export interface TrainingMeta {
   init?: 'large' | 'default' | 'network3';
   lambda?: number;
   momentum?: number;
+  /** The update rule, when not network2.py's SGD (momentum with μ > 0); the learning-rate schedule, when not constant. */
+  optimizer?: OptimizerName;
+  schedule?: LrSchedule;
   dropout?: number;
   /** Trained on the expanded set (each image and its four one-pixel shifts). */
   expand?: boolean;
@@ -98,14 +104,22 @@ function matrixJson(data: Float32Array, rows: number, cols: number): string {
 export function serializeModel(net: LayerStack, meta: TrainingMeta | null = null): string {
   const weights: string[] = [];
   const biases: string[] = [];
-  let offset = 0;
-  for (const l of net.layers) {
-    if (l.paramCount > 0) {
-      const units = l.paramCount - l.weightCount;
-      weights.push(matrixJson(net.params.subarray(offset, offset + l.weightCount), units, l.weightCount / units));
-      biases.push(matrixJson(net.params.subarray(offset + l.weightCount, offset + l.paramCount), units, 1));
+  const state: string[] = [];
+  for (const { layer, params, at } of modelArrays(net)) {
+    if (layer.paramCount > 0) {
+      const [w, b] = layer.groups;
+      weights.push(matrixJson(net.params.subarray(params, params + w.rows * w.cols), w.rows, w.cols));
+      biases.push(matrixJson(net.params.subarray(params + w.rows * w.cols, params + layer.paramCount), b.rows, 1));
     }
-    offset += l.paramCount;
+    if (layer.stateGroups.length) {
+      let k = at;
+      const fields = layer.stateGroups.map((g) => {
+        const values = Array.from(net.state.subarray(k, k + g.length), float32ToString);
+        k += g.length;
+        return `${JSON.stringify(g.name)}: [${values.join(',')}]`;
+      });
+      state.push(`{${fields.join(', ')}}`);
+    }
   }
   const shape = net instanceof Network
     ? [`"sizes": ${JSON.stringify(net.sizes)}`, `"cost": ${JSON.stringify(net.costName)}`, `"activation": ${JSON.stringify(net.activation.name)}`, `"output": ${JSON.stringify(net.output)}`]
@@ -117,6 +131,7 @@ export function serializeModel(net: LayerStack, meta: TrainingMeta | null = null
     `"meta": ${JSON.stringify(meta)}`,
     `"weights": [\n${weights.join(',\n')}\n]`,
     `"biases": [\n${biases.join(',\n')}\n]`,
+    ...(state.length ? [`"state": [\n${state.join(',\n')}\n]`] : []),
   ];
   return `{\n${lines.join(',\n')}\n}\n`;
 }
@@ -236,28 +251,51 @@ function parseStack(d: Record<string, unknown>, fail: (what: string) => never): 
   }
   const net = stack!;
   if ('cost' in d && d.cost !== net.costName) fail(`cost ${preview(d.cost)} does not go with the ${net.softmax ? 'softmax' : 'sigmoid'} output layer (${net.costName})`);
-  const withParams = net.layers.filter((l) => l.paramCount > 0);
-  const list = (key: 'weights' | 'biases') => {
+  const arrays = modelArrays(net);
+  const withParams = arrays.filter((a) => a.layer.paramCount > 0).length;
+  const withState = arrays.filter((a) => a.layer.stateGroups.length > 0).length;
+  const list = (key: 'weights' | 'biases' | 'state', count: number, what: string) => {
     const v = d[key];
-    if (!Array.isArray(v) || v.length !== withParams.length) fail(`"${key}" must be a list of ${withParams.length} matrices, one per layer with parameters`);
+    if (!Array.isArray(v) || v.length !== count) fail(`"${key}" must be a list of ${count} ${what}`);
     return v as unknown[];
   };
-  const weights = list('weights');
-  const biases = list('biases');
-  let offset = 0;
+  const weights = list('weights', withParams, 'matrices, one per layer with parameters');
+  const biases = list('biases', withParams, 'matrices, one per layer with parameters');
+  const states = withState ? list('state', withState, 'objects, one per batch-norm layer (its running "mean" and "var")') : [];
   let k = 0;
-  for (const l of net.layers) {
+  let j = 0;
+  for (const { layer: l, params, at } of arrays) {
     if (l.paramCount > 0) {
-      const units = l.paramCount - l.weightCount;
-      const cols = l.weightCount / units;
-      readMatrix(weights[k], net.params.subarray(offset, offset + l.weightCount), units, cols, `weights[${k}] (${l.describe})`, fail);
-      readMatrix(biases[k], net.params.subarray(offset + l.weightCount, offset + l.paramCount), units, 1, `biases[${k}] (${l.describe})`, fail);
+      const [w, b] = l.groups;
+      readMatrix(weights[k], net.params.subarray(params, params + w.rows * w.cols), w.rows, w.cols, `weights[${k}] (${l.describe})`, fail);
+      readMatrix(biases[k], net.params.subarray(params + w.rows * w.cols, params + l.paramCount), b.rows, 1, `biases[${k}] (${l.describe})`, fail);
       k++;
     }
-    offset += l.paramCount;
+    if (l.stateGroups.length) {
+      const o = states[j] as Record<string, unknown>;
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) fail(`state[${j}] (${l.name}) must be an object of lists`);
+      let a = at;
+      for (const g of l.stateGroups) {
+        readMatrix(Array.isArray(o[g.name]) ? (o[g.name] as unknown[]).map((x) => [x]) : o[g.name], net.state.subarray(a, a + g.length), g.length, 1, `state[${j}].${g.name} (${l.name})`, fail);
+        a += g.length;
+      }
+      j++;
+    }
   }
   const meta = d.meta === undefined || d.meta === null ? null : checkMeta(d.meta, fail);
   return { network: net, meta };
+}
+
+/** Each layer with its parameters' and state's offsets in the stack's buffers: the one walk the file format makes. */
+function modelArrays(net: LayerStack): { layer: Layer; params: number; at: number }[] {
+  let params = 0;
+  let at = 0;
+  return net.layers.map((layer) => {
+    const entry = { layer, params, at };
+    params += layer.paramCount;
+    for (const g of layer.stateGroups) at += g.length;
+    return entry;
+  });
 }
 
 function readMatrix(
@@ -350,6 +388,14 @@ function checkMeta(v: unknown, fail: (what: string) => never): TrainingMeta {
   if (lambda !== undefined) meta.lambda = lambda;
   const momentum = num('momentum', 0, 1, true);
   if (momentum !== undefined) meta.momentum = momentum;
+  if (m.optimizer !== undefined) {
+    if (!OPTIMIZER_NAMES.includes(m.optimizer as OptimizerName)) fail(`meta.optimizer must be one of ${OPTIMIZER_NAMES.join(', ')}; got ${preview(m.optimizer)}`);
+    meta.optimizer = m.optimizer as OptimizerName;
+  }
+  if (m.schedule !== undefined) {
+    if (!LR_SCHEDULES.includes(m.schedule as LrSchedule)) fail(`meta.schedule must be one of ${LR_SCHEDULES.join(', ')}; got ${preview(m.schedule)}`);
+    meta.schedule = m.schedule as LrSchedule;
+  }
   const dropout = num('dropout', 0, 1, true);
   if (dropout !== undefined) meta.dropout = dropout;
   if (m.expand !== undefined) {

@@ -1,8 +1,8 @@
 // nn/network.ts: the feedforward network of the book's chapters 1–3
 // (network.py, network2.py), in matrix form: a whole mini-batch flows through
-// at once, one sample per column. It is a LayerStack (nn/layers.ts) of Dense
+// at once, one sample per column. It is a LayerStack (nn/stack.ts) of Dense
 // layers, made from the book's list of sizes: feedforward, backpropagation
-// (BP1–BP4, labelled in the Dense layer and in --debug-shapes), the SGD step
+// (BP1–BP4, labelled in the Dense layer and in --debug-shapes), the update
 // and the threads' split are the stack's, written once for every network.
 // What this file adds is the book's way of saying it: sizes, weights[l],
 // biases[l], the cost deciding the output layer, network2.py's
@@ -19,15 +19,15 @@
 
 import { preview } from './preview.js';
 import type { Matrix } from '../tensor/matrix.js';
-import { activations, sigmoid, type Activation } from './activations.js';
-import { QuadraticCost, costs, type Cost } from './costs.js';
+import { sigmoid, type Activation } from './activations.js';
+import { QuadraticCost, type Cost } from './costs.js';
 import type { Rng } from '../rng.js';
 import type { Backend } from '../backend.js';
-import { Dense, Dropout, LayerStack, type ShapeTrace, type StackLayout, type StackOptions } from './layers.js';
+import { Dense, Dropout, type ShapeTrace } from './layers/index.js';
+import { LayerStack, type StackOptions } from './stack.js';
 import type { LayerSpec } from './layer-spec.js';
 
-export { part, sup, type ShapeTrace } from './layers.js';
-export type { UpdateRule } from './update.js';
+export { part, sup, type ShapeTrace } from './layers/index.js';
 
 /** How the weights start: 'large' N(0, 1) as chapter 1; 'default' N(0, 1/n_in) as network2.py's default. */
 export type Init = 'large' | 'default';
@@ -160,17 +160,8 @@ export class Network extends LayerStack {
     return this.outputMatrix(x.cols);
   }
 
-  protected override rebuild(): StackLayout['network'] {
+  /** What rebuilds it in a worker thread (nn/parallel/layout.ts). */
+  override rebuild(): { sizes: number[]; cost: Cost['name']; activation: Activation['name']; dropout: number } {
     return { sizes: [...this.sizes], cost: this.cost.name, activation: this.activation.name, dropout: this.dropout };
-  }
-
-  /** A worker thread's view of the network thread 0 shares (see LayerStack.sharedLayout). */
-  static attachShared(layout: StackLayout, t: number, T: number, backend: Backend): Network {
-    const n = layout.network!;
-    return LayerStack.attach(layout, t, T, backend, (b, o) => {
-      const net = new Network(n.sizes, { backend: b, shared: o.shared, cost: costs[n.cost], activation: activations[n.activation] });
-      net.dropout = n.dropout;
-      return net;
-    }) as Network;
   }
 }

@@ -1,17 +1,17 @@
 // nn/sgd.ts: mini-batch stochastic gradient descent, network.py's SGD().
 // Each epoch shuffles the sample order with the seeded Rng, cuts it into
-// mini-batches, and takes one gradient step per mini-batch; after each epoch
+// mini-batches, and takes one step per mini-batch (the network's optimizer:
+// SGD, momentum, Adam, …, nn/optimizers/); after each epoch
 // the network is evaluated and the caller hears about it (to print, save a
 // checkpoint, or stop). Knows no files and no screens.
 
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
 import type { Rng } from '../rng.js';
 import { Network, type ShapeTrace } from './network.js';
-import type { LayerStack } from './layers.js';
-import type { ThreadedSteps } from './threads.js';
-
-/** What sgd trains: any LayerStack, the fully-connected Network (chapters 1–3) among them. */
-export type Trainable = LayerStack;
+import type { LayerStack } from './stack.js';
+import type { ThreadedSteps } from './parallel/threads.js';
+import { makeOptimizer, sameSettings, type OptimizerSettings } from './optimizers/index.js';
+import { etaAt, type LrSchedule } from './schedules.js';
 
 export interface SgdOptions {
   /** The run's total epoch count (epochs are numbered from 1). */
@@ -39,6 +39,10 @@ export interface SgdOptions {
   lambda?: number;
   /** μ for momentum (0: plain SGD). */
   momentum?: number;
+  /** The update rule and Adam's β₁, β₂, ε (default: 'sgd', or 'momentum' when μ > 0); λ, n and μ come from the fields above. */
+  optimizer?: Partial<Omit<OptimizerSettings, 'lambda' | 'n' | 'momentum'>>;
+  /** η per mini-batch (nn/schedules.ts); default constant. */
+  schedule?: LrSchedule;
   /** Dropout probability p for the hidden units while training (0: none); the masks are drawn from `rng`. */
   dropout?: number;
   /** What to measure after each epoch, as network2.py's monitor_* flags (evaluation accuracy is always measured). */
@@ -124,14 +128,12 @@ export function checkSgdOptions(o: Pick<SgdOptions, 'epochs' | 'miniBatchSize' |
 }
 
 /** Trains `net` in place; returns one result per epoch run. */
-export function sgd(net: Trainable, training: LabelledImages, options: SgdOptions): EpochResult[] {
+export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptions): EpochResult[] {
   checkSgdOptions(options);
   const { epochs, miniBatchSize, rng, evaluation } = options;
   let eta = options.eta;
   const lambda = options.lambda ?? 0;
   const momentum = options.momentum ?? 0;
-  if (!(lambda >= 0)) throw new RangeError(`lambda must be ≥ 0; got ${lambda}`);
-  if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum must be from 0 up to (not including) 1; got ${momentum}`);
   const dropout = options.dropout ?? 0;
   if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout must be from 0 up to (not including) 1; got ${dropout}`);
   // the Network's dropout is an option (chapter 3's --dropout); a stack from a description has dropout layers
@@ -147,11 +149,15 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
     throw new RangeError(`sgd: images have ${training.rows * training.cols} pixels but the network takes ${net.inputSize} inputs`);
   }
   const classes = net.classes;
-  net.rule = { lambda, n, momentum };
+  // the update rule: kept if the network already has it (a resumed run's state, or the one the threads share)
+  const rule = makeOptimizer({ ...options.optimizer, lambda, n, momentum });
+  if (!sameSettings(net.optimizer.settings, rule.settings)) net.optimizer = rule;
+  const schedule = options.schedule ?? 'constant';
+  if (schedule !== 'constant' && options.etaSchedule) throw new RangeError(`sgd: --eta-schedule halves η by accuracy; it does not go with the ${schedule} schedule`);
   // a stack's dropout layers draw from the run's generator; the Network's hidden-layer dropout only when asked for
   if (network) network.dropout = dropout;
   net.dropoutRng = network && !dropout ? null : rng;
-  const schedule = options.etaSchedule ? new EtaSchedule(eta, options.etaSchedule) : null;
+  const halving = options.etaSchedule ? new EtaSchedule(eta, options.etaSchedule) : null;
   const early = options.earlyStop ? new EarlyStop(options.earlyStop) : null;
   const l2 = (count: number) => {
     if (!lambda) return 0;
@@ -159,9 +165,11 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
   };
   const threads = options.threads;
   if (threads && threads.order.length !== n) throw new RangeError('sgd: the threads were started for another training set');
-  if (threads && (threads.rule.lambda !== lambda || threads.rule.momentum !== momentum || (lambda && threads.rule.n !== n))) {
-    throw new RangeError('sgd: the threads were started with another update rule; set net.rule (λ, n, μ) before ThreadedSteps.start');
+  if (threads && !threads.stepsWith(net.optimizer.settings)) {
+    throw new RangeError('sgd: the threads were started with another update rule; set net.optimizer (with λ, n, μ) before ThreadedSteps.start');
   }
+  const perEpoch = Math.ceil(n / miniBatchSize);
+  const totalSteps = perEpoch * epochs;
   const order = threads?.order ?? new Uint32Array(n);
   const results: EpochResult[] = [];
   let trace = options.trace;
@@ -173,8 +181,10 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
     for (let i = 0; i < n; i++) order[i] = i;
     if (shuffle) rng.shuffle(order);
 
-    for (let start = 0; start < n; start += miniBatchSize) {
+    const epochEta = etaAt(schedule, eta, (epoch - 1) * perEpoch, totalSteps);
+    for (let start = 0, k = 0; start < n; start += miniBatchSize, k++) {
       const m = Math.min(miniBatchSize, n - start); // the last mini-batch may be smaller
+      const stepEta = schedule === 'constant' ? eta : etaAt(schedule, eta, (epoch - 1) * perEpoch + k, totalSteps);
       if (threads && trace && !net.fullyConnected) {
         // replicas on threads round differently from one thread, so the shapes are traced on a pass that changes nothing, then the threads step
         const x = net.input(m);
@@ -182,14 +192,14 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
         gatherBatch(x.data, y.data, classes, training, order, start, m);
         net.traceStep(x, y, trace);
         trace = undefined;
-        threads.step(start, m, eta, net.dropoutRng);
+        threads.step(start, m, stepEta, net.dropoutRng);
       } else if (threads && !trace) {
-        threads.step(start, m, eta, net.dropoutRng);
+        threads.step(start, m, stepEta, net.dropoutRng);
       } else {
         const x = net.input(m);
         const y = net.target(m);
         gatherBatch(x.data, y.data, classes, training, order, start, m);
-        net.updateMiniBatch(x, y, eta, trace);
+        net.updateMiniBatch(x, y, stepEta, trace);
         trace = undefined;
       }
       options.onProgress?.(epoch, start + m, n);
@@ -199,7 +209,7 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
     const correct = evaluation && finite ? (threads?.evaluates(evaluation) ? threads.evaluate() : net.evaluate(evaluation)) : null;
     const result: EpochResult = {
       epoch,
-      eta,
+      eta: epochEta,
       correct,
       total: evaluation ? evaluation.count : null,
       seconds: (performance.now() - started) / 1000,
@@ -210,10 +220,10 @@ export function sgd(net: Trainable, training: LabelledImages, options: SgdOption
     if (finite && monitor.trainAccuracy) result.trainCorrect = net.evaluate(training);
     if (finite && monitor.evalCost && evaluation) result.evalCost = net.totalCost(evaluation) + l2(evaluation.count);
     let go = true;
-    if (finite && correct !== null && schedule) {
-      go = schedule.update(correct);
-      eta = schedule.eta;
-      if (!go) result.stopped = `η came down to η₀/128 (${schedule.eta}), halved after every ${schedule.patience} epochs without a better accuracy`;
+    if (finite && correct !== null && halving) {
+      go = halving.update(correct);
+      eta = halving.eta;
+      if (!go) result.stopped = `η came down to η₀/128 (${halving.eta}), halved after every ${halving.patience} epochs without a better accuracy`;
     }
     if (go && finite && correct !== null && early && !early.update(correct)) {
       go = false;

@@ -2,7 +2,7 @@
 // Node (worker_threads). Everything it does is nn/threads.ts's runThread.
 
 import { parentPort } from 'node:worker_threads';
-import { runThread, type ThreadInit } from '../nn/threads.js';
+import { runThread, type ThreadInit } from '../nn/parallel/threads.js';
 
 const port = parentPort!;
 port.once('message', (init: ThreadInit) => {

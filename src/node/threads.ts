@@ -4,7 +4,7 @@
 // since Node 20 does not pass `--import tsx` on to worker threads.
 
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { SpawnThread } from '../nn/threads.js';
+import type { SpawnThread } from '../nn/parallel/threads.js';
 
 /** A worker thread running the module `name` of this folder ('thread-worker', …), compiled or under tsx. */
 export function startNodeWorker(name: string, options: WorkerOptions = {}): Worker {

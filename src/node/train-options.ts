@@ -8,14 +8,22 @@ import { MNIST_CLASSES, MNIST_PIXELS } from '../data/mnist.js';
 import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost, type Cost } from '../nn/costs.js';
 import { LayerSpecError, parseLayers } from '../nn/layer-spec.js';
 import { checkSizes, Network } from '../nn/network.js';
-import { LayerStack } from '../nn/layers.js';
+import { LayerStack } from '../nn/stack.js';
 import type { LoadedModel, TrainingMeta } from '../nn/model-file.js';
 import { activations } from '../nn/activations.js';
 import { isStackPreset, PRESETS, type FcPreset, type StackPreset } from '../nn/presets.js';
-import { MAX_THREADS } from '../nn/threads.js';
+import { MAX_THREADS } from '../nn/parallel/threads.js';
+import { OPTIMIZER_NAMES, type OptimizerName } from '../nn/optimizers/index.js';
+import { LR_SCHEDULES, type LrSchedule } from '../nn/schedules.js';
+import type { LayerSpec } from '../nn/layer-spec.js';
 import { datasetOption, intOption, listOption, parseCommandLine, positiveOption, UsageError } from './cli.js';
 
 export const DEFAULTS = { hidden: [30], epochs: 30, batchSize: 10, eta: 3.0, seed: 1, evalSet: 'test' as const };
+
+/** Adam's and AdamW's learning rate when none is given (the paper's α); the book's η would make them diverge. */
+export const ADAM_ETA = 0.001;
+/** μ for --optimizer momentum or nesterov when --momentum is not given. */
+export const DEFAULT_MU = 0.9;
 
 export const USAGE = `Usage: npm run train -- [options]
 
@@ -32,7 +40,7 @@ Network and training
   --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
   --layers SPEC         a layer stack instead (chapter 6), e.g. "conv 20 5x5 relu,
                         pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10";
-                        layers: conv N KxK [act], pool 2, fc N [act], dropout P,
+                        layers: conv N KxK [act], pool 2, fc N [act], dropout P, bn,
                         and last softmax N or sigmoid N; with conv layers, each
                         thread takes part of every mini-batch (the same seed and
                         --threads give the same weights; another count rounds
@@ -53,6 +61,17 @@ Chapter 3
                         N(0, 1/n_out), the softmax layer at zero)
   --lambda 0            L2 regularisation: w ← (1 − ηλ/n)·w − (η/m)·∇w
   --momentum 0          momentum coefficient μ, from 0 up to 1
+  --optimizer sgd       the update rule: 'sgd' (with --lambda and --momentum: network2.py's),
+                        'momentum' (μ 0.9 unless given), 'nesterov' (Nesterov momentum,
+                        μ 0.9 unless given), 'adam' or 'adamw' (Adam; η 0.001 unless
+                        given; adam adds λ's L2 to the gradient, adamw decays the
+                        weights apart from it: w ← (1 − ηλ/n)·w)
+  --schedule constant   η for each mini-batch: 'constant', 'cosine' (from η down to 0
+                        over the run) or 'one-cycle' (up from η/25 to η over the first
+                        30% of the steps, then down to η/250000)
+  --batch-norm          a batch-norm layer (bn) after every hidden layer: the
+                        network becomes a layer stack; evaluation uses the running
+                        averages of each layer's mean and variance
   --dropout 0           drop each hidden unit with this probability while training
                         (off at evaluation; steps as the book's dropout)
   --expand              add each training image shifted by one pixel up, down, left
@@ -99,6 +118,9 @@ export function parseTrainOptions(argv: string[]) {
       init: { type: 'string' },
       lambda: { type: 'string' },
       momentum: { type: 'string' },
+      optimizer: { type: 'string' },
+      schedule: { type: 'string' },
+      'batch-norm': { type: 'boolean' },
       dropout: { type: 'string' },
       expand: { type: 'boolean' },
       'eta-schedule': { type: 'string' },
@@ -188,6 +210,9 @@ export function parseTrainOptions(argv: string[]) {
     init: choice('init', values.init, ['large', 'default', 'network3'] as const),
     lambda,
     momentum,
+    optimizer: choice('optimizer', values.optimizer, OPTIMIZER_NAMES),
+    schedule: choice('schedule', values.schedule, LR_SCHEDULES),
+    batchNorm: values['batch-norm'] ?? false,
     dropout,
     expand: values.expand ?? false,
     etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule'], 1, MAX_EPOCHS) : undefined,
@@ -241,6 +266,8 @@ export interface NameSettings {
   eta: number;
   lambda: number;
   momentum: number;
+  optimizer: OptimizerName;
+  schedule: LrSchedule;
   dropout: number;
   miniBatchSize: number;
   epochs: number;
@@ -271,6 +298,8 @@ export function settingsInName(r: NameSettings): string[] {
   differs(r.eta, p?.eta ?? DEFAULTS.eta, `eta${r.eta}`);
   differs(r.lambda, p?.lambda ?? 0, `lambda${r.lambda}`);
   differs(r.momentum, 0, `mu${r.momentum}`);
+  differs(r.optimizer, r.momentum ? 'momentum' : 'sgd', r.optimizer);
+  differs(r.schedule, 'constant', r.schedule);
   differs(r.dropout, 0, `dropout${r.dropout}`);
   differs(r.miniBatchSize, p?.miniBatchSize ?? DEFAULTS.batchSize, `mb${r.miniBatchSize}`);
   differs(r.epochs, p?.epochs ?? DEFAULTS.epochs, `epochs${r.epochs}`);
@@ -310,7 +339,8 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   const stackPreset = isStackPreset(anyPreset) ? anyPreset : undefined;
   const preset = isStackPreset(anyPreset) ? undefined : anyPreset;
   // a layer stack (chapter 6) or the fully-connected network (chapters 1–3)
-  const layers = resumedStack?.network.spec ?? args.layers ?? (resumed || args.sizes ? undefined : stackPreset?.layers);
+  let layers = resumedStack?.network.spec ?? args.layers ?? (resumed || args.sizes ? undefined : stackPreset?.layers);
+  if (args.batchNorm && (resumed || resumedStack)) throw new UsageError(`--batch-norm changes the network; ${args.resume} keeps its layers (its description says whether it has bn layers)`);
   if (layers && (args.cost || args.output || args.activation || args.dropout !== undefined)) {
     throw new UsageError('--cost, --output, --activation and --dropout are for fully-connected networks; a layer stack says them in its layers');
   }
@@ -319,12 +349,19 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [MNIST_PIXELS, ...DEFAULTS.hidden, MNIST_CLASSES];
   const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
   const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;
-  const eta = args.eta ?? meta?.eta ?? anyPreset?.eta ?? DEFAULTS.eta;
+  const named = args.optimizer ?? meta?.optimizer;
+  const adam = named === 'adam' || named === 'adamw';
+  const eta = args.eta ?? meta?.eta ?? (adam ? ADAM_ETA : anyPreset?.eta ?? DEFAULTS.eta);
   const seed = args.seed ?? meta?.seed ?? DEFAULTS.seed;
   const shuffle = args.noShuffle ? false : meta?.shuffle ?? true;
   const evalSet = args.evalSet ?? meta?.evaluatedOn ?? anyPreset?.evalSet ?? DEFAULTS.evalSet;
   const lambda = args.lambda ?? meta?.lambda ?? anyPreset?.lambda ?? 0;
-  const momentum = args.momentum ?? meta?.momentum ?? 0;
+  const momentum = args.momentum ?? meta?.momentum ?? (named === 'momentum' || named === 'nesterov' ? DEFAULT_MU : 0);
+  if (adam && momentum) throw new UsageError(`--optimizer ${named} keeps its own averages of the gradient; it takes no --momentum`);
+  if (named === 'nesterov' && !momentum) throw new UsageError('--optimizer nesterov needs a --momentum above 0');
+  const optimizer: OptimizerName = named === 'sgd' || !named ? (momentum ? 'momentum' : 'sgd') : named;
+  const schedule: LrSchedule = args.schedule ?? meta?.schedule ?? 'constant';
+  if (schedule !== 'constant' && args.etaSchedule) throw new UsageError(`--eta-schedule halves η by accuracy; it does not go with --schedule ${schedule}`);
   const dropout = args.dropout ?? meta?.dropout ?? 0;
   const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
   const init = args.init ?? meta?.init ?? (layers ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
@@ -342,12 +379,36 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   if (resumed && (cost !== resumed.network.cost || activation !== resumed.network.activation)) {
     throw new UsageError(`${args.resume} was trained with ${resumed.network.cost.name} and ${resumed.network.activation.name}; a resumed run keeps them`);
   }
+  // --batch-norm: bn after every hidden layer; a fully-connected network becomes the layer stack it is, with its cost
+  let stackCost: Cost | undefined;
+  if (args.batchNorm) {
+    layers = withBatchNorm(layers ? parseLayers(layers).layers : denseSpec(sizes, cost, activation.name));
+    if (!args.layers && !stackPreset?.layers) stackCost = cost;
+  }
   const epochsDone = meta?.epochsCompleted ?? 0;
   if (epochsDone >= epochs) {
     throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
   }
   return {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, dropout, expand, init, cost, activation, epochsDone,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, init, cost, activation, epochsDone, stackCost,
   };
+}
+
+/** A fully-connected network of `sizes` in the layer language (the output layer as the cost needs it). */
+function denseSpec(sizes: readonly number[], cost: Cost, activation: 'sigmoid' | 'tanh' | 'relu'): LayerSpec[] {
+  const layers: LayerSpec[] = sizes.slice(1, -1).map((units) => ({ kind: 'fc', units, activation }));
+  layers.push({ kind: cost.output, units: sizes[sizes.length - 1] });
+  return layers;
+}
+
+/** The description with a bn layer after every hidden conv or fc layer (before its pooling or dropout). */
+export function withBatchNorm(layers: LayerSpec[]): string {
+  const out: string[] = [];
+  for (const l of layers) {
+    if (l.kind === 'bn') continue;
+    out.push(l.kind === 'conv' ? `conv ${l.maps} ${l.size}x${l.size} ${l.activation}` : l.kind === 'fc' ? `fc ${l.units} ${l.activation}` : l.kind === 'pool' ? 'pool 2' : l.kind === 'dropout' ? `dropout ${l.p}` : `${l.kind} ${l.units}`);
+    if (l.kind === 'conv' || l.kind === 'fc') out.push('bn');
+  }
+  return out.join(', ');
 }

@@ -9,7 +9,7 @@ import { gemmStrided } from '../../src/kernels/gemm.js';
 import { wasmSimdSupported } from '../../src/kernels/wasm.js';
 import { Network } from '../../src/nn/network.js';
 import { sgd } from '../../src/nn/sgd.js';
-import { ThreadedSteps, type SpawnThread } from '../../src/nn/threads.js';
+import { ThreadedSteps, type SpawnThread } from '../../src/nn/parallel/threads.js';
 import { Rng } from '../../src/rng.js';
 
 /** FNV-1a over the bits of every float: equal fingerprints, bit-identical arrays. */

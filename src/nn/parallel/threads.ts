@@ -1,5 +1,5 @@
-// nn/threads.ts: one SGD step shared by T threads over shared memory.
-// Each step has two phases and two barriers (LayerStack.stepColumns, stepRows):
+// nn/parallel/threads.ts: one training step shared by T threads over shared
+// memory. Each step has two phases and two barriers (split.ts: columns, rows):
 //   phase 1  thread t gathers, feeds forward and backpropagates (BP1, BP2)
 //            its own samples (columns) of the mini-batch;
 //   phase 2  once all have, thread t computes BP3 and BP4 for its own rows
@@ -17,11 +17,14 @@
 // cost microseconds, not a message per step. Platform-free: a spawner from
 // src/node (worker_threads) or the page (Web Workers) makes the threads.
 
-import type { LabelledImages } from '../data/dataset.js';
-import type { Rng } from '../rng.js';
-import { sharedBackend, type BackendName } from '../backend.js';
-import { Network } from './network.js';
-import { LayerStack, type StackLayout } from './layers.js';
+import type { LabelledImages } from '../../data/dataset.js';
+import type { Rng } from '../../rng.js';
+import { sharedBackend, type BackendName } from '../../backend.js';
+import type { LayerStack } from '../stack.js';
+import { Network } from '../network.js';
+import { sameSettings, type OptimizerSettings } from '../optimizers/index.js';
+import { attachStack, shareStack, type StackLayout } from './layout.js';
+import { evalWidthOf, type Split } from './split.js';
 
 /** A worker thread as the platform gives it. */
 export interface ThreadHandle {
@@ -149,19 +152,19 @@ function shareSet(set: LabelledImages): { images: SharedArrayBuffer; labels: Sha
 }
 
 /** Thread t's part of an evaluation, number `step` in the step count; the hits go to HITS + t. */
-function doEvaluate(net: LayerStack, s: Shared, t: number, T: number, step: number): void {
-  s.control[HITS + t] = net.evaluatePart(s.evaluation!, t, T, net.threadEvalWidth);
+function doEvaluate(split: Split, s: Shared, t: number, T: number, step: number): void {
+  s.control[HITS + t] = split.evaluatePart(s.evaluation!, t, T);
   barrier(s.control, ARRIVED_A, T * step);
   barrier(s.control, ARRIVED_B, T * step);
 }
 
 /** Both phases of step number `step`, for thread t. */
-function doStep(net: LayerStack, s: Shared, t: number, T: number, step: number): void {
+function doStep(split: Split, s: Shared, t: number, T: number, step: number): void {
   const m = s.control[M];
   const start = s.control[START];
-  net.stepColumns(m, t, T, s.set, s.order, start);
+  split.columns(m, t, T, s.set, s.order, start);
   barrier(s.control, ARRIVED_A, T * step);
-  net.stepRows(m, t, T, s.eta[ETA]);
+  split.rows(m, t, T, s.eta[ETA]);
   barrier(s.control, ARRIVED_B, T * step);
 }
 
@@ -169,7 +172,7 @@ function doStep(net: LayerStack, s: Shared, t: number, T: number, step: number):
 export async function runThread(init: ThreadInit, ready: () => void): Promise<void> {
   const backend = await sharedBackend(init.backend, init.memory);
   const layout = init.layout;
-  const net = layout.network ? Network.attachShared(layout, init.t, init.T, backend) : LayerStack.attach(layout, init.t, init.T, backend);
+  const split = attachStack(layout, init.t, init.T, backend);
   const s = sharedViews(init);
   let generation = Atomics.load(s.control, GENERATION);
   ready();
@@ -179,8 +182,8 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
     const command = s.control[COMMAND];
     if (command === EXIT) return;
     try {
-      if (command === EVALUATE) doEvaluate(net, s, init.t, init.T, generation);
-      else doStep(net, s, init.t, init.T, generation);
+      if (command === EVALUATE) doEvaluate(split, s, init.t, init.T, generation);
+      else doStep(split, s, init.t, init.T, generation);
     } catch (err) {
       leaveMessage(s.control, err instanceof Error ? err.message : String(err));
       Atomics.store(s.control, FAILED, init.t + 1); // thread 0 stops waiting at the next barrier and reports it
@@ -196,12 +199,13 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
 export class ThreadedSteps {
   private constructor(
     private readonly net: LayerStack,
+    private readonly split: Split,
     private readonly T: number,
     private readonly s: Shared,
     private readonly workers: ThreadHandle[],
     private readonly evaluationSet: LabelledImages | undefined,
-    /** The update rule the workers copied when they started. */
-    readonly rule: { lambda: number; n: number; momentum: number },
+    /** The optimizer's settings the workers copied when they started. */
+    readonly optimizer: OptimizerSettings,
     /** The Network's dropout the workers copied when they started (a stack's is in its layers). */
     readonly dropout: number,
   ) {}
@@ -218,7 +222,7 @@ export class ThreadedSteps {
     if (!Number.isInteger(T) || T < 1 || T > MAX_THREADS) throw new RangeError(`threads: T must be from 1 to ${MAX_THREADS}; got ${T}`);
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const order = new SharedArrayBuffer(training.count * 4);
-    const layout = net.sharedLayout(ms, T, evaluation ? net.threadEvalWidth : 0);
+    const { layout, split } = shareStack(net, ms, T, evaluation ? evalWidthOf(net) : 0);
     const base: SharedInit & Omit<ThreadInit, 't' | 'T'> = {
       backend: net.backend.name, memory, layout, control, ...shareSet(training), order,
       count: training.count, rows: training.rows, cols: training.cols,
@@ -240,7 +244,7 @@ export class ThreadedSteps {
       w.postMessage({ ...base, t, T } satisfies ThreadInit);
       workers.push(w);
     }
-    const steps = new ThreadedSteps(net, T, sharedViews(base), workers, evaluation, { ...net.rule }, net instanceof Network ? net.dropout : 0);
+    const steps = new ThreadedSteps(net, split, T, sharedViews(base), workers, evaluation, { ...net.optimizer.settings }, net instanceof Network ? net.dropout : 0);
     await Promise.all(ready);
     return steps;
   }
@@ -257,7 +261,7 @@ export class ThreadedSteps {
   step(start: number, m: number, eta: number, masks: Rng | null = null): void {
     if (this.net.drops) {
       if (!masks) throw new Error('threads: a network with dropout needs the generator its masks come from');
-      this.net.drawMasks(m, this.T, masks);
+      this.split.drawMasks(m, this.T, masks);
     }
     const c = this.s.control;
     c[M] = m;
@@ -266,7 +270,7 @@ export class ThreadedSteps {
     c[COMMAND] = STEP;
     const step = Atomics.add(c, GENERATION, 1) + 1;
     Atomics.notify(c, GENERATION);
-    doStep(this.net, this.s, 0, this.T, step);
+    doStep(this.split, this.s, 0, this.T, step);
   }
 
   /** How many samples of the evaluation set given to start() the network gets right, shared among the threads. */
@@ -276,10 +280,15 @@ export class ThreadedSteps {
     c[COMMAND] = EVALUATE;
     const step = Atomics.add(c, GENERATION, 1) + 1;
     Atomics.notify(c, GENERATION);
-    doEvaluate(this.net, this.s, 0, this.T, step);
+    doEvaluate(this.split, this.s, 0, this.T, step);
     let correct = 0;
     for (let t = 0; t < this.T; t++) correct += c[HITS + t];
     return correct;
+  }
+
+  /** Whether the workers step with these optimizer settings (they copied them at start). */
+  stepsWith(settings: OptimizerSettings): boolean {
+    return sameSettings(this.optimizer, settings);
   }
 
   /** True when `set` is the evaluation set these threads were started with. */

@@ -1,0 +1,52 @@
+// nn/layers/pool.ts: 2×2 max-pooling with stride 2 (network3.py's
+// poolsize=(2, 2)). Forward remembers which of the four values won; backward
+// sends each error to that value, and nothing to the other three.
+
+import { maxPool2Backward, maxPool2Forward } from '../../kernels/conv.js';
+import { shapeText, type Shape } from '../layer-spec.js';
+import type { Backend } from '../../backend.js';
+import { Buffers, size, type Cols, type Layer } from './layer.js';
+
+/** 2×2 max-pooling, stride 2. */
+export class Pool implements Layer {
+  readonly describe = 'pool 2';
+  readonly output: Shape;
+  readonly groups = [];
+  readonly paramCount = 0;
+  readonly stateGroups = [];
+  name = 'pool';
+  readonly buf: Buffers;
+  private readonly where = new Map<number, Int32Array>();
+
+  constructor(readonly input: Shape, backend: Backend) {
+    this.output = { c: input.c, h: input.h / 2, w: input.w / 2 };
+    this.buf = new Buffers(backend);
+  }
+
+  bind(): void {}
+  init(): void {}
+
+  traceForward(): string {
+    return `${this.name}  max over 2×2 windows (${shapeText(this.input)}) → (${shapeText(this.output)})`;
+  }
+
+  traceBackward(): string {
+    return `${this.name}  each δ (${shapeText(this.output)}) goes to its window's maximum → (${shapeText(this.input)})`;
+  }
+
+  forward(x: Float32Array, b: Cols): Float32Array {
+    const y = this.buf.get(b, 'y', size(this.output));
+    let where = this.where.get(b.full);
+    if (!where) this.where.set(b.full, (where = new Int32Array(size(this.output) * b.full)));
+    maxPool2Forward(y, where, x, b.m, this.input.c, this.input.h, this.input.w);
+    return y;
+  }
+
+  backward(_x: Float32Array, dy: Float32Array, b: Cols, _grads: boolean, needDx: boolean): Float32Array | null {
+    if (!needDx) return null;
+    const dx = this.buf.get(b, 'dx', size(this.input));
+    maxPool2Backward(dx, dy, this.where.get(b.full)!, dy.length, dx.length);
+    return dx;
+  }
+}
+
