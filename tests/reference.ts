@@ -134,3 +134,50 @@ export function centralSlope(params: Float32Array, i: number, h: number, C: () =
 export function gradientError(numeric: number, analytic: number, floor = 1e-2): number {
   return Math.abs(numeric - analytic) / Math.max(floor, Math.abs(numeric) + Math.abs(analytic));
 }
+
+/** The update rules in float64, one parameter at a time, as the papers write them: the twins of nn/optimizers/. */
+export interface RefRule {
+  name: 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw';
+  lambda: number;
+  n: number;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/**
+ * One step of w (weights when `decay`) from the gradient g summed over m
+ * samples; `state` holds the velocity, or Adam's two moments, and t counts the
+ * steps (this one included). `scale`: the gradient's weight after dropout.
+ */
+export function refOptimizerStep(
+  r: RefRule, w: number[], g: number[], state: number[][], t: number, eta: number, m: number, decay: boolean, scale = 1,
+): void {
+  const l2 = decay ? r.lambda / r.n : 0;
+  for (let i = 0; i < w.length; i++) {
+    const grad = (scale * g[i]) / m; // the mean gradient
+    if (r.name === 'sgd' || r.name === 'momentum') {
+      // network2.py: v ← μv − η(∇/m + (λ/n)w), w ← w + v (μ = 0: plain SGD with weight decay)
+      const step = eta * grad + eta * l2 * w[i];
+      if (r.momentum) {
+        state[0][i] = r.momentum * state[0][i] - step;
+        w[i] += state[0][i];
+      } else {
+        w[i] -= step;
+      }
+    } else if (r.name === 'nesterov') {
+      const d = eta * grad + eta * l2 * w[i];
+      state[0][i] = r.momentum * state[0][i] - d;
+      w[i] += r.momentum * state[0][i] - d;
+    } else {
+      const full = r.name === 'adam' ? grad + l2 * w[i] : grad;
+      state[0][i] = r.beta1 * state[0][i] + (1 - r.beta1) * full;
+      state[1][i] = r.beta2 * state[1][i] + (1 - r.beta2) * full * full;
+      const mHat = state[0][i] / (1 - r.beta1 ** t);
+      const vHat = state[1][i] / (1 - r.beta2 ** t);
+      if (r.name === 'adamw') w[i] -= eta * l2 * w[i];
+      w[i] -= (eta * mHat) / (Math.sqrt(vHat) + r.eps);
+    }
+  }
+}

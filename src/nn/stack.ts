@@ -367,11 +367,11 @@ export class LayerStack extends Classifier {
     return this.cost.fn(out, y, out.length);
   }
 
-  /** After predict() or forward(…, 1): what layer i handed on for that one sample (a copy), e.g. conv1's feature maps. */
-  layerOutput(i: number): Float32Array {
+  /** After predict() or forward(…, m): what layer i handed on for the first `samples` samples (a copy), e.g. conv1's feature maps. */
+  layerOutput(i: number, samples = 1): Float32Array {
     const next = i + 1 < this.layers.length ? this.inputs[i + 1] : null;
     if (!next) throw new RangeError(`layerOutput: layer ${i} is the output; use predict()`);
-    return next.slice(0, size(this.layers[i].output));
+    return next.slice(0, size(this.layers[i].output) * samples);
   }
 
   /** One line per layer: what it is and the shape it hands on ("conv 20 5x5 relu → 20×24×24"). */
