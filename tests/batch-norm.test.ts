@@ -120,7 +120,9 @@ describe('batch norm', () => {
     const run = async () => {
       const net = new LayerStack(spec, { c: 1, h: 8, w: 8 }, await sharedBackend('wasm'));
       net.init(new Rng(5));
+      const before = Array.from(net.state);
       const threads = await ThreadedSteps.start(net, train, [10], 2, spawnNodeThread);
+      expect(Array.from(net.state)).toEqual(before); // making the replicas' arrays moved no running average
       try {
         sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.1, rng: new Rng(6), threads });
       } finally {

@@ -3,7 +3,7 @@
 // Runs on small synthetic MNIST-layout folders, so it is quick and offline.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -223,6 +223,50 @@ describe('train: runs, checkpoints and resume', () => {
     expect(existsSync(join(root, 'mpart.optimizer.bin'))).toBe(true);
     expect(run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '3']).code).toBe(0);
     expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+  });
+
+  it('with Adam and batch norm, a resumed run ends as an uninterrupted one (optimizer state and running statistics kept)', () => {
+    const whole = join(root, 'awhole.json');
+    const part = join(root, 'apart.json');
+    const common = ['--data-dir', dataDir, '--seed', '5', '--hidden', '12', '--optimizer', 'adam', '--batch-norm', '--lambda', '1'];
+    const first = run('train', [...common, '--epochs', '3', '--out', whole]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('layers fc 12 sigmoid, bn, sigmoid 10');
+    expect(first.stdout).toMatch(/η = 0\.001, λ = 1, adam, /);
+    expect(first.stdout).toContain('default init');
+    expect(run('train', [...common, '--epochs', '1', '--out', part]).code).toBe(0);
+    const saved = JSON.parse(readFileSync(part, 'utf8'));
+    expect(saved.meta).toMatchObject({ optimizer: 'adam', eta: 0.001, init: 'default' });
+    expect(saved.state).toHaveLength(1);
+    expect(readFileSync(join(root, 'apart.optimizer.bin')).subarray(0, 21).toString()).toBe('digitnet-optimizer 1\n');
+    expect(run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '3']).code).toBe(0);
+    expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+    // without its state the run goes on, says so, and ends elsewhere
+    expect(run('train', [...common, '--epochs', '1', '--out', part, '--force']).code).toBe(0);
+    unlinkSync(join(root, 'apart.optimizer.bin'));
+    const fresh = run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '3']);
+    expect(fresh.stdout).toContain("no apart.optimizer.bin beside the checkpoint: adam's state (m1, m2) starts from zero");
+    expect(readFileSync(part, 'utf8')).not.toBe(readFileSync(whole, 'utf8'));
+    // a damaged state file is an error, one line
+    writeFileSync(join(root, 'apart.optimizer.bin'), 'digitnet-optimizer 1\n{"settings":{}}\n');
+    const bad = run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '4']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toMatch(/apart\.optimizer\.bin: it holds state for undefined parameters; this network has \d+; delete it to start adam's state from zero$/);
+  });
+
+  it('the new options say what does not go together', () => {
+    const cases: [string[], string][] = [
+      [['--optimizer', 'adam', '--momentum', '0.9'], '--optimizer adam keeps its own averages of the gradient; it takes no --momentum'],
+      [['--optimizer', 'nesterov', '--momentum', '0'], '--optimizer nesterov needs a --momentum above 0'],
+      [['--optimizer', 'rmsprop'], "--optimizer must be 'sgd', 'momentum', 'nesterov', 'adam', 'adamw'; got 'rmsprop'"],
+      [['--schedule', 'cosine', '--eta-schedule', '3'], '--eta-schedule halves η by accuracy; it does not go with --schedule cosine'],
+      [['--layers', 'fc 10 relu, bn 3, softmax 10'], "--layers: layer 2 'bn 3': unexpected '3'"],
+    ];
+    for (const [args, message] of cases) {
+      const r = run('train', ['--data-dir', dataDir, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(`train: ${message}`);
+    }
   });
 
   it('a corrupt or mismatched --resume file is an error and is left as it was', () => {

@@ -156,7 +156,7 @@ describe('the model file holds a layer stack', () => {
     const cases: [unknown, string][] = [
       [{ ...good, layers: 'conv 2 5x5 relu, pool 2, softmax' }, `s.json: "layers": layer 3 'softmax': the number of outputs must be a positive integer; got ''`],
       [{ ...good, input: [1, 28] }, 's.json: "input" must be [channels, height, width], e.g. [1, 28, 28]'],
-      [{ ...good, cost: 'QuadraticCost' }, 's.json: cost "QuadraticCost" does not go with the softmax output layer (LogLikelihoodCost)'],
+      [{ ...good, cost: 'QuadraticCost' }, 's.json: cost "QuadraticCost" does not go with the softmax output layer; it takes LogLikelihoodCost'],
       [{ ...good, weights: good.weights.slice(1) }, 's.json: "weights" must be a list of 2 matrices, one per layer with parameters'],
       [{ ...good, weights: [good.weights[0].slice(1), good.weights[1]] }, 's.json: weights[0] (conv 2 5x5 relu) must have 2 rows of 25 (shape 2×25)'],
     ];

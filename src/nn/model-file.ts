@@ -250,7 +250,11 @@ function parseStack(d: Record<string, unknown>, fail: (what: string) => never): 
     throw err;
   }
   const net = stack!;
-  if ('cost' in d && d.cost !== net.costName) fail(`cost ${preview(d.cost)} does not go with the ${net.softmax ? 'softmax' : 'sigmoid'} output layer (${net.costName})`);
+  if ('cost' in d && d.cost !== net.costName) {
+    const known = costs[d.cost as Cost['name']];
+    if (!known || known.output !== net.output) fail(`cost ${preview(d.cost)} does not go with the ${net.output} output layer; it takes ${Object.values(costs).filter((c) => c.output === net.output).map((c) => c.name).join(' or ')}`);
+    net.cost = known;
+  }
   const arrays = modelArrays(net);
   const withParams = arrays.filter((a) => a.layer.paramCount > 0).length;
   const withState = arrays.filter((a) => a.layer.stateGroups.length > 0).length;

@@ -14,7 +14,7 @@ import { CrossEntropyCost, LogLikelihoodCost, type Cost } from './costs.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
-import { Buffers, Conv, Dense, Dropout, makeLayer, part, size, sup, type Cols, type Layer, type ShapeTrace } from './layers/index.js';
+import { BatchNorm, Buffers, Conv, Dense, Dropout, makeLayer, part, size, sup, type Cols, type Layer, type ShapeTrace } from './layers/index.js';
 import { countOf } from './layers/layer.js';
 import { dropoutGradientScale } from './layers/dropout.js';
 import { initStack, type StackInit } from './init.js';
@@ -326,11 +326,22 @@ export class LayerStack extends Classifier {
     return names.length ? `; after dropout, ${names.join(', ')} step${names.length === 1 ? 's' : ''} with (1 − p)²·∇w (the book's dropout)` : '';
   }
 
+  /** Runs fn with batch norm's running averages left as they are (a pass that must change nothing). */
+  untracked<T>(fn: () => T): T {
+    const bns = this.layers.filter((l): l is BatchNorm => l instanceof BatchNorm && l.tracks);
+    for (const l of bns) l.tracks = false;
+    try {
+      return fn();
+    } finally {
+      for (const l of bns) l.tracks = true;
+    }
+  }
+
   /** --debug-shapes with replicas on threads: the shapes of one step on x and y (forward, backprop), printed, with no update. */
   traceStep(x: Matrix, y: Matrix, trace: ShapeTrace): void {
     // no masks drawn: the run's generator must draw exactly what the threads' steps draw
     const b = this.whole(x.cols);
-    this.back(this.run(this.columns(x, this.input(x.cols)), b, true, null, trace), this.columns(y, this.target(x.cols)), b, true, trace);
+    this.untracked(() => this.back(this.run(this.columns(x, this.input(x.cols)), b, true, null, trace), this.columns(y, this.target(x.cols)), b, true, trace));
     trace(`${this.opt.label}  ${this.opt.text()}, m = ${x.cols}: ${this.params.length} parameters in one buffer; each thread steps its part of the samples, then of the parameters`);
   }
 

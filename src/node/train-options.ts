@@ -68,7 +68,8 @@ Chapter 3
                         weights apart from it: w ← (1 − ηλ/n)·w)
   --schedule constant   η for each mini-batch: 'constant', 'cosine' (from η down to 0
                         over the run) or 'one-cycle' (up from η/25 to η over the first
-                        30% of the steps, then down to η/250000)
+                        30% of the steps, then down to η/250000); it spans the run's
+                        --epochs, so a run resumed with more epochs follows a longer curve
   --batch-norm          a batch-norm layer (bn) after every hidden layer: the
                         network becomes a layer stack; evaluation uses the running
                         averages of each layer's mean and variance
@@ -344,8 +345,8 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   if (layers && (args.cost || args.output || args.activation || args.dropout !== undefined)) {
     throw new UsageError('--cost, --output, --activation and --dropout are for fully-connected networks; a layer stack says them in its layers');
   }
-  if (layers && args.init === 'large') throw new UsageError("--init large is for fully-connected networks; a layer stack starts 'default' or 'network3'");
-  if (!layers && args.init === 'network3') throw new UsageError('--init network3 is for layer stacks (--layers); a fully-connected network starts \'large\' or \'default\'');
+  if ((layers || args.batchNorm) && args.init === 'large') throw new UsageError("--init large is for fully-connected networks; a layer stack starts 'default' or 'network3'");
+  if (!layers && !args.batchNorm && args.init === 'network3') throw new UsageError('--init network3 is for layer stacks (--layers); a fully-connected network starts \'large\' or \'default\'');
   const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [MNIST_PIXELS, ...DEFAULTS.hidden, MNIST_CLASSES];
   const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
   const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;
@@ -364,7 +365,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   if (schedule !== 'constant' && args.etaSchedule) throw new UsageError(`--eta-schedule halves η by accuracy; it does not go with --schedule ${schedule}`);
   const dropout = args.dropout ?? meta?.dropout ?? 0;
   const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
-  const init = args.init ?? meta?.init ?? (layers ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
+  const init = args.init ?? meta?.init ?? (layers || args.batchNorm ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
   const cost: Cost = args.cost
     ? COSTS[args.cost]
     : resumed ? resumed.network.cost : preset ? COSTS[preset.cost] : args.output === 'softmax' ? LogLikelihoodCost : QuadraticCost;
@@ -380,7 +381,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
     throw new UsageError(`${args.resume} was trained with ${resumed.network.cost.name} and ${resumed.network.activation.name}; a resumed run keeps them`);
   }
   // --batch-norm: bn after every hidden layer; a fully-connected network becomes the layer stack it is, with its cost
-  let stackCost: Cost | undefined;
+  let stackCost: Cost | undefined = resumedStack?.network.cost;
   if (args.batchNorm) {
     layers = withBatchNorm(layers ? parseLayers(layers).layers : denseSpec(sizes, cost, activation.name));
     if (!args.layers && !stackPreset?.layers) stackCost = cost;

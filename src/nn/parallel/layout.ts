@@ -33,6 +33,8 @@ export interface StackLayout {
   replay: [number, number][][];
   /** 'rows': every array of the stack: [layer (−1: the stack's own), m, name, byte offset, floats]. */
   buffers: [number, number, string, number, number][];
+  /** The cost's name (BP1 is the cost's). */
+  cost: Cost['name'];
   ms: number[];
   evalWidth: number;
   /** For a fully-connected Network: what rebuilds it (its sizes, cost, activation, dropout). */
@@ -51,7 +53,7 @@ export function shareStack(net: LayerStack, ms: number[], T: number, evalWidth: 
     spec: net.spec, image: net.image, params: net.params.byteOffset, paramCount: net.params.length,
     state: net.state.byteOffset, stateCount: net.state.length,
     optimizer: { settings: { ...opt.settings }, steps: opt.steps, arrays: opt.state.map((a) => a.byteOffset) },
-    ms, evalWidth, network: net.rebuild(),
+    cost: net.cost.name, ms, evalWidth, network: net.rebuild(),
   };
   if (!net.fullyConnected) {
     const { split, replay, grads } = ReplicaSplit.make(net, ms, T, evalWidth);
@@ -90,7 +92,7 @@ export function attachStack(layout: StackLayout, t: number, T: number, backend: 
       network.dropout = n.dropout;
       net = network;
     } else {
-      net = new LayerStack(layout.spec, layout.image, strict, { shared });
+      net = new LayerStack(layout.spec, layout.image, strict, { shared, cost: costs[layout.cost] });
     }
     adoptOptimizer(net);
     for (const [owner, m, name, offset, count] of layout.buffers) (owner < 0 ? net.own : net.layers[owner].buf).adopt(m, name, floats(offset, count));
@@ -106,7 +108,7 @@ export function attachStack(layout: StackLayout, t: number, T: number, backend: 
       return floats(offset, n);
     },
   };
-  const net = new LayerStack(layout.spec, layout.image, replay, { params: floats(layout.params, layout.paramCount), state });
+  const net = new LayerStack(layout.spec, layout.image, replay, { params: floats(layout.params, layout.paramCount), state, cost: costs[layout.cost] });
   ReplicaSplit.follow(net);
   ReplicaSplit.warm(net, layout.ms, t, T, layout.evalWidth);
   if (next !== steps.length) throw new Error(`threads: replica ${t} made ${next} arrays; thread 0 made ${steps.length}`);

@@ -109,6 +109,10 @@ export class ReplicaSplit implements Split {
 
   /** Makes every array replica t uses (its shares of the batch sizes in ms, and the evaluation width), in a fixed order. */
   static warm(net: LayerStack, ms: number[], t: number, T: number, evalWidth: number): void {
+    net.untracked(() => ReplicaSplit.passes(net, ms, t, T, evalWidth)); // on empty arrays: batch norm's running averages stay as they are
+  }
+
+  private static passes(net: LayerStack, ms: number[], t: number, T: number, evalWidth: number): void {
     const sizes: number[] = [];
     for (const m of ms) {
       const [j0, j1] = part(m, t, T);
@@ -135,7 +139,7 @@ export class ReplicaSplit implements Split {
           return view;
         },
       };
-      const r = new LayerStack(net.spec, net.image, recorder, { params: net.params, state: net.state });
+      const r = new LayerStack(net.spec, net.image, recorder, { params: net.params, state: net.state, cost: net.cost });
       ReplicaSplit.follow(r);
       ReplicaSplit.warm(r, ms, t, T, evalWidth);
       replicas.push(r);
