@@ -65,7 +65,7 @@ const ARENA_BYTES = WASM_PAGES * 65536;
 
 /**
  * A backend whose arrays live in memory that worker threads can share
- * (nn/threads.ts). Thread 0 calls it with no memory and makes one; the
+ * (nn/parallel/threads.ts). Thread 0 calls it with no memory and makes one; the
  * others pass the memory they were given, to attach to the same arrays.
  */
 export async function sharedBackend(

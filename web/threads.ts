@@ -1,4 +1,4 @@
-// web/threads.ts: worker threads for nn/threads.ts in the browser (Web
+// web/threads.ts: worker threads for nn/parallel/threads.ts in the browser (Web
 // Workers). Threads share memory, so the page must be cross-origin isolated
 // (the server sends COOP/COEP), and thread 0 must itself run in a worker,
 // since a page's main thread may not block on Atomics.wait.

@@ -33,7 +33,7 @@ export interface SgdOptions {
   onEpoch?: (result: EpochResult) => boolean | void;
   /** Traces the shapes of the first mini-batch (--debug-shapes). */
   trace?: ShapeTrace;
-  /** Share every step among threads (nn/threads.ts); the weights come out the same. */
+  /** Share every step among threads (nn/parallel/threads.ts); the weights come out the same. */
   threads?: ThreadedSteps;
   /** λ for L2 regularisation (chapter 3); the decay uses n = the training set's size. */
   lambda?: number;

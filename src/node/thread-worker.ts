@@ -1,5 +1,5 @@
 // node/thread-worker.ts: the entry point of a training worker thread in
-// Node (worker_threads). Everything it does is nn/threads.ts's runThread.
+// Node (worker_threads). Everything it does is nn/parallel/threads.ts's runThread.
 
 import { parentPort } from 'node:worker_threads';
 import { runThread, type ThreadInit } from '../nn/parallel/threads.js';

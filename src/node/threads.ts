@@ -1,4 +1,4 @@
-// node/threads.ts: worker threads for nn/threads.ts in Node (worker_threads).
+// node/threads.ts: worker threads for nn/parallel/threads.ts in Node (worker_threads).
 // From the built package the worker runs the compiled JavaScript; under tsx
 // (npm run train, the tests) it loads the TypeScript source through tsx's API,
 // since Node 20 does not pass `--import tsx` on to worker threads.
