@@ -3,6 +3,7 @@
 // network that follows network.py's update_mini_batch/backprop line by line.
 // Slow and plain on purpose.
 
+import type { OptimizerSettings } from '../src/nn/optimizers/index.js';
 import { expect } from 'vitest';
 import { Rng } from '../src/rng.js';
 
@@ -135,16 +136,8 @@ export function gradientError(numeric: number, analytic: number, floor = 1e-2): 
   return Math.abs(numeric - analytic) / Math.max(floor, Math.abs(numeric) + Math.abs(analytic));
 }
 
-/** The update rules in float64, one parameter at a time, as the papers write them: the twins of nn/optimizers/. */
-export interface RefRule {
-  name: 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'adamw';
-  lambda: number;
-  n: number;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
+/** The update rules in float64, one parameter at a time, as the papers write them: the twins of nn/optimizers/ (the same settings). */
+export type RefRule = OptimizerSettings;
 
 /**
  * One step of w (weights when `decay`) from the gradient g summed over m

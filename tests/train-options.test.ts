@@ -3,7 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/node/cli.js';
-import { parseTrainOptions, resolveSettings, settingsInName, type NameSettings } from '../src/node/train-options.js';
+import { parseTrainOptions, resolveSettings, settingsInName, USAGE, type NameSettings } from '../src/node/train-options.js';
+import { OPTIMIZER_NAMES } from '../src/nn/optimizers/index.js';
+import { LR_SCHEDULES } from '../src/nn/schedules.js';
 import { parseModel, serializeModel, type TrainingMeta } from '../src/nn/model-file.js';
 import { CrossEntropyCost, QuadraticCost } from '../src/nn/costs.js';
 import { Network } from '../src/nn/network.js';
@@ -41,6 +43,13 @@ describe('parseTrainOptions', () => {
   it('refuses what does not go together', () => {
     expect(fails(['--sizes', '784,10', '--hidden', '30'])).toBe('give --sizes or --hidden, not both');
     expect(fails(['--layers', 'fc 30, softmax 10', '--cost', 'quadratic'])).toMatch(/^--cost is for fully-connected networks/);
+  });
+});
+
+describe('--help', () => {
+  it('lists every optimizer, schedule and batch norm', () => {
+    for (const name of [...OPTIMIZER_NAMES, ...LR_SCHEDULES]) expect(USAGE).toContain(`'${name}'`);
+    for (const flag of ['--optimizer sgd', '--schedule constant', '--batch-norm', 'dropout P, bn,']) expect(USAGE).toContain(flag);
   });
 });
 
