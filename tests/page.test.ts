@@ -320,6 +320,30 @@ describe('the drawing page', () => {
     rmSync(join(trained, 'conv.json')); // the tests after this one start from the default model
   }, 60_000);
 
+  it('reads with a batch-norm model, using its running averages (evaluation mode)', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const { sgd } = await import('../src/nn/sgd.js');
+    const { loadMnist } = await import('../src/node/mnist-files.js');
+    const { bookSplit } = await import('../src/data/mnist.js');
+    const { slice } = await import('../src/data/dataset.js');
+    const { training } = bookSplit((await loadMnist()).sets);
+    const rng = new Rng(4);
+    const net = new LayerStack('fc 30 relu, bn, softmax 10');
+    net.init(rng);
+    sgd(net, slice(training, 0, 2000), { epochs: 1, miniBatchSize: 10, eta: 0.1, rng });
+    writeFileSync(join(trained, 'bn.json'), serializeModel(net));
+    const page = await open('?model=/models/data/bn.json');
+    const box = await padBox(page);
+    await drawWithMouse(page, digitStrokes(7, variant(3, box.width, 17)));
+    const input = await inputOf(page);
+    const expected = Array.from(net.predict(input).output); // one image: only the running averages can normalise it
+    const shown = await Promise.all(Array.from({ length: 10 }, (_, d) => page.getByTestId(`bar-${d}`).getAttribute('data-value')));
+    shown.forEach((v, d) => expect(Number(v)).toBeCloseTo(expected[d], 3));
+    expect(await page.getByTestId('shapes').textContent()).toContain('bn1  x̂ = (x − running μ)/√(running σ² + ε); y = γ⊙x̂ + β → (30)');
+    await page.close();
+    rmSync(join(trained, 'bn.json'));
+  }, 60_000);
+
   it('shows the tensor shapes of the last forward pass', async () => {
     writeFileSync(join(trained, 'fc.json'), serializeModel(Network.random([784, 100, 10], new Rng(5))));
     const page = await open('?model=/models/data/fc.json');
