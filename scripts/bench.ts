@@ -21,6 +21,7 @@ import { RunError, UsageError, intOption, listOption, parseCommandLine, positive
 import { loadMnist } from '../src/node/mnist-files.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { runInChromium } from './browser-bench.js';
+import { benchPeers, cpuName } from './bench-peers.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -38,6 +39,11 @@ MNIST images, and one-image inference.
   --batch-size 10,100  mini-batch sizes
   --repeats 5          timed repeats per case (median and spread are reported)
   --seconds 1          about how long one repeat runs
+  --peers              side by side with numpy and PyTorch training the same networks
+                       (interleaved, best of --rounds each; Python with numpy/torch
+                       needed, else skipped): the fully-connected nets of --hidden and
+                       --batch-size, and ch6-relu's layers (or --layers) at batch 10
+  --rounds 3           with --peers: rounds per contender
   --json               machine-readable output
   --help               this text
 `;
@@ -53,6 +59,8 @@ async function main(): Promise<void> {
       repeats: { type: 'string' },
       seconds: { type: 'string' },
       json: { type: 'boolean' },
+      peers: { type: 'boolean' },
+      rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
   if (values.help) {
@@ -77,7 +85,24 @@ async function main(): Promise<void> {
     }
   }
   const say = values.json ? () => {} : (s: string) => process.stdout.write(`${s}\n`);
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const cpu = cpuName();
+  if (values.peers) {
+    const { training } = bookSplit((await loadMnist()).sets);
+    const named = PRESETS[values.layers ?? 'ch6-relu'];
+    const preset = isStackPreset(named) ? named : undefined;
+    const spec = preset?.layers ?? values.layers!;
+    try {
+      parseLayers(spec);
+    } catch (err) {
+      if (err instanceof LayerSpecError) throw new UsageError(`--layers: ${(err as Error).message}`);
+      throw err;
+    }
+    await benchPeers({
+      training, hidden, batches, rounds: values.rounds ? intOption('rounds', values.rounds, 1, 100) : 3, seconds, say: (s) => process.stdout.write(`${s}\n`),
+      conv: { spec, lambda: preset?.lambda ?? 0, name: preset?.name ?? 'layers' },
+    });
+    return;
+  }
   if (values.layers) {
     const { training } = bookSplit((await loadMnist()).sets);
     const named = PRESETS[values.layers];

