@@ -22,6 +22,7 @@ import { loadMnist } from '../src/node/mnist-files.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { runInChromium } from './browser-bench.js';
 import { benchPeers, cpuName } from './bench-peers.js';
+import { benchKernels } from './bench-kernels.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -44,6 +45,9 @@ MNIST images, and one-image inference.
                        needed, else skipped): the fully-connected nets of --hidden and
                        --batch-size, and ch6-relu's layers (or --layers) at batch 10
   --rounds 3           with --peers: rounds per contender
+  --kernels            each kernel of a step on its own (the gemms of --hidden × --batch-size,
+                       ch6-relu's or --layers' convolution and pooling), in GFLOP/s
+                       beside the machine's measured 128-bit SIMD peak
   --json               machine-readable output
   --help               this text
 `;
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       json: { type: 'boolean' },
       peers: { type: 'boolean' },
+      kernels: { type: 'boolean' },
       rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -86,6 +91,12 @@ async function main(): Promise<void> {
   }
   const say = values.json ? () => {} : (s: string) => process.stdout.write(`${s}\n`);
   const cpu = cpuName();
+  if (values.kernels) {
+    const named = PRESETS[values.layers ?? 'ch6-relu'];
+    const spec = isStackPreset(named) ? named.layers : values.layers!;
+    await benchKernels({ hidden, batches, conv: spec, seconds: values.seconds ? seconds : 0.3, repeats, say: (s) => process.stdout.write(`${s}\n`) });
+    return;
+  }
   if (values.peers) {
     const { training } = bookSplit((await loadMnist()).sets);
     const named = PRESETS[values.layers ?? 'ch6-relu'];

@@ -487,6 +487,41 @@ describe('bench --layers: the training speed of a layer stack', () => {
     }
   });
 
+  it('--kernels: the SIMD peak, then every gemm, im2col, col2im and pooling of a step with its GFLOP/s', () => {
+    const r = run('bench', ['--kernels', '--hidden', '30', '--batch-size', '10', '--layers', 'conv 4 5x5 relu, pool 2, conv 6 3x3 relu, pool 2, softmax 10', '--seconds', '0.02', '--repeats', '1']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^digitnet bench --kernels: .*, Node v\d+/m);
+    const peak = Number(/^SIMD peak: ([\d.]+) GFLOP\/s/m.exec(r.stdout)?.[1]);
+    expect(peak).toBeGreaterThan(0);
+    const rows = r.stdout.split('\n').filter((l) => /µs|^784|^conv|^pool/.test(l) && !l.startsWith('kernel'));
+    expect(rows.map((l) => l.split(/\s{2,}/)[0])).toEqual([
+      '784-30-10, m 10, layer 2: z = W·a', '784-30-10, m 10, layer 2: ∇W = δ·aᵀ (BP4)',
+      '784-30-10, m 10, layer 3: z = W·a', '784-30-10, m 10, layer 3: ∇W = δ·aᵀ (BP4)', '784-30-10, m 10, layer 3: Wᵀ·δ (BP2)',
+      'conv 4 5x5 on 1×28×28, m 10: im2col', 'conv 4 5x5 on 1×28×28, m 10: W·patches', 'conv 4 5x5 on 1×28×28, m 10: ∇W = δ·patchesᵀ',
+      'pool 2 on 4×24×24, m 10: forward', 'pool 2 on 4×24×24, m 10: backward',
+      'conv 6 3x3 on 4×12×12, m 10: im2col', 'conv 6 3x3 on 4×12×12, m 10: W·patches', 'conv 6 3x3 on 4×12×12, m 10: ∇W = δ·patchesᵀ',
+      'conv 6 3x3 on 4×12×12, m 10: Wᵀ·δ', 'conv 6 3x3 on 4×12×12, m 10: col2im',
+      'pool 2 on 6×10×10, m 10: forward', 'pool 2 on 6×10×10, m 10: backward',
+    ]);
+    // a gemm's GFLOP/s is its FLOP over its time: 2·30·784·10 for the first
+    const [, , us, gflops] = rows[0].split(/\s{2,}/);
+    expect(Number(gflops)).toBeCloseTo((2 * 30 * 784 * 10) / (Number(us) * 1e-6) / 1e9, 0);
+  });
+
+  it('--peers: digitnet beside numpy and PyTorch where Python has them, with the ratios (or how to install them)', () => {
+    const r = run('bench', ['--peers', '--hidden', '30', '--batch-size', '10', '--layers', 'fc 10 relu, softmax 10', '--seconds', '0.1', '--rounds', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^digitnet bench --peers: .*, \d+ cores, Node v\d+/m);
+    expect(r.stdout).toMatch(/^(numpy: |no Python with numpy or torch found)/m);
+    const header = r.stdout.split('\n').find((l) => l.startsWith('network'))!;
+    expect(header).toContain('digitnet 1T');
+    const row = r.stdout.split('\n').find((l) => l.startsWith('784-30-10, sigmoid, quadratic'))!;
+    const figures = row.slice(34).trim().split(/\s+/);
+    expect(Number(figures[1].replace(/,/g, ''))).toBeGreaterThan(0); // digitnet 1T's samples/s
+    expect(r.stdout.split('\n').some((l) => l.startsWith('layers (fc 10 relu, softmax 10)'))).toBe(true);
+  }, 120_000);
+
   it('a bad description exits 2 naming the token', () => {
     const r = run('bench', ['--layers', 'conv 5 5x5 relu, poll 2, softmax 10']);
     expect(r.code).toBe(2);

@@ -24,6 +24,7 @@ export class WasmKernels {
   private readonly axpyExport: AxpyExport;
   private readonly scaleAxpyExport: ScaleAxpyExport;
   private readonly momentumExport: MomentumExport;
+  private readonly peakExport: (iterations: number) => number;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
 
@@ -34,6 +35,7 @@ export class WasmKernels {
     this.axpyExport = instance.exports.axpy as AxpyExport;
     this.scaleAxpyExport = instance.exports.scaleAxpy as ScaleAxpyExport;
     this.momentumExport = instance.exports.momentumStep as MomentumExport;
+    this.peakExport = instance.exports.simdPeak as (iterations: number) => number;
   }
 
   /**
@@ -76,6 +78,11 @@ export class WasmKernels {
   /** y = beta·y + alpha·x over n floats. */
   scaleAxpy(y: Float32Array, beta: number, alpha: number, x: Float32Array, n: number): void {
     this.scaleAxpyExport(y.byteOffset, beta, alpha, x.byteOffset, n);
+  }
+
+  /** The bench's SIMD peak loop: `iterations` rounds of 56 FLOP (assembly/gemm.ts, simdPeak). */
+  simdPeak(iterations: number): number {
+    return this.peakExport(iterations);
   }
 
   /** v = mu·v − a·g − d·w, w = w + v over n floats. */

@@ -241,3 +241,29 @@ export function momentumStep(w: usize, v: usize, g: usize, mu: f32, a: f32, d: f
     store<f32>(pw, load<f32>(pw) + vi);
   }
 }
+
+/**
+ * The machine's 128-bit SIMD arithmetic peak, for `npm run bench -- --kernels`:
+ * `iterations` rounds of 7 f32x4 multiplies and 7 f32x4 adds on 14 independent
+ * chains (56 FLOP a round; 14 chains and 2 constants fill the 16 vector
+ * registers V8 uses), so neither the multiply nor the add units wait on a
+ * result. Returns a sum of the chains, so the loop is not optimised away.
+ */
+export function simdPeak(iterations: i32): f32 {
+  const x = f32x4.splat(<f32>1.0000001);
+  const y = f32x4.splat(<f32>0.5);
+  let m0 = f32x4.splat(1), m1 = f32x4.splat(1), m2 = f32x4.splat(1), m3 = f32x4.splat(1), m4 = f32x4.splat(1), m5 = f32x4.splat(1), m6 = f32x4.splat(1);
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0), a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0);
+  for (let i = 0; i < iterations; i++) {
+    m0 = f32x4.mul(m0, x); a0 = f32x4.add(a0, y);
+    m1 = f32x4.mul(m1, x); a1 = f32x4.add(a1, y);
+    m2 = f32x4.mul(m2, x); a2 = f32x4.add(a2, y);
+    m3 = f32x4.mul(m3, x); a3 = f32x4.add(a3, y);
+    m4 = f32x4.mul(m4, x); a4 = f32x4.add(a4, y);
+    m5 = f32x4.mul(m5, x); a5 = f32x4.add(a5, y);
+    m6 = f32x4.mul(m6, x); a6 = f32x4.add(a6, y);
+  }
+  const m = f32x4.add(f32x4.add(f32x4.add(m0, m1), f32x4.add(m2, m3)), f32x4.add(f32x4.add(m4, m5), m6));
+  const a = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), a6));
+  return hsum(f32x4.add(m, a));
+}
