@@ -7,6 +7,8 @@ import { slice, type LabelledImages } from '../src/data/dataset.js';
 import { Network } from '../src/nn/network.js';
 import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
+import { calibrateThreads } from '../src/bench.js';
+import { availableParallelism } from 'node:os';
 import { Rng } from '../src/rng.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -101,7 +103,9 @@ async function main(): Promise<void> {
   if (evaluation.count === 0) throw new RunError(`the ${evalSet} set is empty; use --eval ${evalSet === 'test' ? 'validation' : 'test'}`);
 
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
-  const threadCount = args.threads;
+  const cores = availableParallelism();
+  let threadCount = args.threads === 'auto' ? Math.min(2, cores) : args.threads;
+  let threadNote = '';
   let net: Network | LayerStack;
   let threads: ThreadedSteps | undefined;
   try {
@@ -129,6 +133,12 @@ async function main(): Promise<void> {
     }
     const lastBatch = training.count % miniBatchSize;
     if (net instanceof Network) net.dropout = dropout; // before the threads start: they copy it
+    if (args.threads === 'auto' && threadCount > 1 && net.fullyConnected) {
+      // the weights are the same for any thread count: take the one that is faster here, now
+      const c = await calibrateThreads(net, training, miniBatchSize, threadCount, spawnNodeThread);
+      threadCount = c.threads;
+      threadNote = ` (auto: ${fmtInt(Math.round(c.one))} samples/s on 1 thread, ${fmtInt(Math.round(c.many))} on ${c.T}, timed just now)`;
+    }
     threads =
       threadCount > 1
         ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
@@ -137,7 +147,7 @@ async function main(): Promise<void> {
     // the workspaces of a large network × mini-batch × threads may not fit: say which options to lower
     if (!(err instanceof RangeError)) throw err;
     throw new UsageError(
-      `this network with mini-batch ${miniBatchSize} on ${args.threads} thread${args.threads === 1 ? '' : 's'} needs more memory than can be had ` +
+      `this network with mini-batch ${miniBatchSize} on ${threadCount} thread${threadCount === 1 ? '' : 's'} needs more memory than can be had ` +
         `(${err.message}); try a smaller --batch-size, fewer --threads or a smaller network`,
     );
   }
@@ -169,7 +179,7 @@ async function main(): Promise<void> {
     `${what}, ` +
       `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +
       `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
-      `${backend.name} kernels, ${threadCount} thread${threadCount === 1 ? '' : 's'}`,
+      `${backend.name} kernels, ${threadCount} thread${threadCount === 1 ? '' : 's'}${threadNote}`,
   );
   if (resumed || resumedStack) log(`resuming ${args.resume} after epoch ${epochsDone}`);
 

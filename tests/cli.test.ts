@@ -4,7 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomImages, writeMnistDir } from './fixtures.js';
@@ -194,6 +194,12 @@ describe('train: runs, checkpoints and resume', () => {
     expect(rt.stdout).toContain('ts kernels, 2 threads');
     expect(JSON.parse(readFileSync(ts, 'utf8')).meta.backend).toBe('ts');
     expect(JSON.parse(readFileSync(one, 'utf8')).meta.backend).toBe('wasm');
+    // --threads auto (the default): a fully-connected net times 1 and 2 threads and says what it took; same weights either way
+    const auto = join(root, 'auto-threads.json');
+    const ra = run('train', quick(auto, '--batch-size', '7'));
+    expect(ra.code).toBe(0);
+    if (availableParallelism() > 1) expect(ra.stdout).toMatch(/wasm kernels, [12] threads? \(auto: [\d,]+ samples\/s on 1 thread, [\d,]+ on 2, timed just now\)\n/);
+    expect(readFileSync(auto, 'utf8')).toBe(readFileSync(one, 'utf8'));
   });
 
   it('a run stopped after epoch 1 and resumed ends exactly as an uninterrupted one', () => {

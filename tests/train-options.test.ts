@@ -26,7 +26,10 @@ describe('parseTrainOptions', () => {
   it('leaves unset what the command line does not say (the resumed file or the preset decides)', () => {
     const o = parseTrainOptions([]);
     expect(o).toMatchObject({ epochs: undefined, batchSize: undefined, eta: undefined, seed: undefined, force: false, quiet: false, expand: false });
-    expect(o.threads).toBeGreaterThanOrEqual(1);
+    expect(o.threads).toBe('auto');
+    expect(parseTrainOptions(['--threads', 'auto']).threads).toBe('auto');
+    expect(parseTrainOptions(['--threads', '3']).threads).toBe(3);
+    expect(fails(['--threads', 'many'])).toBe("--threads must be an integer from 1 to 64; got 'many'");
     expect(parseTrainOptions(['--hidden', '100']).sizes).toEqual([784, 100, 10]);
     expect(parseTrainOptions(['--epochs', '3', '--force']).epochs).toBe(3);
   });

@@ -3,7 +3,6 @@
 // default model name that lists the settings that differ from the preset's.
 // No process, no files: scripts/train.ts runs it, tests call it directly.
 
-import { availableParallelism } from 'node:os';
 import { MNIST_CLASSES, MNIST_PIXELS } from '../data/mnist.js';
 import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost, type Cost } from '../nn/costs.js';
 import { LayerSpecError, parseLayers } from '../nn/layer-spec.js';
@@ -144,7 +143,7 @@ export function parseTrainOptions(argv: string[]) {
     earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop'], 1, MAX_EPOCHS) : undefined,
     monitor,
     backend: backend as 'auto' | 'ts' | 'wasm',
-    threads: values.threads !== undefined ? intOption('threads', values.threads, 1, MAX_THREADS) : Math.min(2, availableParallelism()),
+    threads: values.threads === undefined || values.threads === 'auto' ? ('auto' as const) : intOption('threads', values.threads, 1, MAX_THREADS),
     sizes: sizes ?? (hidden ? [MNIST_PIXELS, ...hidden, MNIST_CLASSES] : undefined),
     layers: values.layers,
     epochs: values.epochs !== undefined ? intOption('epochs', values.epochs, 1, MAX_EPOCHS) : undefined,
