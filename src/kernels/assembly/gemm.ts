@@ -102,9 +102,31 @@ function dotKernel(
       put(c, o + 3 * sCi, dot(a3, bj, k), acc);
     }
   }
+  // the last rows (m mod 4): four columns at a time, so that four sums are in flight, not one;
+  // each sum is formed exactly as above (lanes over p, then the tail), so the results are the same
   for (; i < m; i++) {
     const ai = a + (<usize>(i * sAi) << 2);
-    for (let j = 0; j < n; j++) put(c, i * sCi + j * sCj, dot(ai, b + (<usize>(j * sBj) << 2), k), acc);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = b + (<usize>(j * sBj) << 2);
+      const b1 = b0 + (<usize>sBj << 2);
+      const b2 = b1 + (<usize>sBj << 2);
+      const b3 = b2 + (<usize>sBj << 2);
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      for (let p = 0; p < k4; p += 4) {
+        const w = ld(ai, p);
+        s0 = fma(s0, w, ld(b0, p)); s1 = fma(s1, w, ld(b1, p));
+        s2 = fma(s2, w, ld(b2, p)); s3 = fma(s3, w, ld(b3, p));
+      }
+      let t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+      for (let p = k4; p < k; p++) {
+        const w = at(ai, p);
+        t0 += w * at(b0, p); t1 += w * at(b1, p); t2 += w * at(b2, p); t3 += w * at(b3, p);
+      }
+      const o = i * sCi + j * sCj;
+      put(c, o, t0, acc); put(c, o + sCj, t1, acc); put(c, o + 2 * sCj, t2, acc); put(c, o + 3 * sCj, t3, acc);
+    }
+    for (; j < n; j++) put(c, i * sCi + j * sCj, dot(ai, b + (<usize>(j * sBj) << 2), k), acc);
   }
 }
 
@@ -148,9 +170,22 @@ function rowKernel(
       put(c0, j, t0, acc); put(c1, j, t1, acc); put(c2, j, t2, acc); put(c3, j, t3, acc);
     }
   }
+  // the last rows (m mod 4): sixteen columns at a time, four sums in flight; each element
+  // is summed over p in order from 0, as above, so the results are the same
   for (; i < m; i++) {
     const ci = c + (<usize>(i * sCi) << 2);
     let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      let r0 = f32x4.splat(0), r1 = f32x4.splat(0), r2 = f32x4.splat(0), r3 = f32x4.splat(0);
+      for (let p = 0; p < k; p++) {
+        const w = f32x4.splat(at(a, i * sAi + p * sAp));
+        const bp = b + (<usize>(p * sBp + j) << 2);
+        r0 = fma(r0, w, v128.load(bp)); r1 = fma(r1, w, v128.load(bp, 16));
+        r2 = fma(r2, w, v128.load(bp, 32)); r3 = fma(r3, w, v128.load(bp, 48));
+      }
+      storeRow(ci, j, r0, r1, acc);
+      storeRow(ci, j + 8, r2, r3, acc);
+    }
     for (; j + 4 <= n; j += 4) {
       let r = f32x4.splat(0);
       for (let p = 0; p < k; p++) r = fma(r, f32x4.splat(at(a, i * sAi + p * sAp)), ld(b, p * sBp + j));
