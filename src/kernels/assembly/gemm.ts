@@ -144,16 +144,31 @@ function rowKernel(
     for (; j + 8 <= n; j += 8) {
       let r00 = f32x4.splat(0), r01 = f32x4.splat(0), r10 = f32x4.splat(0), r11 = f32x4.splat(0);
       let r20 = f32x4.splat(0), r21 = f32x4.splat(0), r30 = f32x4.splat(0), r31 = f32x4.splat(0);
-      for (let p = 0; p < k; p++) {
-        const bp = b + (<usize>(p * sBp + j) << 2);
-        const x0 = v128.load(bp), x1 = v128.load(bp, 16);
-        const ap = i * sAi + p * sAp;
-        const w0 = f32x4.splat(at(a, ap)), w1 = f32x4.splat(at(a, ap + sAi));
-        const w2 = f32x4.splat(at(a, ap + 2 * sAi)), w3 = f32x4.splat(at(a, ap + 3 * sAi));
-        r00 = fma(r00, w0, x0); r01 = fma(r01, w0, x1);
-        r10 = fma(r10, w1, x0); r11 = fma(r11, w1, x1);
-        r20 = fma(r20, w2, x0); r21 = fma(r21, w2, x1);
-        r30 = fma(r30, w3, x0); r31 = fma(r31, w3, x1);
+      if (sAi == 1) {
+        // A's four rows at p are contiguous (BP4's δ, one sample per column): one load, four lane broadcasts
+        for (let p = 0; p < k; p++) {
+          const bp = b + (<usize>(p * sBp + j) << 2);
+          const x0 = v128.load(bp), x1 = v128.load(bp, 16);
+          const w = ld(a, i + p * sAp);
+          const w0 = v128.shuffle<f32>(w, w, 0, 0, 0, 0), w1 = v128.shuffle<f32>(w, w, 1, 1, 1, 1);
+          const w2 = v128.shuffle<f32>(w, w, 2, 2, 2, 2), w3 = v128.shuffle<f32>(w, w, 3, 3, 3, 3);
+          r00 = fma(r00, w0, x0); r01 = fma(r01, w0, x1);
+          r10 = fma(r10, w1, x0); r11 = fma(r11, w1, x1);
+          r20 = fma(r20, w2, x0); r21 = fma(r21, w2, x1);
+          r30 = fma(r30, w3, x0); r31 = fma(r31, w3, x1);
+        }
+      } else {
+        for (let p = 0; p < k; p++) {
+          const bp = b + (<usize>(p * sBp + j) << 2);
+          const x0 = v128.load(bp), x1 = v128.load(bp, 16);
+          const ap = i * sAi + p * sAp;
+          const w0 = f32x4.splat(at(a, ap)), w1 = f32x4.splat(at(a, ap + sAi));
+          const w2 = f32x4.splat(at(a, ap + 2 * sAi)), w3 = f32x4.splat(at(a, ap + 3 * sAi));
+          r00 = fma(r00, w0, x0); r01 = fma(r01, w0, x1);
+          r10 = fma(r10, w1, x0); r11 = fma(r11, w1, x1);
+          r20 = fma(r20, w2, x0); r21 = fma(r21, w2, x1);
+          r30 = fma(r30, w3, x0); r31 = fma(r31, w3, x1);
+        }
       }
       storeRow(c0, j, r00, r01, acc);
       storeRow(c1, j, r10, r11, acc);
