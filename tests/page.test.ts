@@ -280,17 +280,23 @@ describe('the drawing page', () => {
     await page.close();
   }, 60_000);
 
-  it("reads with a convolutional model, and shows its first layer's filters and their feature maps", async () => {
+  /** A layer stack trained for one epoch on the first `images` MNIST training images, seeded. */
+  async function trainedStack(spec: string, seed: number, images: number, eta: number) {
     const { LayerStack } = await import('../src/nn/stack.js');
     const { sgd } = await import('../src/nn/sgd.js');
     const { loadMnist } = await import('../src/node/mnist-files.js');
     const { bookSplit } = await import('../src/data/mnist.js');
     const { slice } = await import('../src/data/dataset.js');
     const { training } = bookSplit((await loadMnist()).sets);
-    const rng = new Rng(3);
-    const net = new LayerStack('conv 6 5x5 relu, pool 2, fc 30 relu, softmax 10');
+    const rng = new Rng(seed);
+    const net = new LayerStack(spec);
     net.init(rng);
-    sgd(net, slice(training, 0, 3000), { epochs: 1, miniBatchSize: 10, eta: 0.05, rng });
+    sgd(net, slice(training, 0, images), { epochs: 1, miniBatchSize: 10, eta, rng });
+    return net;
+  }
+
+  it("reads with a convolutional model, and shows its first layer's filters and their feature maps", async () => {
+    const net = await trainedStack('conv 6 5x5 relu, pool 2, fc 30 relu, softmax 10', 3, 3000, 0.05);
     writeFileSync(join(trained, 'conv.json'), serializeModel(net));
     const page = await open('?model=/models/data/conv.json');
     expect(await page.getByTestId('model-picker').locator('option:checked').textContent()).toContain('conv 6 5x5 relu, pool 2, fc 30 relu, softmax 10');
@@ -321,16 +327,7 @@ describe('the drawing page', () => {
   }, 60_000);
 
   it('reads with a batch-norm model, using its running averages (evaluation mode)', async () => {
-    const { LayerStack } = await import('../src/nn/stack.js');
-    const { sgd } = await import('../src/nn/sgd.js');
-    const { loadMnist } = await import('../src/node/mnist-files.js');
-    const { bookSplit } = await import('../src/data/mnist.js');
-    const { slice } = await import('../src/data/dataset.js');
-    const { training } = bookSplit((await loadMnist()).sets);
-    const rng = new Rng(4);
-    const net = new LayerStack('fc 30 relu, bn, softmax 10');
-    net.init(rng);
-    sgd(net, slice(training, 0, 2000), { epochs: 1, miniBatchSize: 10, eta: 0.1, rng });
+    const net = await trainedStack('fc 30 relu, bn, softmax 10', 4, 2000, 0.1);
     writeFileSync(join(trained, 'bn.json'), serializeModel(net));
     const page = await open('?model=/models/data/bn.json');
     const box = await padBox(page);

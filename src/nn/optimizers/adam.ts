@@ -29,7 +29,8 @@ export class Adam extends Optimizer {
     const keep = r.decay && decoupled ? 1 - (eta * lambda) / n : 1;
     const a = r.scale / m;
     const { w, g } = r;
-    const [m1, m2] = r.s;
+    const m1 = r.s[0];
+    const m2 = r.s[1];
     const { c1, c2 } = this;
     for (let i = 0; i < w.length; i++) {
       const gi = a * g[i] + l2 * w[i];

@@ -47,14 +47,16 @@ export class ReplicaSplit implements Split {
 
   /** Every mask of the step from rng, replica by replica, in the order one thread would draw them for those samples. */
   drawMasks(m: number, T: number, rng: Rng): void {
-    this.net.layers.forEach((l, i) => {
-      if (!(l instanceof Dropout) || l.p === 0) return;
+    const layers = this.net.layers;
+    for (let i = 0; i < layers.length; i++) { // a plain loop: runs every step
+      const l = layers[i];
+      if (!(l instanceof Dropout) || l.p === 0) continue;
       for (let t = 0; t < T; t++) {
         const n = Math.floor(((t + 1) * m) / T) - Math.floor((t * m) / T); // part(m, t, T)'s size, without making a pair each step
         const replica = this.replicas[t];
         if (n > 0) (replica.layers[i] as Dropout).drawMasks(replica.whole(n), rng);
       }
-    });
+    }
   }
 
   columns(m: number, t: number, T: number, set: LabelledImages, order: Uint32Array, start: number): void {
