@@ -13,7 +13,8 @@ import { Network } from '../src/nn/network.js';
 import { CrossEntropyCost } from '../src/nn/costs.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Matrix } from '../src/tensor/matrix.js';
-import { matmul } from '../src/tensor/ops.js';
+import { divideArray, matmul } from '../src/tensor/ops.js';
+import { gatherBatch } from '../src/data/dataset.js';
 import { Rng } from '../src/rng.js';
 import { compileKernels, moduleSource, TARGET } from '../scripts/build-wasm.js';
 import { randomImages } from './fixtures.js';
@@ -108,6 +109,36 @@ describe('wasm axpy', () => {
       expectAllClose(y, twin, 1e-7, 1e-6);
     });
   }
+});
+
+describe('dividing a gathered batch by 255', () => {
+  // gatherBatch copies bytes into floats, then divides by 255 over the whole batch: in
+  // WebAssembly one float division per pixel, in TypeScript a double division rounded to
+  // float. Every byte value must come out as the same float both ways.
+  it('gives Math.fround(v / 255) for every byte v on both kernels, and the kernel runs on arrays in its memory only', () => {
+    const inWasm = kernels.alloc(256 + 3); // 259: the SIMD loop and the scalar tail both
+    const onHeap = new Float32Array(256 + 3);
+    for (let v = 0; v < 259; v++) inWasm[v] = onHeap[v] = v % 256;
+    divideArray(inWasm, 255, 259);
+    divideArray(onHeap, 255, 259);
+    for (let v = 0; v < 259; v++) {
+      expect(inWasm[v]).toBe(Math.fround((v % 256) / 255));
+      expect(onHeap[v]).toBe(Math.fround((v % 256) / 255));
+    }
+    expect(() => divideArray(onHeap, 255, 260)).toThrow(/260 entries asked of an array of 259/);
+  });
+
+  it('gathers the same input matrix into WebAssembly memory as onto the heap', () => {
+    const set = randomImages(784, 40, 28, 28, 10);
+    const order = new Uint32Array(40).map((_, i) => (i * 17) % 40);
+    const [xw, yw] = [kernels.alloc(784 * 13), kernels.alloc(10 * 13)];
+    const [xh, yh] = [new Float32Array(784 * 13), new Float32Array(10 * 13)];
+    gatherBatch(xw, yw, 10, set, order, 5, 13);
+    gatherBatch(xh, yh, 10, set, order, 5, 13);
+    expect(Array.from(xw)).toEqual(Array.from(xh));
+    expect(Array.from(yw)).toEqual(Array.from(yh));
+    expect(xh[784 * 2 + 100]).toBe(Math.fround(set.images[order[7] * 784 + 100] / 255));
+  });
 });
 
 describe('wasm scaleAxpy and momentum step', () => {

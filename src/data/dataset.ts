@@ -2,6 +2,8 @@
 // of a mini-batch into the network's input matrix (one column per sample).
 // Images stay Uint8 until gathered; shuffling moves indices, never images.
 
+import { divideArray } from '../tensor/ops.js';
+
 /** n images of `pixels` bytes each (row by row, 0 = background), and their labels. */
 export interface LabelledImages {
   readonly images: Uint8Array; // n × pixels, sample-major
@@ -31,15 +33,14 @@ export function slice(set: LabelledImages, start: number, count: number): Labell
   };
 }
 
-// byte → [0, 1]: a lookup table, so every gather gives the same float32 bits.
-const SCALE = new Float32Array(256).map((_, v) => v / 255);
-
 /**
  * Gather m samples into an input matrix x (pixels × m, column j = sample
  * order[start + j], scaled to [0, 1]) and, if given, a one-hot label matrix
  * y (classes × m). Both are stored column-major: each sample's column is
- * contiguous, so gathering is a straight copy per image. With no `order`,
- * samples start..start+m−1 are taken.
+ * contiguous, so gathering is a straight copy per image (bytes to floats,
+ * done by the engine), then one division by 255 over the whole batch (in
+ * WebAssembly when x lives there). With no `order`, samples start..start+m−1
+ * are taken.
  */
 export function gatherBatch(
   x: Float32Array,
@@ -55,9 +56,8 @@ export function gatherBatch(
   if (y) y.fill(0, 0, classes * m);
   for (let j = 0; j < m; j++) {
     const sample = order ? order[start + j] : start + j;
-    const from = sample * pixels;
-    const to = j * pixels;
-    for (let p = 0; p < pixels; p++) x[to + p] = SCALE[images[from + p]];
+    x.set(images.subarray(sample * pixels, (sample + 1) * pixels), j * pixels);
     if (y) y[j * classes + set.labels[sample]] = 1;
   }
+  divideArray(x, 255, m * pixels); // byte → [0, 1]
 }

@@ -16,6 +16,7 @@ type GemmExport = (
 
 type AxpyExport = (y: number, alpha: number, x: number, n: number) => void;
 type ScaleAxpyExport = (y: number, beta: number, alpha: number, x: number, n: number) => void;
+type DivideExport = (x: number, d: number, n: number) => void;
 type MomentumExport = (w: number, v: number, g: number, mu: number, a: number, d: number, n: number) => void;
 
 export class WasmKernels {
@@ -24,6 +25,7 @@ export class WasmKernels {
   private readonly axpyExport: AxpyExport;
   private readonly scaleAxpyExport: ScaleAxpyExport;
   private readonly momentumExport: MomentumExport;
+  private readonly divideExport: DivideExport;
   private readonly peakExport: (iterations: number) => number;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
@@ -35,6 +37,7 @@ export class WasmKernels {
     this.axpyExport = instance.exports.axpy as AxpyExport;
     this.scaleAxpyExport = instance.exports.scaleAxpy as ScaleAxpyExport;
     this.momentumExport = instance.exports.momentumStep as MomentumExport;
+    this.divideExport = instance.exports.divide as DivideExport;
     this.peakExport = instance.exports.simdPeak as (iterations: number) => number;
   }
 
@@ -69,8 +72,7 @@ export class WasmKernels {
     this.gemmExport(c.byteOffset, a.byteOffset, b.byteOffset, m, k, n, sAi, sAp, sBp, sBj, sCi, sCj, accumulate ? 1 : 0);
   }
 
-  
-/** y += alpha·x over n floats, on arrays this memory owns. */
+  /** y += alpha·x over n floats, on arrays this memory owns. */
   axpy(y: Float32Array, alpha: number, x: Float32Array, n: number): void {
     this.axpyExport(y.byteOffset, alpha, x.byteOffset, n);
   }
@@ -78,6 +80,11 @@ export class WasmKernels {
   /** y = beta·y + alpha·x over n floats. */
   scaleAxpy(y: Float32Array, beta: number, alpha: number, x: Float32Array, n: number): void {
     this.scaleAxpyExport(y.byteOffset, beta, alpha, x.byteOffset, n);
+  }
+
+  /** x = x / d over n floats, each quotient rounded once. */
+  divide(x: Float32Array, d: number, n: number): void {
+    this.divideExport(x.byteOffset, d, n);
   }
 
   /** The bench's SIMD peak loop: `iterations` rounds of 56 FLOP (assembly/gemm.ts, simdPeak). */

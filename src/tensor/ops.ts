@@ -19,6 +19,7 @@ interface MemoryKernels {
   axpy(y: Float32Array, alpha: number, x: Float32Array, n: number): void;
   scaleAxpy(y: Float32Array, beta: number, alpha: number, x: Float32Array, n: number): void;
   momentumStep(w: Float32Array, v: Float32Array, g: Float32Array, mu: number, a: number, d: number, n: number): void;
+  divide(x: Float32Array, d: number, n: number): void;
 }
 const wasmInstances: MemoryKernels[] = [];
 
@@ -146,6 +147,17 @@ export function axpyArrays(y: Float32Array, alpha: number, x: Float32Array): voi
   const wasm = wasmFor(y);
   if (wasm && wasm.owns(x)) wasm.axpy(y, alpha, x, x.length);
   else axpyKernel(y, alpha, x, x.length);
+}
+
+/**
+ * x[i] = x[i] / d for the first n entries, in place. For byte values and
+ * d = 255 (gatherBatch) every quotient is the same float on either kernel.
+ */
+export function divideArray(x: Float32Array, d: number, n: number): void {
+  if (n > x.length) throw new RangeError(`divide: ${n} entries asked of an array of ${x.length}`);
+  const wasm = wasmFor(x);
+  if (wasm) wasm.divide(x, d, n);
+  else for (let i = 0; i < n; i++) x[i] = x[i] / d;
 }
 
 /** out[j] = the row of the largest entry in column j: the predicted digit of sample j. */

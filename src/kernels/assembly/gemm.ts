@@ -254,6 +254,24 @@ export function axpy(y: usize, alpha: f32, x: usize, n: i32): void {
   for (; i < n; i++) put(y, i, alpha * at(x, i), true);
 }
 
+/**
+ * x[i] = x[i] / d for n floats: one correctly rounded division each, the same
+ * float as the double-precision quotient rounded to float whenever x[i] is a
+ * byte value and d = 255 (a gathered image's pixels; tests check all 256).
+ */
+export function divide(x: usize, d: f32, n: i32): void {
+  const v = f32x4.splat(d);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = x + (<usize>i << 2);
+    v128.store(p, f32x4.div(v128.load(p), v));
+  }
+  for (; i < n; i++) {
+    const p = x + (<usize>i << 2);
+    store<f32>(p, load<f32>(p) / d);
+  }
+}
+
 /** y[i] = beta·y[i] + alpha·x[i] for n floats (the L2-regularised step). */
 export function scaleAxpy(y: usize, beta: f32, alpha: f32, x: usize, n: i32): void {
   const b = f32x4.splat(beta);
