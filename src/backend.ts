@@ -66,10 +66,11 @@ const ARENA_BYTES = WASM_PAGES * 65536;
 /**
  * A backend whose arrays live in memory that worker threads can share
  * (nn/parallel/threads.ts). Thread 0 calls it with no memory and makes one; the
- * others pass the memory they were given, to attach to the same arrays.
+ * others pass the memory they were given, to attach to the same arrays, and
+ * their thread number (each has its own scratch in that memory).
  */
 export async function sharedBackend(
-  name: BackendName, memory?: WebAssembly.Memory | SharedArrayBuffer,
+  name: BackendName, memory?: WebAssembly.Memory | SharedArrayBuffer, thread = 0,
 ): Promise<Backend> {
   // An attaching thread only makes views of what thread 0 allocated.
   const attaching = memory !== undefined;
@@ -82,7 +83,7 @@ export async function sharedBackend(
     return view;
   };
   if (name === 'wasm') {
-    const kernels = await loadWasmKernels(memory ? { memory: memory as WebAssembly.Memory } : { shared: true });
+    const kernels = await loadWasmKernels(memory ? { memory: memory as WebAssembly.Memory, slot: thread } : { shared: true });
     useWasmKernels(kernels);
     const buffer = kernels.buffer as SharedArrayBuffer;
     return { name, alloc: checked((n) => kernels.alloc(n), buffer), sharedMemory: kernels.memory, sharedBuffer: buffer };

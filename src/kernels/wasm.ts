@@ -9,6 +9,14 @@ import { GEMM_WASM_BASE64, GEMM_WASM_SHARED_BASE64 } from './wasm-module.js';
 /** 64 KiB pages reserved up front: 64 MiB, more than a fully-connected net needs (the modules' maximum). */
 export const WASM_PAGES = 1024;
 
+/**
+ * The gemm's scratch (its lists of the nonzero steps of B, assembly/gemm.ts):
+ * 32 KiB for each instance at the top of its memory, one slot per thread
+ * sharing a memory (at most 64), so that no two threads write the same list.
+ */
+const SCRATCH_BYTES = 32 * 1024;
+export const SCRATCH_SLOTS = 64;
+
 type GemmExport = (
   c: number, a: number, b: number, m: number, k: number, n: number,
   sAi: number, sAp: number, sBp: number, sBj: number, sCi: number, sCj: number, accumulate: number,
@@ -29,10 +37,17 @@ export class WasmKernels {
   private readonly peakExport: (iterations: number) => number;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
+  /** Where alloc stops: the scratch slots begin. */
+  private readonly end: number;
 
-  constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory) {
+  /** `slot`: which thread of those sharing this memory the instance runs in (0 for thread 0 and for an unshared memory). */
+  constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, slot = 0) {
     this.memory = memory;
     this.buffer = memory.buffer;
+    const slots = memory.buffer instanceof SharedArrayBuffer ? SCRATCH_SLOTS : 1;
+    if (!Number.isInteger(slot) || slot < 0 || slot >= slots) throw new RangeError(`wasm: scratch slot ${slot} is not one of 0..${slots - 1}`);
+    this.end = memory.buffer.byteLength - slots * SCRATCH_BYTES;
+    (instance.exports.useScratch as (ptr: number, entries: number) => void)(this.end + slot * SCRATCH_BYTES, SCRATCH_BYTES / 4);
     this.gemmExport = instance.exports.gemm as GemmExport;
     this.axpyExport = instance.exports.axpy as AxpyExport;
     this.scaleAxpyExport = instance.exports.scaleAxpy as ScaleAxpyExport;
@@ -49,7 +64,7 @@ export class WasmKernels {
    */
   alloc(n: number): Float32Array {
     const bytes = n * 4;
-    if (this.top + bytes > this.buffer.byteLength) return new Float32Array(n);
+    if (this.top + bytes > this.end) return new Float32Array(n);
     const view = new Float32Array(this.buffer, this.top, n);
     this.top = (this.top + bytes + 15) & ~15;
     return view;
@@ -118,11 +133,11 @@ export function sharedMemorySupported(): boolean {
 /**
  * Compiles and instantiates the SIMD kernels. With no memory given, a fresh
  * one (shared between threads if `shared`); a worker thread passes the memory
- * its parent made, to work on the same arrays.
+ * its parent made, to work on the same arrays, and its thread number as `slot`.
  */
-export async function loadWasmKernels(options: { shared?: boolean; memory?: WebAssembly.Memory } = {}): Promise<WasmKernels> {
+export async function loadWasmKernels(options: { shared?: boolean; memory?: WebAssembly.Memory; slot?: number } = {}): Promise<WasmKernels> {
   const shared = options.shared ?? options.memory?.buffer instanceof SharedArrayBuffer;
   const memory = options.memory ?? new WebAssembly.Memory({ initial: WASM_PAGES, maximum: WASM_PAGES, shared });
   const { instance } = await WebAssembly.instantiate(moduleBytes(shared), { env: { memory } });
-  return new WasmKernels(instance, memory);
+  return new WasmKernels(instance, memory, options.slot);
 }

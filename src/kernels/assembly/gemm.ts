@@ -32,6 +32,28 @@
   return f32x4.add(acc, f32x4.mul(x, y));
 }
 
+// Zeros skipped, results unchanged: an input image is mostly zeros (MNIST: about four
+// pixels in five), and so are ReLU's outputs. Where eight of B's floats that a step of
+// the inner loop reads are all zero, the products it would add are all ±0, and adding
+// ±0 to a sum that started at +0 leaves it as it is, bit for bit (such a sum is never
+// −0). So each kernel first lists the steps with something nonzero, once per block of
+// B, and then runs every block of A's rows over that list only: the same sums, formed
+// in the same order, skipping only additions of zero. (A weight of ±∞ times a skipped
+// zero would have given NaN; such a network has already diverged.) The list lives in
+// this instance's scratch: every thread's instance has its own (useScratch).
+let scratch: usize = 0;
+let scratchEntries: i32 = 0;
+
+/** Where this instance keeps its lists of nonzero steps: `entries` i32s from byte `ptr`, used by no one else. */
+export function useScratch(ptr: usize, entries: i32): void {
+  scratch = ptr;
+  scratchEntries = entries;
+}
+
+@inline function listed(q: i32): i32 {
+  return load<i32>(scratch + (<usize>q << 2));
+}
+
 export function gemm(
   c: usize, a: usize, b: usize, m: i32, k: i32, n: i32,
   sAi: i32, sAp: i32, sBp: i32, sBj: i32, sCi: i32, sCj: i32, accumulate: i32,
@@ -53,20 +75,72 @@ export function gemm(
   return t;
 }
 
+/** A 4×2 block of C: the lanes of each sum added up, then the steps past k4 (k mod 4), then stored. */
+@inline function dotTail(
+  c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b1: usize, k4: i32, k: i32, o: i32, sCi: i32, sCj: i32,
+  s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128, s30: v128, s31: v128, acc: bool,
+): void {
+  let t00 = hsum(s00), t01 = hsum(s01), t10 = hsum(s10), t11 = hsum(s11);
+  let t20 = hsum(s20), t21 = hsum(s21), t30 = hsum(s30), t31 = hsum(s31);
+  for (let p = k4; p < k; p++) {
+    const x0 = at(b0, p), x1 = at(b1, p);
+    t00 += at(a0, p) * x0; t01 += at(a0, p) * x1;
+    t10 += at(a1, p) * x0; t11 += at(a1, p) * x1;
+    t20 += at(a2, p) * x0; t21 += at(a2, p) * x1;
+    t30 += at(a3, p) * x0; t31 += at(a3, p) * x1;
+  }
+  put(c, o, t00, acc); put(c, o + sCj, t01, acc);
+  put(c, o + sCi, t10, acc); put(c, o + sCi + sCj, t11, acc);
+  put(c, o + 2 * sCi, t20, acc); put(c, o + 2 * sCi + sCj, t21, acc);
+  put(c, o + 3 * sCi, t30, acc); put(c, o + 3 * sCi + sCj, t31, acc);
+}
+
 /** A's rows and B's columns are contiguous: C(i, j) = dot(A row i, B column j). */
 function dotKernel(
   c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sBj: i32, sCi: i32, sCj: i32, acc: bool,
 ): void {
   const k4 = k & ~3;
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
+  const m4 = m & ~3;
+  let j = 0;
+  if ((k4 >> 2) <= scratchEntries) {
+    for (; j + 2 <= n; j += 2) {
+      const b0 = b + (<usize>(j * sBj) << 2);
+      const b1 = b0 + (<usize>sBj << 2);
+      // the steps p (four at a time) where column j or j + 1 of B has a nonzero float
+      let count = 0;
+      for (let p = 0; p < k4; p += 4) {
+        store<i32>(scratch + (<usize>count << 2), p);
+        count += <i32>v128.any_true(v128.or(ld(b0, p), ld(b1, p)));
+      }
+      for (let i = 0; i < m4; i += 4) {
+        const a0 = a + (<usize>(i * sAi) << 2);
+        const a1 = a0 + (<usize>sAi << 2);
+        const a2 = a1 + (<usize>sAi << 2);
+        const a3 = a2 + (<usize>sAi << 2);
+        let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+        let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+        for (let q = 0; q < count; q++) {
+          const p = listed(q);
+          const x0 = ld(b0, p), x1 = ld(b1, p);
+          const w0 = ld(a0, p), w1 = ld(a1, p), w2 = ld(a2, p), w3 = ld(a3, p);
+          s00 = fma(s00, w0, x0); s01 = fma(s01, w0, x1);
+          s10 = fma(s10, w1, x0); s11 = fma(s11, w1, x1);
+          s20 = fma(s20, w2, x0); s21 = fma(s21, w2, x1);
+          s30 = fma(s30, w3, x0); s31 = fma(s31, w3, x1);
+        }
+        dotTail(c, a0, a1, a2, a3, b0, b1, k4, k, i * sCi + j * sCj, sCi, sCj, s00, s01, s10, s11, s20, s21, s30, s31, acc);
+      }
+    }
+  }
+  // without room for a list: every step; then the last column if n is odd
+  for (let i = 0; i < m4; i += 4) {
     const a0 = a + (<usize>(i * sAi) << 2);
     const a1 = a0 + (<usize>sAi << 2);
     const a2 = a1 + (<usize>sAi << 2);
     const a3 = a2 + (<usize>sAi << 2);
-    let j = 0;
-    for (; j + 2 <= n; j += 2) {
-      const b0 = b + (<usize>(j * sBj) << 2);
+    let jj = j;
+    for (; jj + 2 <= n; jj += 2) {
+      const b0 = b + (<usize>(jj * sBj) << 2);
       const b1 = b0 + (<usize>sBj << 2);
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
       let s20 = f32x4.splat(0), s21 = f32x4.splat(0), s30 = f32x4.splat(0), s31 = f32x4.splat(0);
@@ -78,30 +152,18 @@ function dotKernel(
         s20 = fma(s20, w2, x0); s21 = fma(s21, w2, x1);
         s30 = fma(s30, w3, x0); s31 = fma(s31, w3, x1);
       }
-      let t00 = hsum(s00), t01 = hsum(s01), t10 = hsum(s10), t11 = hsum(s11);
-      let t20 = hsum(s20), t21 = hsum(s21), t30 = hsum(s30), t31 = hsum(s31);
-      for (let p = k4; p < k; p++) {
-        const x0 = at(b0, p), x1 = at(b1, p);
-        t00 += at(a0, p) * x0; t01 += at(a0, p) * x1;
-        t10 += at(a1, p) * x0; t11 += at(a1, p) * x1;
-        t20 += at(a2, p) * x0; t21 += at(a2, p) * x1;
-        t30 += at(a3, p) * x0; t31 += at(a3, p) * x1;
-      }
-      const o = i * sCi + j * sCj;
-      put(c, o, t00, acc); put(c, o + sCj, t01, acc);
-      put(c, o + sCi, t10, acc); put(c, o + sCi + sCj, t11, acc);
-      put(c, o + 2 * sCi, t20, acc); put(c, o + 2 * sCi + sCj, t21, acc);
-      put(c, o + 3 * sCi, t30, acc); put(c, o + 3 * sCi + sCj, t31, acc);
+      dotTail(c, a0, a1, a2, a3, b0, b1, k4, k, i * sCi + jj * sCj, sCi, sCj, s00, s01, s10, s11, s20, s21, s30, s31, acc);
     }
-    for (; j < n; j++) {
-      const bj = b + (<usize>(j * sBj) << 2);
-      const o = i * sCi + j * sCj;
+    for (; jj < n; jj++) {
+      const bj = b + (<usize>(jj * sBj) << 2);
+      const o = i * sCi + jj * sCj;
       put(c, o, dot(a0, bj, k), acc);
       put(c, o + sCi, dot(a1, bj, k), acc);
       put(c, o + 2 * sCi, dot(a2, bj, k), acc);
       put(c, o + 3 * sCi, dot(a3, bj, k), acc);
     }
   }
+  let i = m4;
   // the last rows (m mod 4): four columns at a time, so that four sums are in flight, not one;
   // each sum is formed exactly as above (lanes over p, then the tail), so the results are the same
   for (; i < m; i++) {
@@ -134,19 +196,27 @@ function dotKernel(
 function rowKernel(
   c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool,
 ): void {
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const c0 = c + (<usize>(i * sCi) << 2);
-    const c1 = c0 + (<usize>sCi << 2);
-    const c2 = c1 + (<usize>sCi << 2);
-    const c3 = c2 + (<usize>sCi << 2);
-    let j = 0;
-    for (; j + 8 <= n; j += 8) {
+  const m4 = m & ~3;
+  const listing = k <= scratchEntries;
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    // the steps p where B's eight floats at (p, j..j+7) are not all zero (all of them without room for a list)
+    let count = k;
+    if (listing) {
+      count = 0;
+      for (let p = 0; p < k; p++) {
+        const bp = b + (<usize>(p * sBp + j) << 2);
+        store<i32>(scratch + (<usize>count << 2), p);
+        count += <i32>v128.any_true(v128.or(v128.load(bp), v128.load(bp, 16)));
+      }
+    }
+    for (let i = 0; i < m4; i += 4) {
       let r00 = f32x4.splat(0), r01 = f32x4.splat(0), r10 = f32x4.splat(0), r11 = f32x4.splat(0);
       let r20 = f32x4.splat(0), r21 = f32x4.splat(0), r30 = f32x4.splat(0), r31 = f32x4.splat(0);
       if (sAi == 1) {
         // A's four rows at p are contiguous (BP4's δ, one sample per column): one load, four lane broadcasts
-        for (let p = 0; p < k; p++) {
+        for (let q = 0; q < count; q++) {
+          const p = listing ? listed(q) : q;
           const bp = b + (<usize>(p * sBp + j) << 2);
           const x0 = v128.load(bp), x1 = v128.load(bp, 16);
           const w = ld(a, i + p * sAp);
@@ -158,7 +228,8 @@ function rowKernel(
           r30 = fma(r30, w3, x0); r31 = fma(r31, w3, x1);
         }
       } else {
-        for (let p = 0; p < k; p++) {
+        for (let q = 0; q < count; q++) {
+          const p = listing ? listed(q) : q;
           const bp = b + (<usize>(p * sBp + j) << 2);
           const x0 = v128.load(bp), x1 = v128.load(bp, 16);
           const ap = i * sAi + p * sAp;
@@ -170,21 +241,33 @@ function rowKernel(
           r30 = fma(r30, w3, x0); r31 = fma(r31, w3, x1);
         }
       }
+      const c0 = c + (<usize>(i * sCi) << 2);
+      const c1 = c0 + (<usize>sCi << 2);
+      const c2 = c1 + (<usize>sCi << 2);
+      const c3 = c2 + (<usize>sCi << 2);
       storeRow(c0, j, r00, r01, acc);
       storeRow(c1, j, r10, r11, acc);
       storeRow(c2, j, r20, r21, acc);
       storeRow(c3, j, r30, r31, acc);
     }
-    for (; j < n; j++) {
+  }
+  // the last columns (n mod 8) of the blocks of four rows
+  for (let i = 0; i < m4; i += 4) {
+    const c0 = c + (<usize>(i * sCi) << 2);
+    const c1 = c0 + (<usize>sCi << 2);
+    const c2 = c1 + (<usize>sCi << 2);
+    const c3 = c2 + (<usize>sCi << 2);
+    for (let jj = j; jj < n; jj++) {
       let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
       for (let p = 0; p < k; p++) {
-        const x = at(b, p * sBp + j);
+        const x = at(b, p * sBp + jj);
         const ap = i * sAi + p * sAp;
         t0 += at(a, ap) * x; t1 += at(a, ap + sAi) * x; t2 += at(a, ap + 2 * sAi) * x; t3 += at(a, ap + 3 * sAi) * x;
       }
-      put(c0, j, t0, acc); put(c1, j, t1, acc); put(c2, j, t2, acc); put(c3, j, t3, acc);
+      put(c0, jj, t0, acc); put(c1, jj, t1, acc); put(c2, jj, t2, acc); put(c3, jj, t3, acc);
     }
   }
+  let i = m4;
   // the last rows (m mod 4): sixteen columns at a time, four sums in flight; each element
   // is summed over p in order from 0, as above, so the results are the same
   for (; i < m; i++) {

@@ -170,7 +170,7 @@ function doStep(split: Split, s: Shared, t: number, T: number, step: number): vo
 
 /** The body of a worker thread: attach to the shared network, then do steps until told to exit. */
 export async function runThread(init: ThreadInit, ready: () => void): Promise<void> {
-  const backend = await sharedBackend(init.backend, init.memory);
+  const backend = await sharedBackend(init.backend, init.memory, init.t);
   const layout = init.layout;
   const split = attachStack(layout, init.t, init.T, backend);
   const s = sharedViews(init);
