@@ -111,6 +111,48 @@ describe('wasm axpy', () => {
   }
 });
 
+describe('wasm gemm skipping zeros', () => {
+  // Each kernel lists the steps where the operand it streams is not all zero and skips
+  // the others: the sums must be the very same floats as with every step taken.
+  // Layouts (A, B, C; r row-major, c column-major) pick the kernel: rcc the dot
+  // products (feedforward), crr and rrr the row kernel (BP4), ccc the transposed one (BP2).
+  const cases: [string, number, number, number][] = [
+    ['rcc', 30, 784, 10], ['rcc', 7, 101, 5], ['crr', 30, 10, 784], ['crr', 9, 13, 29], ['rrr', 20, 25, 96], ['ccc', 30, 10, 12], ['ccc', 784, 30, 10],
+  ];
+  for (const [layout, m, k, n] of cases) {
+    it(`${layout} ${m}×${k}·${k}×${n}: the same bits as the dense loop, close to the reference`, () => {
+      const rng = new Rng(m * 1000 + k * 10 + n);
+      const order = (ch: string) => (ch === 'r' ? 'row' : 'col') as 'row' | 'col';
+      const make = (rows: number, cols: number, o: 'row' | 'col', zeros: boolean) => {
+        const mat = new Matrix(rows, cols, kernels.alloc(rows * cols), o);
+        mat.data.set(randomArray(rng, rows * cols));
+        // runs of zeros (whole blocks skip) and scattered ones (blocks that do not)
+        if (zeros) for (let i = 0; i < mat.data.length; i++) if ((i >> 4) % 3 === 0 || rng.uniform() < 0.5) mat.data[i] = 0;
+        return mat;
+      };
+      const a = make(m, k, order(layout[0]), true);
+      const b = make(k, n, order(layout[1]), true);
+      const run = () => {
+        const c = make(m, n, order(layout[2]), false);
+        kernels.gemm(c.data, a.data, b.data, m, k, n, a.rowStride, a.colStride, b.rowStride, b.colStride, c.rowStride, c.colStride, false);
+        return c;
+      };
+      const skipped = run();
+      kernels.skipZeros(false);
+      let dense: Matrix;
+      try {
+        dense = run();
+      } finally {
+        kernels.skipZeros(true);
+      }
+      expect(Array.from(skipped.data)).toEqual(Array.from(dense.data));
+      expect(skipped.data.some((v) => v !== 0)).toBe(true);
+      const expected = refMatmul(a.toRows().flat(), m, k, b.toRows().flat(), k, n, false, false);
+      expectAllClose(skipped.toRows().flat(), expected, 1e-5, 1e-4, `skipping zeros, ${layout}`);
+    });
+  }
+});
+
 describe('dividing a gathered batch by 255', () => {
   // gatherBatch copies bytes into floats, then divides by 255 over the whole batch: in
   // WebAssembly one float division per pixel, in TypeScript a double division rounded to

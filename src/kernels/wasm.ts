@@ -39,6 +39,8 @@ export class WasmKernels {
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
   /** Where alloc stops: the scratch slots begin. */
   private readonly end: number;
+  private readonly scratch: number;
+  private readonly useScratch: (ptr: number, entries: number) => void;
 
   /** `slot`: which thread of those sharing this memory the instance runs in (0 for thread 0 and for an unshared memory). */
   constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, slot = 0) {
@@ -47,7 +49,9 @@ export class WasmKernels {
     const slots = memory.buffer instanceof SharedArrayBuffer ? SCRATCH_SLOTS : 1;
     if (!Number.isInteger(slot) || slot < 0 || slot >= slots) throw new RangeError(`wasm: scratch slot ${slot} is not one of 0..${slots - 1}`);
     this.end = memory.buffer.byteLength - slots * SCRATCH_BYTES;
-    (instance.exports.useScratch as (ptr: number, entries: number) => void)(this.end + slot * SCRATCH_BYTES, SCRATCH_BYTES / 4);
+    this.useScratch = instance.exports.useScratch as (ptr: number, entries: number) => void;
+    this.scratch = this.end + slot * SCRATCH_BYTES;
+    this.skipZeros(true);
     this.gemmExport = instance.exports.gemm as GemmExport;
     this.axpyExport = instance.exports.axpy as AxpyExport;
     this.scaleAxpyExport = instance.exports.scaleAxpy as ScaleAxpyExport;
@@ -68,6 +72,15 @@ export class WasmKernels {
     const view = new Float32Array(this.buffer, this.top, n);
     this.top = (this.top + bytes + 15) & ~15;
     return view;
+  }
+
+  /**
+   * Whether the gemm lists B's nonzero steps and skips the rest (the default).
+   * Off, it takes every step: the same results, bit for bit, which the tests
+   * check, and the bench's "dense" figures.
+   */
+  skipZeros(on: boolean): void {
+    this.useScratch(this.scratch, on ? SCRATCH_BYTES / 4 : 0);
   }
 
   /** Bytes handed out so far. */
