@@ -23,6 +23,7 @@ import { spawnNodeThread } from '../src/node/threads.js';
 import { runInChromium } from './browser-bench.js';
 import { benchPeers, cpuName } from './bench-peers.js';
 import { benchKernels } from './bench-kernels.js';
+import { benchBusyCore } from './bench-busy.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -44,7 +45,9 @@ MNIST images, and one-image inference.
                        (interleaved, best of --rounds each; Python with numpy/torch
                        needed, else skipped): the fully-connected nets of --hidden and
                        --batch-size, and ch6-relu's layers (or --layers) at batch 10
-  --rounds 3           with --peers: rounds per contender
+  --rounds 3           with --peers or --busy-core: rounds per contender
+  --busy-core          1 thread against 2 while another process keeps a core busy
+                       (the same networks as --peers, in turns, best of --rounds)
   --kernels            each kernel of a step on its own (the gemms of --hidden × --batch-size,
                        ch6-relu's or --layers' convolution and pooling), in GFLOP/s
                        beside the machine's measured 128-bit SIMD peak
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       json: { type: 'boolean' },
       peers: { type: 'boolean' },
+      'busy-core': { type: 'boolean' },
       kernels: { type: 'boolean' },
       rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
     await benchKernels({ hidden, batches, conv: spec, seconds: values.seconds ? seconds : 0.3, repeats, say: (s) => process.stdout.write(`${s}\n`) });
     return;
   }
-  if (values.peers) {
+  if (values.peers || values['busy-core']) {
     const { training } = bookSplit((await loadMnist()).sets);
     const named = PRESETS[values.layers ?? 'ch6-relu'];
     const preset = isStackPreset(named) ? named : undefined;
@@ -108,10 +112,12 @@ async function main(): Promise<void> {
       if (err instanceof LayerSpecError) throw new UsageError(`--layers: ${(err as Error).message}`);
       throw err;
     }
-    await benchPeers({
-      training, hidden, batches, rounds: values.rounds ? intOption('rounds', values.rounds, 1, 100) : 3, seconds, say: (s) => process.stdout.write(`${s}\n`),
+    const side = {
+      training, hidden, batches, rounds: values.rounds ? intOption('rounds', values.rounds, 1, 100) : 3, seconds, say: (s: string) => process.stdout.write(`${s}\n`),
       conv: { spec, lambda: preset?.lambda ?? 0, name: preset?.name ?? 'layers' },
-    });
+    };
+    if (values['busy-core']) await benchBusyCore(side);
+    else await benchPeers(side);
     return;
   }
   if (values.layers) {

@@ -528,6 +528,22 @@ describe('bench --layers: the training speed of a layer stack', () => {
     expect(r.stdout.split('\n').some((l) => l.startsWith('layers (fc 10 relu, softmax 10)'))).toBe(true);
   }, 120_000);
 
+  it('--busy-core: 1 and 2 threads in turns beside a spinning process, the ratio from the two figures, and the spinner gone after', () => {
+    const r = run('bench', ['--busy-core', '--hidden', '30', '--batch-size', '10', '--layers', 'fc 10 relu, softmax 10', '--seconds', '0.1', '--rounds', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^digitnet bench --busy-core: .*, \d+ cores, Node v\d+/m);
+    const pid = Number(/a spinning process \(pid (\d+)\)/.exec(r.stdout)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).toThrow(); // killed when the bench ended
+    const row = r.stdout.split('\n').find((l) => l.startsWith('784-30-10, sigmoid, quadratic'))!;
+    const [one, two, ratio] = row.slice(34).trim().split(/\s+/).slice(1);
+    const [a, b] = [Number(one.replace(/,/g, '')), Number(two.replace(/,/g, ''))];
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+    expect(ratio).toMatch(/^\d+\.\d\d×$/);
+    expect(Math.abs(parseFloat(ratio) - b / a)).toBeLessThanOrEqual(0.006); // from the unrounded figures
+  }, 120_000);
+
   it('a bad description exits 2 naming the token', () => {
     const r = run('bench', ['--layers', 'conv 5 5x5 relu, poll 2, softmax 10']);
     expect(r.code).toBe(2);
