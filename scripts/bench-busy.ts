@@ -8,23 +8,12 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { benchLayers, trainingRate } from '../src/bench.js';
-import type { LabelledImages } from '../src/data/dataset.js';
 import { spawnNodeThread } from '../src/node/threads.js';
-import { cpuName } from './bench-peers.js';
-
-interface BusyOptions {
-  training: LabelledImages;
-  hidden: number[];
-  batches: number[];
-  conv: { spec: string; lambda: number; name: string } | null;
-  rounds: number;
-  seconds: number;
-  say: (line: string) => void;
-}
+import { cpuName, sideBySideCases, type SideBySideOptions } from './bench-peers.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export async function benchBusyCore(o: BusyOptions): Promise<void> {
+export async function benchBusyCore(o: SideBySideOptions): Promise<void> {
   const { say } = o;
   const cores = availableParallelism();
   say(`digitnet bench --busy-core: ${cpuName()}, ${cores} cores, Node ${process.version}`);
@@ -39,11 +28,8 @@ export async function benchBusyCore(o: BusyOptions): Promise<void> {
   say(`a spinning process (pid ${busy.pid}) keeps one core busy; each figure: training samples/s, best of ${o.rounds} rounds of ${o.seconds} s, 1 and 2 threads in turns; WebAssembly kernels`);
   say('');
   say(`${'network'.padEnd(34)} batch  ${'1 thread'.padStart(12)} ${'2 threads'.padStart(12)}   2T / 1T`);
-  const cases: { net: string; batch: number; lambda: number; label: string }[] = [];
-  for (const h of o.hidden) for (const m of o.batches) cases.push({ net: `784-${h}-10`, batch: m, lambda: 0, label: `784-${h}-10, sigmoid, quadratic` });
-  if (o.conv) cases.push({ net: o.conv.spec, batch: 10, lambda: o.conv.lambda, label: `${o.conv.name} (${o.conv.spec})` });
   try {
-    for (const c of cases) {
+    for (const c of sideBySideCases(o)) {
       const best = [0, 0];
       for (let round = 0; round < o.rounds; round++) {
         for (const t of [1, 2]) {

@@ -95,7 +95,8 @@ class Peer {
   }
 }
 
-interface PeerOptions {
+/** What --peers and --busy-core run: the fully-connected nets of hidden × batches, and a stack at mini-batch 10. */
+export interface SideBySideOptions {
   training: LabelledImages;
   hidden: number[];
   batches: number[];
@@ -107,7 +108,15 @@ interface PeerOptions {
 
 const fmt = (n: number | null) => (n === null ? '–' : Math.round(n).toLocaleString('en-US'));
 
-export async function benchPeers(o: PeerOptions): Promise<void> {
+/** The cases of a side-by-side bench, in order: each 784-h-10 at each batch size, then the stack. */
+export function sideBySideCases(o: SideBySideOptions): { net: string; batch: number; lambda: number; label: string }[] {
+  const cases: { net: string; batch: number; lambda: number; label: string }[] = [];
+  for (const h of o.hidden) for (const m of o.batches) cases.push({ net: `784-${h}-10`, batch: m, lambda: 0, label: `784-${h}-10, sigmoid, quadratic` });
+  if (o.conv) cases.push({ net: o.conv.spec, batch: 10, lambda: o.conv.lambda, label: `${o.conv.name} (${o.conv.spec})` });
+  return cases;
+}
+
+export async function benchPeers(o: SideBySideOptions): Promise<void> {
   const { say } = o;
   const cores = availableParallelism();
   const threadCounts = cores > 1 ? [1, 2] : [1];
@@ -130,9 +139,7 @@ export async function benchPeers(o: PeerOptions): Promise<void> {
     if (python) for (const t of threadCounts) peers.push(new Peer(python.exe, framework, t, mnist));
   }
   say(`each figure: training samples/s (gather, feedforward, backprop, SGD update), best of ${o.rounds} rounds of ${o.seconds} s, contenders interleaved in every round; digitnet on its WebAssembly kernels`);
-  const cases: { net: string; batch: number; lambda: number; label: string }[] = [];
-  for (const h of o.hidden) for (const m of o.batches) cases.push({ net: `784-${h}-10`, batch: m, lambda: 0, label: `784-${h}-10, sigmoid, quadratic` });
-  if (o.conv) cases.push({ net: o.conv.spec, batch: 10, lambda: o.conv.lambda, label: `${o.conv.name} (${o.conv.spec})` });
+  const cases = sideBySideCases(o);
   const names = [...threadCounts.map((t) => `digitnet ${t}T`), ...peers.map((p) => p.name)];
   say('');
   say(`${'network'.padEnd(34)} batch  ${names.map((n) => n.padStart(12)).join(' ')}   digitnet/best peer   1T/numpy 1T`);
