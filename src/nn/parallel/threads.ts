@@ -20,6 +20,7 @@
 import type { LabelledImages } from '../../data/dataset.js';
 import type { Rng } from '../../rng.js';
 import { sharedBackend, type BackendName } from '../../backend.js';
+import { SCRATCH_SLOTS } from '../../kernels/wasm.js';
 import type { LayerStack } from '../stack.js';
 import { Network } from '../network.js';
 import { sameSettings, type OptimizerSettings } from '../optimizers/index.js';
@@ -66,7 +67,8 @@ const HITS = 8; // HITS + t: thread t's count of right answers in an evaluation
 const STEP = 1;
 const EXIT = 2;
 const EVALUATE = 3;
-export const MAX_THREADS = 64;
+/** As many as the WebAssembly memory has scratch slots: each thread's gemm lists its own nonzero steps. */
+export const MAX_THREADS = SCRATCH_SLOTS;
 const CONTROL_INTS = HITS + MAX_THREADS;
 // after the ints and η (16 bytes): a failed thread's message, its byte length first, then UTF-8
 const MESSAGE_AT = CONTROL_INTS * 4 + 16;
