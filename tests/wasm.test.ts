@@ -13,7 +13,7 @@ import { Network } from '../src/nn/network.js';
 import { CrossEntropyCost } from '../src/nn/costs.js';
 import { sgd } from '../src/nn/sgd.js';
 import { Matrix } from '../src/tensor/matrix.js';
-import { divideArray, matmul } from '../src/tensor/ops.js';
+import { byteStage, matmul, unitFromBytes } from '../src/tensor/ops.js';
 import { gatherBatch } from '../src/data/dataset.js';
 import { Rng } from '../src/rng.js';
 import { compileKernels, moduleSource, TARGET } from '../scripts/build-wasm.js';
@@ -153,21 +153,28 @@ describe('wasm gemm skipping zeros', () => {
   }
 });
 
-describe('dividing a gathered batch by 255', () => {
-  // gatherBatch copies bytes into floats, then divides by 255 over the whole batch: in
-  // WebAssembly one float division per pixel, in TypeScript a double division rounded to
-  // float. Every byte value must come out as the same float both ways.
-  it('gives Math.fround(v / 255) for every byte v on both kernels, and the kernel runs on arrays in its memory only', () => {
-    const inWasm = kernels.alloc(256 + 3); // 259: the SIMD loop and the scalar tail both
-    const onHeap = new Float32Array(256 + 3);
-    for (let v = 0; v < 259; v++) inWasm[v] = onHeap[v] = v % 256;
-    divideArray(inWasm, 255, 259);
-    divideArray(onHeap, 255, 259);
-    for (let v = 0; v < 259; v++) {
-      expect(inWasm[v]).toBe(Math.fround((v % 256) / 255));
-      expect(onHeap[v]).toBe(Math.fround((v % 256) / 255));
+describe('pixel bytes to [0, 1]', () => {
+  // gatherBatch copies an image's bytes into x's last quarter (WebAssembly memory), and
+  // unitBytes widens them in place, front to back, one float division each; in TypeScript
+  // the engine converts bytes to floats and the division is in double, rounded to float.
+  // Every byte value must come out as the same float both ways.
+  it('gives Math.fround(v / 255) for every byte v on both kernels, widening in place without overwriting a byte it has yet to read', () => {
+    for (const n of [259, 16 * 49 + 7, 16]) { // the SIMD loop and the scalar tail; a whole batch of 16
+      const inWasm = kernels.alloc(n).fill(-1);
+      const onHeap = new Float32Array(n);
+      const stage = byteStage(inWasm, n)!;
+      expect(byteStage(onHeap, n)).toBeNull();
+      const bytes = Array.from({ length: n }, (_, i) => (i * 7) % 256); // every value, in a shuffled order
+      stage.set(bytes);
+      onHeap.set(bytes);
+      unitFromBytes(inWasm, n);
+      unitFromBytes(onHeap, n);
+      const expected = bytes.map((v) => Math.fround(v / 255));
+      expect(Array.from(inWasm)).toEqual(expected);
+      expect(Array.from(onHeap)).toEqual(expected);
     }
-    expect(() => divideArray(onHeap, 255, 260)).toThrow(/260 entries asked of an array of 259/);
+    expect(() => unitFromBytes(new Float32Array(259), 260)).toThrow(/260 entries asked of an array of 259/);
+    expect(() => byteStage(kernels.alloc(3), 4)).toThrow(/4 entries asked of an array of 3/);
   });
 
   it('gathers the same input matrix into WebAssembly memory as onto the heap', () => {

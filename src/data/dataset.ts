@@ -2,7 +2,7 @@
 // of a mini-batch into the network's input matrix (one column per sample).
 // Images stay Uint8 until gathered; shuffling moves indices, never images.
 
-import { divideArray } from '../tensor/ops.js';
+import { byteStage, unitFromBytes } from '../tensor/ops.js';
 
 /** n images of `pixels` bytes each (row by row, 0 = background), and their labels. */
 export interface LabelledImages {
@@ -37,10 +37,11 @@ export function slice(set: LabelledImages, start: number, count: number): Labell
  * Gather m samples into an input matrix x (pixels × m, column j = sample
  * order[start + j], scaled to [0, 1]) and, if given, a one-hot label matrix
  * y (classes × m). Both are stored column-major: each sample's column is
- * contiguous, so gathering is a straight copy per image (bytes to floats,
- * done by the engine), then one division by 255 over the whole batch (in
- * WebAssembly when x lives there). With no `order`, samples start..start+m−1
- * are taken.
+ * contiguous, so gathering is a straight copy per image, then one division
+ * by 255 over the whole batch. When x lives in WebAssembly memory the bytes
+ * are copied as bytes into x's last quarter and widened there (ops.ts,
+ * byteStage); elsewhere the engine converts them to floats as it copies.
+ * With no `order`, samples start..start+m−1 are taken.
  */
 export function gatherBatch(
   x: Float32Array,
@@ -54,10 +55,12 @@ export function gatherBatch(
   const pixels = set.rows * set.cols;
   const images = set.images;
   if (y) y.fill(0, 0, classes * m);
+  const stage = byteStage(x, m * pixels);
+  const into = stage ?? x; // bytes as bytes (WebAssembly), or as floats
   for (let j = 0; j < m; j++) {
     const sample = order ? order[start + j] : start + j;
-    x.set(images.subarray(sample * pixels, (sample + 1) * pixels), j * pixels);
+    into.set(images.subarray(sample * pixels, (sample + 1) * pixels), j * pixels);
     if (y) y[j * classes + set.labels[sample]] = 1;
   }
-  divideArray(x, 255, m * pixels); // byte → [0, 1]
+  unitFromBytes(x, m * pixels); // byte → [0, 1]
 }

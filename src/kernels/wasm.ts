@@ -24,7 +24,7 @@ type GemmExport = (
 
 type AxpyExport = (y: number, alpha: number, x: number, n: number) => void;
 type ScaleAxpyExport = (y: number, beta: number, alpha: number, x: number, n: number) => void;
-type DivideExport = (x: number, d: number, n: number) => void;
+type UnitBytesExport = (x: number, n: number) => void;
 type MomentumExport = (w: number, v: number, g: number, mu: number, a: number, d: number, n: number) => void;
 
 export class WasmKernels {
@@ -33,7 +33,7 @@ export class WasmKernels {
   private readonly axpyExport: AxpyExport;
   private readonly scaleAxpyExport: ScaleAxpyExport;
   private readonly momentumExport: MomentumExport;
-  private readonly divideExport: DivideExport;
+  private readonly unitBytesExport: UnitBytesExport;
   private readonly peakExport: (iterations: number) => number;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
@@ -56,7 +56,7 @@ export class WasmKernels {
     this.axpyExport = instance.exports.axpy as AxpyExport;
     this.scaleAxpyExport = instance.exports.scaleAxpy as ScaleAxpyExport;
     this.momentumExport = instance.exports.momentumStep as MomentumExport;
-    this.divideExport = instance.exports.divide as DivideExport;
+    this.unitBytesExport = instance.exports.unitBytes as UnitBytesExport;
     this.peakExport = instance.exports.simdPeak as (iterations: number) => number;
   }
 
@@ -110,9 +110,9 @@ export class WasmKernels {
     this.scaleAxpyExport(y.byteOffset, beta, alpha, x.byteOffset, n);
   }
 
-  /** x = x / d over n floats, each quotient rounded once. */
-  divide(x: Float32Array, d: number, n: number): void {
-    this.divideExport(x.byteOffset, d, n);
+  /** x[i] = bytes[i] / 255 for i < n, the bytes in x's own last quarter (assembly/gemm.ts, unitBytes). */
+  unitBytes(x: Float32Array, n: number): void {
+    this.unitBytesExport(x.byteOffset, n);
   }
 
   /** The bench's SIMD peak loop: `iterations` rounds of 56 FLOP (assembly/gemm.ts, simdPeak). */

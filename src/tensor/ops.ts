@@ -19,7 +19,7 @@ interface MemoryKernels {
   axpy(y: Float32Array, alpha: number, x: Float32Array, n: number): void;
   scaleAxpy(y: Float32Array, beta: number, alpha: number, x: Float32Array, n: number): void;
   momentumStep(w: Float32Array, v: Float32Array, g: Float32Array, mu: number, a: number, d: number, n: number): void;
-  divide(x: Float32Array, d: number, n: number): void;
+  unitBytes(x: Float32Array, n: number): void;
 }
 const wasmInstances: MemoryKernels[] = [];
 
@@ -150,14 +150,27 @@ export function axpyArrays(y: Float32Array, alpha: number, x: Float32Array): voi
 }
 
 /**
- * x[i] = x[i] / d for the first n entries, in place. For byte values and
- * d = 255 (gatherBatch) every quotient is the same float on either kernel.
+ * Where n pixel bytes go on their way into x (gatherBatch): x's own last
+ * quarter, when x is in WebAssembly memory, for unitFromBytes to widen in
+ * place; null elsewhere (the bytes then go straight into x as floats).
+ * Copying bytes into bytes is a plain memory copy even on shared memory,
+ * where converting them to floats on the way is not.
  */
-export function divideArray(x: Float32Array, d: number, n: number): void {
-  if (n > x.length) throw new RangeError(`divide: ${n} entries asked of an array of ${x.length}`);
+export function byteStage(x: Float32Array, n: number): Uint8Array | null {
+  if (n > x.length) throw new RangeError(`byteStage: ${n} entries asked of an array of ${x.length}`);
+  return wasmFor(x) ? new Uint8Array(x.buffer, x.byteOffset + 3 * n, n) : null;
+}
+
+/**
+ * Pixels to [0, 1]: x[i] = v / 255 for the first n entries, v being the byte
+ * byteStage staged (in WebAssembly), or x[i] itself (a byte's value as a
+ * float, in TypeScript, divided in double and rounded: the same float).
+ */
+export function unitFromBytes(x: Float32Array, n: number): void {
+  if (n > x.length) throw new RangeError(`unitFromBytes: ${n} entries asked of an array of ${x.length}`);
   const wasm = wasmFor(x);
-  if (wasm) wasm.divide(x, d, n);
-  else for (let i = 0; i < n; i++) x[i] = x[i] / d;
+  if (wasm) wasm.unitBytes(x, n);
+  else for (let i = 0; i < n; i++) x[i] = x[i] / 255;
 }
 
 /** out[j] = the row of the largest entry in column j: the predicted digit of sample j. */

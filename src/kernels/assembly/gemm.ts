@@ -338,21 +338,28 @@ export function axpy(y: usize, alpha: f32, x: usize, n: i32): void {
 }
 
 /**
- * x[i] = x[i] / d for n floats: one correctly rounded division each, the same
- * float as the double-precision quotient rounded to float whenever x[i] is a
- * byte value and d = 255 (a gathered image's pixels; tests check all 256).
+ * Pixels to [0, 1]: x[i] = bytes[i] / 255 for i < n, the bytes sitting in x's
+ * own last quarter (from x + 3n), where gatherBatch copied them. Widened front
+ * to back, 16 at a time: a block's 16 bytes are read before its 64 bytes of
+ * floats are written, which end at or before the next unread byte. One
+ * correctly rounded division each: the same float as the double-precision
+ * quotient rounded to float (tests check all 256 byte values).
  */
-export function divide(x: usize, d: f32, n: i32): void {
-  const v = f32x4.splat(d);
+export function unitBytes(x: usize, n: i32): void {
+  const src = x + <usize>(3 * n);
+  const d = f32x4.splat(255);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 16 <= n; i += 16) {
+    const b = v128.load(src + <usize>i);
+    const lo = i16x8.extend_low_i8x16_u(b);
+    const hi = i16x8.extend_high_i8x16_u(b);
     const p = x + (<usize>i << 2);
-    v128.store(p, f32x4.div(v128.load(p), v));
+    v128.store(p, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)), d));
+    v128.store(p, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), d), 16);
+    v128.store(p, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), d), 32);
+    v128.store(p, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), d), 48);
   }
-  for (; i < n; i++) {
-    const p = x + (<usize>i << 2);
-    store<f32>(p, load<f32>(p) / d);
-  }
+  for (; i < n; i++) store<f32>(x + (<usize>i << 2), <f32>load<u8>(src + <usize>i) / 255);
 }
 
 /** y[i] = beta·y[i] + alpha·x[i] for n floats (the L2-regularised step). */
