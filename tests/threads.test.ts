@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sharedBackend, tsBackend, type BackendName } from '../src/backend.js';
 import { Network, part } from '../src/nn/network.js';
 import { sgd } from '../src/nn/sgd.js';
-import { ThreadedSteps } from '../src/nn/parallel/threads.js';
+import { ThreadedSteps, type SpawnThread, type ThreadInit } from '../src/nn/parallel/threads.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { Rng } from '../src/rng.js';
 import { randomImages } from './fixtures.js';
@@ -190,12 +190,151 @@ describe('a layer stack on threads', () => {
     const { LayerStack } = await import('../src/nn/stack.js');
     const net = new LayerStack('fc 8 relu, softmax 10', undefined, await sharedBackend('wasm'));
     net.init(new Rng(1));
-    const threads = await ThreadedSteps.start(net, train, [10], 2, spawnNodeThread);
+    // the worker is told of no arrays: the first chunk it claims needs one and fails
+    const broken: SpawnThread = () => {
+      const w = spawnNodeThread();
+      return { ...w, postMessage: (init) => w.postMessage({ ...(init as ThreadInit), layout: { ...(init as ThreadInit).layout, buffers: [] } }) };
+    };
+    const threads = await ThreadedSteps.start(net, train, [10], 2, broken);
     open.push(threads);
+    threads.adaptive = false; // every step offered to the worker
     for (let i = 0; i < train.count; i++) threads.order[i] = i;
-    // a mini-batch size the threads were not started for: worker 1 has no buffers for its part and fails
-    expect(() => threads.step(0, 7, 0.1)).toThrow('threads: worker thread 1 failed: threads: thread 1 needs an array'); // with the worker's own reason
+    // thread 0 may take every chunk of a step before the worker wakes, so step until the worker has claimed one
+    expect(() => {
+      for (let k = 0; k < 100_000; k++) threads.step((k % 20) * 10, 10, 0.1);
+    }).toThrow('threads: worker thread 1 failed: threads: thread 1 needs an array'); // with the worker's own reason
   });
+
+  it('refuses a mini-batch size it has no arrays for, before any thread starts on it', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const net = new LayerStack('fc 8 relu, softmax 10', undefined, await sharedBackend('wasm'));
+    net.init(new Rng(1));
+    const threads = await ThreadedSteps.start(net, train, [10, 3], 2, spawnNodeThread);
+    open.push(threads);
+    expect(() => threads.step(0, 7, 0.1)).toThrow('threads: a mini-batch of 7, but the threads were started for 10, 3');
+  });
+
+  // A worker that is there but never runs (its core busy with another process,
+  // or still starting): thread 0 claims every chunk itself. With fixed shares
+  // it would wait for the worker's share forever.
+  const absent: SpawnThread = () => {
+    let listener: ((message: unknown) => void) | null = null;
+    return {
+      postMessage: () => setTimeout(() => listener?.({ ready: true }), 0),
+      onMessage: (l) => { listener = l; },
+      terminate: () => undefined,
+    };
+  };
+  // One that starts when the test says (join), the run under way: it claims chunks from then on.
+  const lateWorker = () => {
+    let listener: ((message: unknown) => void) | null = null;
+    let real: ReturnType<SpawnThread> | null = null;
+    let held: unknown = null;
+    const spawn: SpawnThread = () => ({
+      postMessage: (init) => {
+        held = init;
+        setTimeout(() => listener?.({ ready: true }), 0);
+      },
+      onMessage: (l) => { listener = l; },
+      terminate: () => real?.terminate(),
+    });
+    const join = () => new Promise<void>((resolve) => {
+      real = spawnNodeThread();
+      real.onMessage((m) => { if ((m as { ready?: boolean }).ready) resolve(); });
+      real.postMessage(held);
+    });
+    return { spawn, join };
+  };
+
+  it('steps on with a worker that never runs, and one that joins late, to the same weights, bit for bit', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    // epochs of Adam with dropout and evaluation; `more(e, threads)`: after epoch e, whether to run another
+    const go = async (T: number, spawn: SpawnThread, evaluation: boolean, more: (e: number, threads?: ThreadedSteps) => Promise<boolean>) => {
+      const rng = new Rng(12);
+      const net = new LayerStack('fc 20 relu, dropout 0.3, fc 12 tanh, softmax 10', undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      net.optimizer = makeOptimizer({ name: 'adam', n: train.count });
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawn, evaluation ? test : undefined) : undefined;
+      if (threads) open.push(threads);
+      if (threads) threads.adaptive = false; // every step offered to every thread
+      const results = [];
+      let e = 0;
+      do results.push(...sgd(net, train, { epochs: 1, miniBatchSize: 10, eta: 0.01, rng, optimizer: { name: 'adam' }, evaluation: evaluation ? test : undefined, threads }));
+      while (await more(e++, threads));
+      return { params: Array.from(net.params), correct: results.map((r) => r.correct), steps: net.optimizer.steps, ran: threads?.chunksRun() ?? [], epochs: e };
+    };
+    const epochs = (n: number) => async (e: number) => e + 1 < n;
+    const one = await go(1, spawnNodeThread, true, epochs(4));
+    expect(one.steps).toBe(4 * 21); // Adam's t counts every step
+    const same = { params: one.params, correct: one.correct, steps: one.steps };
+    // no worker: thread 0 runs every chunk (2 phases × 2 chunks a step, and 2 an evaluation)
+    const alone = await go(2, absent, true, epochs(4));
+    expect(alone).toMatchObject(same);
+    expect(alone.ran).toEqual([4 * 21 * 4 + 4 * 2, 0]);
+    expect(await go(3, absent, false, epochs(4))).toMatchObject({ ...same, correct: one.correct.map(() => null) });
+    // a worker that joins after the first epoch, and runs chunks from then on (epochs go on until it has, as a busy machine may delay it)
+    const { spawn, join } = lateWorker();
+    const late = await go(2, spawn, true, async (e, threads) => {
+      if (e === 0) await join();
+      return e < 3 || (threads!.chunksRun()[1] === 0 && e < 100);
+    });
+    expect(late.ran[1]).toBeGreaterThan(0);
+    expect(late.ran[0] + late.ran[1]).toBe(late.epochs * (21 * 4 + 2));
+    const reference = await go(1, spawnNodeThread, true, epochs(late.epochs));
+    expect(late).toMatchObject({ params: reference.params, correct: reference.correct, steps: reference.steps });
+  }, 60_000);
+
+  it('a conv stack steps on with a worker that never runs: the weights of its thread count, bit for bit', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const go = async (spawn: SpawnThread, epochs: number | null) => {
+      const rng = new Rng(13);
+      const net = new LayerStack('conv 3 5x5 relu, pool 2, bn, fc 16 relu, softmax 10', undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      const before = Array.from(net.state);
+      const threads = await ThreadedSteps.start(net, train, [10, 3], 2, spawn, test);
+      open.push(threads);
+      threads.adaptive = false; // every step offered to every thread
+      const correct = [];
+      // epochs: as many as given, or until the worker has run a chunk
+      for (let e = 0; epochs === null ? threads.chunksRun()[1] === 0 && e < 100 : e < epochs; e++) {
+        correct.push(...sgd(net, train, { epochs: 1, miniBatchSize: 10, eta: 0.05, rng, evaluation: test, threads }).map((r) => r.correct));
+      }
+      return { params: Array.from(net.params), state: Array.from(net.state), before, correct, ran: threads.chunksRun() };
+    };
+    const two = await go(spawnNodeThread, null);
+    expect(two.ran[1]).toBeGreaterThan(0); // the worker did some of it
+    expect(two.state.filter((v, i) => v !== two.before[i]).length).toBe(two.state.length); // batch norm's running averages moved
+    const alone = await go(absent, two.correct.length);
+    expect(alone).toMatchObject({ params: two.params, state: two.state, correct: two.correct });
+    expect(alone.ran[1]).toBe(0);
+  }, 60_000);
+
+  it('steps run alone on thread 0 or together as the pace says, to the same weights, bit for bit', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const go = async (spec: string, T: number, pace?: ThreadedSteps['pace']) => {
+      const rng = new Rng(14);
+      const net = new LayerStack(spec, undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      net.optimizer = makeOptimizer({ name: 'adam', n: train.count });
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread, test) : undefined;
+      if (threads) open.push(threads);
+      if (threads && pace) threads.pace = pace;
+      const results = sgd(net, train, { epochs: 3, miniBatchSize: 10, eta: 0.01, rng, optimizer: { name: 'adam' }, evaluation: test, threads });
+      return { params: Array.from(net.params), correct: results.map((r) => r.correct), steps: net.optimizer.steps, ran: threads?.chunksRun() ?? [] };
+    };
+    // a pace that alternates: alone, together, alone, …
+    const alternate = () => {
+      const p = { together: false, alone: 0, record: () => { if (!p.together) p.alone++; p.together = !p.together; } };
+      return p;
+    };
+    for (const spec of ['fc 20 relu, dropout 0.3, fc 12 tanh, softmax 10', 'conv 3 5x5 relu, pool 2, bn, fc 16 relu, softmax 10']) {
+      const reference = await go(spec, spec.startsWith('fc') ? 1 : 2, undefined);
+      const pace = alternate();
+      const mixed = await go(spec, 2, pace);
+      expect(pace.alone).toBe(Math.ceil((3 * 21) / 2));
+      expect(mixed).toMatchObject({ params: reference.params, correct: reference.correct, steps: reference.steps });
+    }
+  }, 60_000);
 
   it('a conv stack with dropout: each replica gets the masks one thread would draw for its samples', async () => {
     const { LayerStack } = await import('../src/nn/stack.js');

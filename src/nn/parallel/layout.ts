@@ -33,6 +33,8 @@ export interface StackLayout {
   replay: [number, number][][];
   /** 'rows': every array of the stack: [layer (−1: the stack's own), m, name, byte offset, floats]. */
   buffers: [number, number, string, number, number][];
+  /** Chunks per phase of a step (Split.chunks). */
+  chunks: { columns: number; rows: number };
   /** The cost's name (BP1 is the cost's). */
   cost: Cost['name'];
   ms: number[];
@@ -57,14 +59,14 @@ export function shareStack(net: LayerStack, ms: number[], T: number, evalWidth: 
   };
   if (!net.fullyConnected) {
     const { split, replay, grads } = ReplicaSplit.make(net, ms, T, evalWidth);
-    return { layout: { ...base, mode: 'replicas', grads, replay, buffers: [] }, split };
+    return { layout: { ...base, mode: 'replicas', grads, replay, buffers: [], chunks: split.chunks }, split };
   }
-  const split = new RowSplit(net);
+  const split = new RowSplit(net, RowSplit.chunksFor(T));
   split.warm(ms, T, evalWidth);
   const buffers: StackLayout['buffers'] = [];
   net.own.list(-1, buffers);
   net.layers.forEach((l, i) => l.buf.list(i, buffers));
-  return { layout: { ...base, mode: 'rows', grads: [net.grads.byteOffset], replay: [], buffers }, split };
+  return { layout: { ...base, mode: 'rows', grads: [net.grads.byteOffset], replay: [], buffers, chunks: split.chunks }, split };
 }
 
 /** A worker thread's view of the stack thread 0 shares, and its split: thread t of T. */
@@ -96,22 +98,26 @@ export function attachStack(layout: StackLayout, t: number, T: number, backend: 
     }
     adoptOptimizer(net);
     for (const [owner, m, name, offset, count] of layout.buffers) (owner < 0 ? net.own : net.layers[owner].buf).adopt(m, name, floats(offset, count));
-    return new RowSplit(net);
+    return new RowSplit(net, layout.chunks);
   }
-  const steps = layout.replay[t];
-  let next = 0;
-  const replay: Backend = {
-    ...backend,
-    alloc: (n) => {
-      const [offset, count] = steps[next++] ?? [-1, -1];
-      if (count !== n) throw new Error(`threads: replica ${t} allocates differently from thread 0 (allocation ${next}: ${n} floats, expected ${count})`);
-      return floats(offset, n);
-    },
-  };
-  const net = new LayerStack(layout.spec, layout.image, replay, { params: floats(layout.params, layout.paramCount), state, cost: costs[layout.cost] });
-  ReplicaSplit.follow(net);
-  ReplicaSplit.warm(net, layout.ms, t, T, layout.evalWidth);
-  if (next !== steps.length) throw new Error(`threads: replica ${t} made ${next} arrays; thread 0 made ${steps.length}`);
+  // every replica, as thread 0 made them: this thread may run any chunk
+  const params = floats(layout.params, layout.paramCount);
+  const replicas = layout.replay.map((steps, r) => {
+    let next = 0;
+    const replay: Backend = {
+      ...backend,
+      alloc: (n) => {
+        const [offset, count] = steps[next++] ?? [-1, -1];
+        if (count !== n) throw new Error(`threads: replica ${r} allocates differently from thread 0 (allocation ${next}: ${n} floats, expected ${count})`);
+        return floats(offset, n);
+      },
+    };
+    const replica = ReplicaSplit.replica(layout.spec, layout.image, replay, params, state, costs[layout.cost], layout.ms, r, T, layout.evalWidth);
+    if (next !== steps.length) throw new Error(`threads: replica ${r} made ${next} arrays; thread 0 made ${steps.length}`);
+    return replica;
+  });
+  // its own stack steps the rows: the shared parameters, with the optimizer's shared state
+  const net = replicas[0];
   adoptOptimizer(net);
-  return new ReplicaSplit(net, layout.grads.map((g) => floats(g, layout.paramCount)));
+  return new ReplicaSplit(net, replicas);
 }

@@ -1,27 +1,30 @@
-// nn/parallel/replicas.ts: a step of any stack (convolutions, batch norm) on T
-// threads, data-parallel. Each thread has a replica of the stack: its own
-// arrays and gradients, the parameters (and layer state) shared.
-//   columns  thread t's replica takes its share of the samples through the
+// nn/parallel/replicas.ts: a step of any stack (convolutions, batch norm) in
+// T chunks, data-parallel. Chunk c has a replica of the stack: its own arrays
+// and gradients, the parameters (and layer state) shared; every thread can
+// run every replica, since all live in the one shared memory.
+//   columns  chunk c's replica takes part(m, c, T) of the samples through the
 //            whole stack into its own gradients;
-//   rows     thread t adds up every replica's gradients, in replica order, for
-//            its share of each parameter range, and steps that share.
-// The same seed and T give the same weights, byte for byte; another T adds the
-// mini-batch up in other parts, so rounds differently. Batch norm normalises
-// each replica's share by its own statistics, and thread 0's replica alone
-// keeps the running averages (PyTorch's DistributedDataParallel keeps rank
-// 0's the same way).
+//   rows     chunk c adds up every replica's gradients, in replica order, for
+//            its part of each parameter range, and steps that part.
+// The same seed and T give the same weights, byte for byte, whichever thread
+// ran which chunk; another T adds the mini-batch up in other parts, so rounds
+// differently. Batch norm normalises each replica's share by its own
+// statistics, and replica 0 alone keeps the running averages (PyTorch's
+// DistributedDataParallel keeps rank 0's the same way).
 
 import { gatherBatch, type LabelledImages } from '../../data/dataset.js';
 import type { Rng } from '../../rng.js';
 import type { Backend } from '../../backend.js';
 import { BatchNorm, Dropout, part } from '../layers/index.js';
 import type { RangeViews } from '../optimizers/index.js';
+import { axpyArrays } from '../../tensor/ops.js';
 import { LayerStack } from '../stack.js';
 import { evalWidthOf, type Split } from './split.js';
 
 interface Share {
-  readonly from: number;
-  readonly to: number;
+  /** Replica 0's gradients over the share, which the others' are added into, and theirs. */
+  readonly sum: Float32Array;
+  readonly others: Float32Array[];
   readonly views: RangeViews;
   /** Which of the stack's ranges it is part of. */
   readonly range: number;
@@ -29,15 +32,21 @@ interface Share {
 
 export class ReplicaSplit implements Split {
   readonly evalWidth: number;
+  readonly chunks: { columns: number; rows: number };
+  readonly soloChunks: { columns: number; rows: number };
   private readonly shares = new Map<number, Share[]>();
+  private readonly peers: Float32Array[];
 
   /**
-   * `peers`: every replica's gradient buffer, in replica order (this thread's
-   * among them); `replicas`: thread 0's view of every replica (to draw their
-   * dropout masks), replicas[0] being its own stack.
+   * `net`: this thread's own stack, whose optimizer steps the rows;
+   * `replicas`: this thread's view of every replica, in order (replica c runs
+   * chunk c); their gradient buffers are added up in that order.
    */
-  constructor(readonly net: LayerStack, private readonly peers: Float32Array[], private readonly replicas: LayerStack[] = [net]) {
+  constructor(readonly net: LayerStack, private readonly replicas: LayerStack[]) {
     this.evalWidth = evalWidthOf(net);
+    this.chunks = { columns: replicas.length, rows: replicas.length };
+    this.soloChunks = this.chunks; // a replica per chunk: the sums' order is the weights'
+    this.peers = replicas.map((r) => r.grads);
   }
 
   /** A replica other than thread 0's reads the running statistics but does not update them. */
@@ -46,7 +55,8 @@ export class ReplicaSplit implements Split {
   }
 
   /** Every mask of the step from rng, replica by replica, in the order one thread would draw them for those samples. */
-  drawMasks(m: number, T: number, rng: Rng): void {
+  drawMasks(m: number, rng: Rng): void {
+    const T = this.replicas.length;
     const layers = this.net.layers;
     for (let i = 0; i < layers.length; i++) { // a plain loop: runs every step
       const l = layers[i];
@@ -59,10 +69,10 @@ export class ReplicaSplit implements Split {
     }
   }
 
-  columns(m: number, t: number, T: number, set: LabelledImages, order: Uint32Array, start: number): void {
-    const net = this.net;
-    const j0 = Math.floor((t * m) / T); // part(m, t, T), without making a pair each step
-    const n = Math.floor(((t + 1) * m) / T) - j0;
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number): void {
+    const net = this.replicas[c];
+    const j0 = Math.floor((c * m) / C); // part(m, c, C), without making a pair each step
+    const n = Math.floor(((c + 1) * m) / C) - j0;
     if (n === 0) {
       net.grads.fill(0);
       return;
@@ -74,28 +84,22 @@ export class ReplicaSplit implements Split {
     net.back(net.run(x, b, true, null), y, b, true);
   }
 
-  rows(m: number, t: number, T: number, eta: number): void {
-    const peers = this.peers;
+  rows(m: number, c: number, C: number, eta: number): void {
     const opt = this.net.optimizer;
-    opt.begin();
-    for (const s of this.sharesOf(t, T)) {
-      for (let i = s.from; i < s.to; i++) {
-        let sum = peers[0][i];
-        for (let p = 1; p < peers.length; p++) sum += peers[p][i];
-        peers[0][i] = sum;
-      }
+    for (const s of this.sharesOf(c, C)) {
+      for (const other of s.others) axpyArrays(s.sum, 1, other); // float sums in replica order: ((g₀ + g₁) + g₂) …
       s.views.scale = this.net.rangeScale(s.range);
       opt.step(s.views, eta, m);
     }
   }
 
-  evaluatePart(data: LabelledImages, t: number, T: number): number {
-    return this.net.evaluatePart(data, t, T, this.evalWidth);
+  evaluatePart(data: LabelledImages, c: number, C: number): number {
+    return this.replicas[c].evaluatePart(data, c, C, this.evalWidth);
   }
 
-  /** Thread t's part of every parameter range: views into the parameters, the summed gradients (replica 0's) and the optimizer's state, made once. */
+  /** Chunk c's part of every parameter range: views into the parameters, the summed gradients (replica 0's) and the optimizer's state, made once. */
   private sharesOf(t: number, T: number): Share[] {
-    const key = t * 64 + T;
+    const key = t * 1024 + T;
     let list = this.shares.get(key);
     if (list) return list;
     const net = this.net;
@@ -103,7 +107,8 @@ export class ReplicaSplit implements Split {
       const [i0, i1] = part(r.to - r.from, t, T);
       const from = r.from + i0;
       const to = r.from + i1;
-      return { from, to, range, views: net.optimizer.views(net.params, this.peers[0], { ...r, from, to }) };
+      const [sum, ...others] = this.peers.map((g) => g.subarray(from, to));
+      return { sum, others, range, views: net.optimizer.views(net.params, this.peers[0], { ...r, from, to }) };
     });
     this.shares.set(key, list);
     return list;
@@ -127,11 +132,11 @@ export class ReplicaSplit implements Split {
     if (evalWidth) net.forward(net.input(evalWidth).data, evalWidth);
   }
 
-  /** Thread 0: makes the replicas for threads 1 … T − 1 in its stack's memory, recording each one's allocations for its worker to replay. */
+  /** Thread 0: makes replicas 0 … T − 1 in its stack's memory, recording each one's allocations for the workers to replay. */
   static make(net: LayerStack, ms: number[], T: number, evalWidth: number): { split: ReplicaSplit; replay: [number, number][][]; grads: number[] } {
-    const replicas: LayerStack[] = [net];
-    const replay: [number, number][][] = [[]];
-    for (let t = 1; t < T; t++) {
+    const replicas: LayerStack[] = [];
+    const replay: [number, number][][] = [];
+    for (let t = 0; t < T; t++) {
       const record: [number, number][] = [];
       const recorder: Backend = {
         ...net.backend,
@@ -141,13 +146,21 @@ export class ReplicaSplit implements Split {
           return view;
         },
       };
-      const r = new LayerStack(net.spec, net.image, recorder, { params: net.params, state: net.state, cost: net.cost });
-      ReplicaSplit.follow(r);
-      ReplicaSplit.warm(r, ms, t, T, evalWidth);
+      const r = ReplicaSplit.replica(net.spec, net.image, recorder, net.params, net.state, net.cost, ms, t, T, evalWidth);
       replicas.push(r);
       replay.push(record);
     }
-    ReplicaSplit.warm(net, ms, 0, T, evalWidth);
-    return { split: new ReplicaSplit(net, replicas.map((r) => r.grads), replicas), replay, grads: replicas.map((r) => r.grads.byteOffset) };
+    return { split: new ReplicaSplit(net, replicas), replay, grads: replicas.map((r) => r.grads.byteOffset) };
+  }
+
+  /** Replica t of T over the shared parameters and state, with every array it uses made (in a fixed order, which a worker replays). */
+  static replica(
+    spec: string, image: LayerStack['image'], backend: Backend, params: Float32Array, state: Float32Array, cost: LayerStack['cost'],
+    ms: number[], t: number, T: number, evalWidth: number,
+  ): LayerStack {
+    const r = new LayerStack(spec, image, backend, { params, state, cost });
+    if (t > 0) ReplicaSplit.follow(r);
+    ReplicaSplit.warm(r, ms, t, T, evalWidth);
+    return r;
   }
 }

@@ -1,13 +1,13 @@
 // nn/parallel/rows.ts: a step of a fully-connected stack (dense and dropout
-// layers: every --sizes network) on T threads sharing one stack's arrays.
-//   columns  thread t gathers, feeds forward and backpropagates (BP1, BP2) its
+// layers: every --sizes network) in chunks, on threads sharing one stack's arrays.
+//   columns  chunk c gathers, feeds forward and backpropagates (BP1, BP2) its
 //            share of the samples; each layer's δ for those samples lands in
 //            its part of the batch's δ array;
-//   rows     thread t computes BP3 and BP4 for its share of each layer's rows
+//   rows     chunk c computes BP3 and BP4 for its share of each layer's rows
 //            (neurons), summed over all m samples by the products, and steps
 //            those rows of w and b.
-// No value is ever summed across threads, so the weights come out the same,
-// bit for bit, for any T (and as LayerStack.updateMiniBatch's).
+// No value is ever summed across chunks, so the weights come out the same,
+// bit for bit, for any thread or chunk count (and as LayerStack.updateMiniBatch's).
 
 import { gatherBatch, type LabelledImages } from '../../data/dataset.js';
 import { Matrix } from '../../tensor/matrix.js';
@@ -19,7 +19,7 @@ import type { RangeViews } from '../optimizers/index.js';
 import type { LayerStack } from '../stack.js';
 import { evalWidthOf, type Split } from './split.js';
 
-/** Thread t's rows of one dense layer: views made once. */
+/** Chunk c's rows of one dense layer: views made once. */
 interface RowShare {
   readonly layer: Dense;
   readonly delta: Matrix; // its rows of δ, all m samples
@@ -37,18 +37,26 @@ export class RowSplit implements Split {
   private readonly shares = new Map<number, RowShare[]>();
   private predictions: Uint8Array | null = null;
 
-  constructor(readonly net: LayerStack) {
+  constructor(readonly net: LayerStack, readonly chunks: { columns: number; rows: number }) {
     if (!net.fullyConnected) throw new Error('RowSplit: only a stack of dense and dropout layers splits by rows');
     this.evalWidth = evalWidthOf(net);
   }
 
-  drawMasks(m: number, _T: number, rng: Rng): void {
+  /** Alone, thread 0 takes the whole batch and every row at once: the same values, with no chunk's overhead. */
+  readonly soloChunks = { columns: 1, rows: 1 };
+
+  /** Chunks per phase for T threads. */
+  static chunksFor(T: number): { columns: number; rows: number } {
+    return { columns: T, rows: T };
+  }
+
+  drawMasks(m: number, rng: Rng): void {
     for (const l of this.net.layers) if (l instanceof Dropout && l.p > 0) l.drawMasks(this.net.whole(m), rng); // every thread reads its samples' part
   }
 
-  columns(m: number, t: number, T: number, set: LabelledImages, order: Uint32Array, start: number): void {
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number): void {
     const net = this.net;
-    const b = net.share(m, t, T);
+    const b = net.share(m, c, C);
     if (b.m === 0) return;
     const x = net.own.get(b, 'x', net.inputSize);
     const y = net.own.get(b, 'y', net.classes);
@@ -56,14 +64,13 @@ export class RowSplit implements Split {
     net.back(net.run(x, b, true, null), y, b, false); // BP1, BP2 for its samples; BP3, BP4 wait for the rows phase
   }
 
-  rows(m: number, t: number, T: number, eta: number): void {
+  rows(m: number, c: number, C: number, eta: number): void {
     const net = this.net;
     const b = net.whole(m);
     const opt = net.optimizer;
-    opt.begin();
-    const key = (m * 64 + t) * 64 + T; // T ≤ MAX_THREADS = 64
+    const key = (m * 1024 + c) * 1024 + C; // C < 1024 chunks
     let list = this.shares.get(key);
-    if (!list) this.shares.set(key, (list = this.rowShares(b, t, T)));
+    if (!list) this.shares.set(key, (list = this.rowShares(b, c, C)));
     let x = net.own.get(b, 'x', net.inputSize); // what each dense layer saw: the input, the layer below's activations, or those after dropout
     let k = 0;
     for (const l of net.layers) {
@@ -82,8 +89,8 @@ export class RowSplit implements Split {
     }
   }
 
-  /** Rows part(units, t, T) of every dense layer. */
-  private rowShares(b: Cols, t: number, T: number): RowShare[] {
+  /** Rows part(units, c, C) of every dense layer. */
+  private rowShares(b: Cols, c: number, C: number): RowShare[] {
     const net = this.net;
     const list: RowShare[] = [];
     let range = 0;
@@ -93,7 +100,7 @@ export class RowSplit implements Split {
         continue;
       }
       const n = size(l.input);
-      const [i0, i1] = part(l.units, t, T);
+      const [i0, i1] = part(l.units, c, C);
       const k = Math.max(i1 - i0, 1); // an empty share keeps 1×… views it never uses
       const delta = l.buf.get(b, 'delta', l.units);
       const [rw, rb] = [net.ranges[range], net.ranges[range + 1]];
@@ -112,13 +119,13 @@ export class RowSplit implements Split {
     return list;
   }
 
-  /** Samples part(count, t, T), evalWidth at a time through its own samples of the buffers for T·evalWidth. */
-  evaluatePart(data: LabelledImages, t: number, T: number): number {
+  /** Samples part(count, c, C), evalWidth at a time through its own samples of the buffers for C·evalWidth. */
+  evaluatePart(data: LabelledImages, c: number, C: number): number {
     const net = this.net;
     const width = this.evalWidth;
-    const b = net.share(T * width, t, T);
+    const b = net.share(C * width, c, C);
     const x = net.own.get(b, 'x', net.inputSize);
-    const [from, to] = part(data.count, t, T);
+    const [from, to] = part(data.count, c, C);
     if (this.predictions?.length !== width) this.predictions = new Uint8Array(width);
     let correct = 0;
     for (let start = from; start < to; start += width) {
@@ -131,7 +138,7 @@ export class RowSplit implements Split {
     return correct;
   }
 
-  /** Thread 0: makes every array the threads will use (for each batch size in ms, and the evaluation), so workers can adopt them. */
+  /** Thread 0: makes every array the threads will use (for each batch size in ms, and evaluation in T chunks), so workers can adopt them. */
   warm(ms: number[], T: number, evalWidth: number): void {
     const net = this.net;
     for (const m of ms) {

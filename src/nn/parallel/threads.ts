@@ -1,21 +1,22 @@
 // nn/parallel/threads.ts: one training step shared by T threads over shared
-// memory. Each step has two phases and two barriers (split.ts: columns, rows):
-//   phase 1  thread t gathers, feeds forward and backpropagates (BP1, BP2)
-//            its own samples (columns) of the mini-batch;
-//   phase 2  once all have, thread t computes BP3 and BP4 for its own rows
-//            (neurons) of every layer, summed over all m samples, and updates
-//            those rows of w and b.
-// For a fully-connected network no value is ever summed across threads, so
+// memory. A step has two phases (split.ts), each cut into chunks:
+//   phase 1  chunk c gathers, feeds forward and backpropagates (BP1, BP2) its
+//            samples (columns) of the mini-batch;
+//   phase 2  once every chunk of phase 1 is done, chunk c computes BP3 and
+//            BP4 for its rows (neurons) of every layer, summed over all m
+//            samples, and updates those rows of w and b.
+// The threads do not own shares: each claims the next chunk of the phase
+// (a compare-exchange on a ticket counter) until none is left, then waits
+// for the phase to be done. So when a worker is descheduled (another process
+// has its core) or slow to wake, thread 0 does its chunks instead of waiting
+// at a barrier; a chunk already claimed is the most it waits for. Which
+// thread ran a chunk never changes a value: for a fully-connected network
 // every weight comes out bit-identical whatever T is (and equal to
-// updateMiniBatch's). A stack with convolutions runs the same two phases
-// data-parallel: in phase 1 each thread's replica takes its part of the
-// samples through the whole stack into its own gradients; in phase 2 each
-// thread sums the replicas' gradients, in order, for its part of the
-// parameters and updates it. The same seed and T give the same weights;
-// another T rounds differently.
-// Threads meet at spin-then-sleep barriers on an Int32Array (Atomics), which
-// cost microseconds, not a message per step. Platform-free: a spawner from
-// src/node (worker_threads) or the page (Web Workers) makes the threads.
+// updateMiniBatch's); a stack with convolutions runs one replica per chunk,
+// the same weights for the same T.
+// Waiting spins, then sleeps (Atomics.wait) on an Int32Array: microseconds,
+// not a message per step. Platform-free: a spawner from src/node
+// (worker_threads) or the page (Web Workers) makes the threads.
 
 import type { LabelledImages } from '../../data/dataset.js';
 import type { Rng } from '../../rng.js';
@@ -26,6 +27,7 @@ import { Network } from '../network.js';
 import { sameSettings, type OptimizerSettings } from '../optimizers/index.js';
 import { attachStack, shareStack, type StackLayout } from './layout.js';
 import { evalWidthOf, type Split } from './split.js';
+import { Pace } from './pace.js';
 
 /** A worker thread as the platform gives it. */
 export interface ThreadHandle {
@@ -55,21 +57,33 @@ export interface ThreadInit {
 }
 
 // control: Int32Array slots
-const GENERATION = 0; // bumped by thread 0 to start step number GENERATION
-const COMMAND = 1; // STEP or EXIT
-const ARRIVED_A = 2; // phase-1 arrivals so far, all steps together (T per step, never reset)
-const ARRIVED_B = 3; // phase-2 arrivals so far
-const M = 4; // mini-batch size of this step
-const START = 5; // its first position in `order`
-const ETA = 1; // Float64Array slot (bytes 8..15 of the second half)
-const FAILED = 6; // 1 + the number of a thread that failed (0: none): the others stop waiting for it
-const HITS = 8; // HITS + t: thread t's count of right answers in an evaluation
+const GENERATION = 0; // bumped by thread 0 to start command number GENERATION (a step or an evaluation)
+const COMMAND = 1; // STEP, EVALUATE or EXIT
+const M = 2; // mini-batch size of this step
+const START = 3; // its first position in `order`
+const STEPS = 4; // the optimizer's step number for this step (Adam's t), for whichever thread steps rows
+const FAILED = 5; // 1 + the number of a thread that failed (0: none): the others stop waiting for it
+const ETA = 1; // Float64Array slot (bytes 8..15 after the ints)
+// Ticket counters, each on its own 64-byte line. Command g's chunks of a phase
+// with C chunks are tickets (g − 1)·C … g·C − 1 (int32 arithmetic, wrapping):
+// CLAIM is the next ticket to take, DONE counts the finished ones. Thread 0
+// sets both to (g − 1)·C before command g if the phase is part of it, and to
+// g·C (nothing to take, all done) if not; so a thread that reads a command
+// late finds nothing to claim instead of doing the wrong work.
+const CLAIM_A = 16; // phase 1 (columns)
+const DONE_A = 32;
+const CLAIM_B = 48; // phase 2 (rows)
+const DONE_B = 64;
+const CLAIM_E = 80; // an evaluation's chunks
+const DONE_E = 96;
+const HITS = 112; // HITS + c: evaluation chunk c's count of right answers
+const RAN = HITS + 64; // RAN + 16·t: the chunks thread t has run (each thread's count on a line of its own)
 const STEP = 1;
 const EXIT = 2;
 const EVALUATE = 3;
 /** As many as the WebAssembly memory has scratch slots: each thread's gemm lists its own nonzero steps. */
 export const MAX_THREADS = SCRATCH_SLOTS;
-const CONTROL_INTS = HITS + MAX_THREADS;
+const CONTROL_INTS = RAN + 16 * MAX_THREADS;
 // after the ints and η (16 bytes): a failed thread's message, its byte length first, then UTF-8
 const MESSAGE_AT = CONTROL_INTS * 4 + 16;
 const MESSAGE_BYTES = 1024;
@@ -88,30 +102,56 @@ function readMessage(control: Int32Array): string {
 }
 const SPINS = 200000; // about 0.1–0.5 ms of polling before a thread sleeps (Chromium wakes sleepers slowly)
 
+function failure(control: Int32Array): Error | null {
+  const failed = Atomics.load(control, FAILED);
+  return failed ? new Error(`threads: worker thread ${failed - 1} failed: ${readMessage(control)}`) : null;
+}
+
 /** Waits until control[slot] differs from `value` (spin, then Atomics.wait). */
 function waitWhile(control: Int32Array, slot: number, value: number): void {
   for (let i = 0; i < SPINS; i++) if (Atomics.load(control, slot) !== value) return;
   while (Atomics.load(control, slot) === value) {
-    const failed = Atomics.load(control, FAILED);
-    if (failed) throw new Error(`threads: worker thread ${failed - 1} failed: ${readMessage(control)}`);
+    const err = failure(control);
+    if (err) throw err;
     Atomics.wait(control, slot, value, 50);
   }
 }
 
-/**
- * Counts this thread in at `slot` and waits until the count reaches `target`
- * (T × the step number). The counts only grow, so a thread still leaving one
- * barrier cannot miss it being reused by the next step.
- */
-function barrier(control: Int32Array, slot: number, target: number): void {
-  let seen = Atomics.add(control, slot, 1) + 1;
-  if (seen >= target) {
-    Atomics.notify(control, slot);
-    return;
-  }
-  while (seen < target) {
+/** Waits until the counter control[slot] reaches `target` (compared as int32 tickets, which wrap). */
+function waitFor(control: Int32Array, slot: number, target: number): void {
+  let seen = Atomics.load(control, slot);
+  while (((seen - target) | 0) < 0) {
     waitWhile(control, slot, seen);
     seen = Atomics.load(control, slot);
+  }
+}
+
+/**
+ * One phase of command g, with C chunks, from this thread: claims the next
+ * chunk and does it, until none is left; then waits until every chunk is done
+ * (some may be on other threads). `work(c)` runs chunk c.
+ */
+function runPhase(control: Int32Array, claim: number, done: number, g: number, C: number, work: (c: number) => void, ran: number): void {
+  const end = Math.imul(g, C);
+  const first = (end - C) | 0;
+  for (;;) {
+    const ticket = Atomics.load(control, claim);
+    const c = (ticket - first) | 0;
+    if (c < 0 || c >= C) break; // all taken (or a later command's)
+    if (Atomics.compareExchange(control, claim, ticket, (ticket + 1) | 0) !== ticket) continue; // another thread took it
+    work(c);
+    control[ran]++;
+    if (((Atomics.add(control, done, 1) + 1) | 0) === end) Atomics.notify(control, done);
+  }
+  waitFor(control, done, end);
+}
+
+/** Thread 0, before command g: opens the phases it has (their tickets from (g − 1)·C) and closes the others. */
+function openPhases(control: Int32Array, g: number, phases: [claim: number, done: number, C: number, open: boolean][]): void {
+  for (const [claim, done, C, open] of phases) {
+    const at = open ? Math.imul(g - 1, C) : Math.imul(g, C);
+    Atomics.store(control, claim, at);
+    Atomics.store(control, done, at);
   }
 }
 
@@ -153,21 +193,30 @@ function shareSet(set: LabelledImages): { images: SharedArrayBuffer; labels: Sha
   return { images, labels };
 }
 
-/** Thread t's part of an evaluation, number `step` in the step count; the hits go to HITS + t. */
-function doEvaluate(split: Split, s: Shared, t: number, T: number, step: number): void {
-  s.control[HITS + t] = split.evaluatePart(s.evaluation!, t, T);
-  barrier(s.control, ARRIVED_A, T * step);
-  barrier(s.control, ARRIVED_B, T * step);
+/** Thread t's side of evaluation number g: chunks of the set, hits to HITS + c. */
+function doEvaluate(split: Split, s: Shared, t: number, T: number, g: number): void {
+  runPhase(s.control, CLAIM_E, DONE_E, g, T, (c) => {
+    s.control[HITS + c] = split.evaluatePart(s.evaluation!, c, T);
+  }, RAN + 16 * t);
 }
 
-/** Both phases of step number `step`, for thread t. */
-function doStep(split: Split, s: Shared, t: number, T: number, step: number): void {
-  const m = s.control[M];
-  const start = s.control[START];
-  split.columns(m, t, T, s.set, s.order, start);
-  barrier(s.control, ARRIVED_A, T * step);
-  split.rows(m, t, T, s.eta[ETA]);
-  barrier(s.control, ARRIVED_B, T * step);
+/** The optimizer stepping the rows is at step n (Adam's t), whichever steps this thread took part in. */
+function stepNumber(split: Split, n: number): void {
+  const opt = split.net.optimizer;
+  if (opt.steps === n) return;
+  opt.steps = n - 1;
+  opt.begin();
+}
+
+/** Thread t's side of step number g: chunks of both phases. What a chunk reads (m, start, η) is read once it is claimed, so it is this step's. */
+function doStep(split: Split, s: Shared, t: number, g: number): void {
+  const c = s.control;
+  const { columns, rows } = split.chunks;
+  runPhase(c, CLAIM_A, DONE_A, g, columns, (k) => split.columns(c[M], k, columns, s.set, s.order, c[START]), RAN + 16 * t);
+  runPhase(c, CLAIM_B, DONE_B, g, rows, (k) => {
+    stepNumber(split, c[STEPS]);
+    split.rows(c[M], k, rows, s.eta[ETA]);
+  }, RAN + 16 * t);
 }
 
 /** The body of a worker thread: attach to the shared network, then do steps until told to exit. */
@@ -181,14 +230,15 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
   for (;;) {
     waitWhile(s.control, GENERATION, generation);
     generation = Atomics.load(s.control, GENERATION);
-    const command = s.control[COMMAND];
+    // read late, the command may be a later one's: then the phases it names are closed for this generation, and nothing is done
+    const command = Atomics.load(s.control, COMMAND);
     if (command === EXIT) return;
     try {
       if (command === EVALUATE) doEvaluate(split, s, init.t, init.T, generation);
-      else doStep(split, s, init.t, init.T, generation);
+      else doStep(split, s, init.t, generation);
     } catch (err) {
       leaveMessage(s.control, err instanceof Error ? err.message : String(err));
-      Atomics.store(s.control, FAILED, init.t + 1); // thread 0 stops waiting at the next barrier and reports it
+      Atomics.store(s.control, FAILED, init.t + 1); // thread 0 stops waiting for the phase and reports it
       throw err;
     }
   }
@@ -199,12 +249,19 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
  * T − 1 workers. The network must live in shared memory (sharedBackend).
  */
 export class ThreadedSteps {
+  /** Whether thread 0 runs steps alone where that is faster (pace.ts); false: every step on every thread. */
+  adaptive = true;
+  /** Times the steps and says which way the next one runs. */
+  pace: Pick<Pace, 'together' | 'record'> = new Pace();
+
   private constructor(
     private readonly net: LayerStack,
     private readonly split: Split,
     private readonly T: number,
     private readonly s: Shared,
     private readonly workers: ThreadHandle[],
+    /** The mini-batch sizes the threads have arrays for. */
+    private readonly ms: number[],
     private readonly evaluationSet: LabelledImages | undefined,
     /** The optimizer's settings the workers copied when they started. */
     readonly optimizer: OptimizerSettings,
@@ -246,7 +303,7 @@ export class ThreadedSteps {
       w.postMessage({ ...base, t, T } satisfies ThreadInit);
       workers.push(w);
     }
-    const steps = new ThreadedSteps(net, split, T, sharedViews(base), workers, evaluation, { ...net.optimizer.settings }, net instanceof Network ? net.dropout : 0);
+    const steps = new ThreadedSteps(net, split, T, sharedViews(base), workers, [...ms], evaluation, { ...net.optimizer.settings }, net instanceof Network ? net.dropout : 0);
     await Promise.all(ready);
     return steps;
   }
@@ -261,31 +318,72 @@ export class ThreadedSteps {
    * `masks` draws the step's masks first, here, in one thread's order.
    */
   step(start: number, m: number, eta: number, masks: Rng | null = null): void {
+    if (!this.ms.includes(m)) throw new RangeError(`threads: a mini-batch of ${m}, but the threads were started for ${this.ms.join(', ')}; pass every size the run uses to ThreadedSteps.start`);
     if (this.net.drops) {
       if (!masks) throw new Error('threads: a network with dropout needs the generator its masks come from');
-      this.split.drawMasks(m, this.T, masks);
+      this.split.drawMasks(m, masks);
     }
-    const c = this.s.control;
-    c[M] = m;
-    c[START] = start;
-    this.s.eta[ETA] = eta;
-    c[COMMAND] = STEP;
-    const step = Atomics.add(c, GENERATION, 1) + 1;
-    Atomics.notify(c, GENERATION);
-    doStep(this.split, this.s, 0, this.T, step);
+    const n = this.split.net.optimizer.steps + 1;
+    const together = !this.adaptive || this.pace.together;
+    const t0 = performance.now();
+    if (together) {
+      const c = this.s.control;
+      const g = (Atomics.load(c, GENERATION) + 1) | 0;
+      const { columns, rows } = this.split.chunks;
+      c[M] = m;
+      c[START] = start;
+      c[STEPS] = n;
+      this.s.eta[ETA] = eta;
+      openPhases(c, g, [[CLAIM_A, DONE_A, columns, true], [CLAIM_B, DONE_B, rows, true], [CLAIM_E, DONE_E, this.T, false]]);
+      this.go(g, STEP);
+      doStep(this.split, this.s, 0, g);
+    } else {
+      this.alone(start, m, eta, n);
+    }
+    stepNumber(this.split, n); // had the workers stepped every row, thread 0's optimizer still counts the step
+    this.pace.record(m, performance.now() - t0);
+  }
+
+  /** The step's chunks, every one on thread 0 (the workers sleep): what a step together computes, value for value. */
+  private alone(start: number, m: number, eta: number, n: number): void {
+    const { split, s } = this;
+    const { columns, rows } = split.soloChunks;
+    for (let k = 0; k < columns; k++) split.columns(m, k, columns, s.set, s.order, start);
+    stepNumber(split, n);
+    for (let k = 0; k < rows; k++) split.rows(m, k, rows, eta);
+    s.control[RAN] += columns + rows;
   }
 
   /** How many samples of the evaluation set given to start() the network gets right, shared among the threads. */
   evaluate(): number {
     if (!this.s.evaluation) throw new Error('threads: no evaluation set was given to ThreadedSteps.start');
     const c = this.s.control;
-    c[COMMAND] = EVALUATE;
-    const step = Atomics.add(c, GENERATION, 1) + 1;
-    Atomics.notify(c, GENERATION);
-    doEvaluate(this.split, this.s, 0, this.T, step);
+    if (!this.adaptive || this.pace.together) {
+      const g = (Atomics.load(c, GENERATION) + 1) | 0;
+      const { columns, rows } = this.split.chunks;
+      openPhases(c, g, [[CLAIM_A, DONE_A, columns, false], [CLAIM_B, DONE_B, rows, false], [CLAIM_E, DONE_E, this.T, true]]);
+      this.go(g, EVALUATE);
+      doEvaluate(this.split, this.s, 0, this.T, g);
+    } else {
+      for (let k = 0; k < this.T; k++) c[HITS + k] = this.split.evaluatePart(this.s.evaluation!, k, this.T); // the buffers are per chunk of T
+      c[RAN] += this.T;
+    }
     let correct = 0;
-    for (let t = 0; t < this.T; t++) correct += c[HITS + t];
+    for (let k = 0; k < this.T; k++) correct += c[HITS + k];
     return correct;
+  }
+
+  /** How many chunks each thread has run so far (thread 0 first): who did the work. */
+  chunksRun(): number[] {
+    return Array.from({ length: this.T }, (_, t) => Atomics.load(this.s.control, RAN + 16 * t));
+  }
+
+  /** Starts command number g: the workers waiting on GENERATION wake and claim its chunks. */
+  private go(g: number, command: number): void {
+    const c = this.s.control;
+    Atomics.store(c, COMMAND, command);
+    Atomics.store(c, GENERATION, g);
+    Atomics.notify(c, GENERATION);
   }
 
   /** Whether the workers step with these optimizer settings (they copied them at start). */
@@ -301,9 +399,10 @@ export class ThreadedSteps {
   /** Stops the workers. */
   async close(): Promise<void> {
     const c = this.s.control;
-    c[COMMAND] = EXIT;
-    Atomics.add(c, GENERATION, 1);
-    Atomics.notify(c, GENERATION);
+    const g = (Atomics.load(c, GENERATION) + 1) | 0;
+    const { columns, rows } = this.split.chunks;
+    openPhases(c, g, [[CLAIM_A, DONE_A, columns, false], [CLAIM_B, DONE_B, rows, false], [CLAIM_E, DONE_E, this.T, false]]);
+    this.go(g, EXIT);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -1,0 +1,57 @@
+// The pace of threaded steps: thread 0 keeps whichever way (alone or with
+// the workers) its timed windows show faster, and probes the other less
+// often each time it loses.
+
+import { describe, expect, it } from 'vitest';
+import { Pace } from '../src/nn/parallel/pace.js';
+
+/** Runs `steps` steps of 10 samples, each taking `alone` or `together` ms by the way the pace chose; the ways taken, one letter a step. */
+function drive(p: Pace, steps: number, alone: number, together: number): string {
+  let ways = '';
+  for (let i = 0; i < steps; i++) {
+    ways += p.together ? 'T' : 'A';
+    p.record(10, p.together ? together : alone);
+  }
+  return ways;
+}
+
+describe('Pace', () => {
+  it('starts together, probes alone after one window, and stays together when that is faster', () => {
+    const p = new Pace();
+    const ways = drive(p, 2000, 2, 1); // 20 ms windows: 20 steps together
+    expect(ways.slice(0, 20)).toBe('T'.repeat(20));
+    expect(ways.slice(20, 22)).toBe('AT'); // alone is plainly slower: the probe stops after one step (2 ms)
+    expect(p.counts[1]).toBeGreaterThan(0.9 * 2000);
+  });
+
+  it('goes alone when that is faster, and probes together ever less often', () => {
+    const p = new Pace();
+    const ways = drive(p, 20_000, 1, 2);
+    expect(ways.slice(20, 60)).toBe('A'.repeat(40)); // after the first probe
+    const probes = ways.match(/A+T+/g)!.length; // each run of T after A is a probe of together
+    // 8, 16, 32, … windows between probes: after 20,000 steps of 20 a window, about 1000 windows, 6 probes
+    expect(probes).toBeGreaterThanOrEqual(5);
+    expect(probes).toBeLessThanOrEqual(7);
+    expect(p.counts[0]).toBeGreaterThan(0.95 * 20_000);
+  });
+
+  it('follows a change: together while it wins, alone once it loses (another process takes a core)', () => {
+    const p = new Pace();
+    drive(p, 2000, 2, 1);
+    expect(p.together).toBe(true);
+    const ways = drive(p, 4000, 2, 10); // together is now 5× slower
+    expect(ways.slice(-1000)).not.toContain('TTTTTTTTTTTT'); // at most a short probe now and then
+    expect(p.together).toBe(false);
+  });
+
+  it('stops a probe early once it is plainly losing, and runs a close one to the end of its window', () => {
+    const far = new Pace();
+    const w1 = drive(far, 2000, 1, 5); // together 5× slower: its probes stop after 2 ms
+    const probes = w1.slice(30).match(/T+/g)!; // after the first window (together) and its probe (alone)
+    expect(probes.length).toBeGreaterThan(0);
+    for (const p of probes) expect(p.length).toBe(1); // 5 ms ≥ 2 ms at once
+    const close = new Pace();
+    const w2 = drive(close, 2000, 1, 1.2); // 1.2× slower: a whole window of 20 ms
+    for (const p of w2.slice(30).match(/T+/g)!) expect(p.length).toBe(Math.ceil(20 / 1.2));
+  });
+});
