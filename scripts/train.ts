@@ -7,7 +7,6 @@ import { slice, type LabelledImages } from '../src/data/dataset.js';
 import { Network } from '../src/nn/network.js';
 import type { EpochRecord, TrainingMeta } from '../src/nn/model-file.js';
 import { sgd } from '../src/nn/sgd.js';
-import { calibrateThreads } from '../src/bench.js';
 import { availableParallelism } from 'node:os';
 import { Rng } from '../src/rng.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -104,8 +103,8 @@ async function main(): Promise<void> {
 
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
   const cores = availableParallelism();
-  let threadCount = args.threads === 'auto' ? Math.min(2, cores) : args.threads;
-  let threadNote = '';
+  // auto: both cores; each step then runs on both threads, or on thread 0 alone where the timed steps show that faster (nn/parallel/pace.ts)
+  const threadCount = args.threads === 'auto' ? Math.min(2, cores) : args.threads;
   let net: Network | LayerStack;
   let threads: ThreadedSteps | undefined;
   try {
@@ -133,12 +132,6 @@ async function main(): Promise<void> {
     }
     const lastBatch = training.count % miniBatchSize;
     if (net instanceof Network) net.dropout = dropout; // before the threads start: they copy it
-    if (args.threads === 'auto' && threadCount > 1 && net.fullyConnected) {
-      // the weights are the same for any thread count: take the one that is faster here, now
-      const c = await calibrateThreads(net, training, miniBatchSize, threadCount, spawnNodeThread);
-      threadCount = c.threads;
-      threadNote = ` (auto: ${fmtInt(Math.round(c.one))} samples/s on 1 thread, ${fmtInt(Math.round(c.many))} on ${c.T}, timed just now)`;
-    }
     threads =
       threadCount > 1
         ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
@@ -179,7 +172,8 @@ async function main(): Promise<void> {
     `${what}, ` +
       `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +
       `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
-      `${backend.name} kernels, ${threadCount} thread${threadCount === 1 ? '' : 's'}${threadNote}`,
+      `${backend.name} kernels, ${threadCount} thread${threadCount === 1 ? '' : 's'}` +
+      (threadCount > 1 ? ' (a step runs on thread 0 alone where that is faster, timed as the run goes)' : ''),
   );
   if (resumed || resumedStack) log(`resuming ${args.resume} after epoch ${epochsDone}`);
 
@@ -282,6 +276,7 @@ async function main(): Promise<void> {
   }
   const best = bestOf(history);
   const total = (performance.now() - started) / 1000;
+  const ran = threads?.stepsRun();
   const perEpoch = results.length ? results.reduce((s, r) => s + r.seconds, 0) / results.length : 0;
   const peakMb = process.resourceUsage().maxRSS / 1024;
   const summary = [
@@ -290,6 +285,9 @@ async function main(): Promise<void> {
         (anyPreset ? `; the book: ${bookFigure(anyPreset)} on ${anyPreset.book.on}` : '')
       : null,
     `${results.length} epoch${results.length === 1 ? '' : 's'} in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
+    ran && ran.together + ran.alone > 0
+      ? `threads: ${fmtShare(ran.together, ran.together + ran.alone)} of the steps ran on ${threadCount} threads, ${fmtShare(ran.alone, ran.together + ran.alone)} on thread 0 alone (faster then)`
+      : null,
     saved ? `saved the model after epoch ${saved.epoch} to ${saved.path}` : null,
     saved ? `curves: ${metricsPath} and ${chartPath} (open it in a browser)` : null,
   ].filter(Boolean);
@@ -303,6 +301,12 @@ function bestOf(history: EpochRecord[]): EpochRecord | null {
   let best: EpochRecord | null = null;
   for (const h of history) if (!best || h.correct > best.correct) best = h;
   return best;
+}
+
+/** A share as a percentage, with no 0% or 100% for a share that is neither. */
+function fmtShare(part: number, whole: number): string {
+  const p = (100 * part) / whole;
+  return `${part > 0 && p < 1 ? '<1' : part < whole && p > 99 ? '>99' : Math.round(p)}%`;
 }
 
 function pct(r: EpochRecord): string {

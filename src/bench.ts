@@ -117,36 +117,6 @@ export async function trainingRate(c: BenchCase, training: LabelledImages, secon
   return (await timeTraining(net, training, c.miniBatchSize, 0.1, seconds, 1, c.threads, spawn, rng)).median;
 }
 
-/** What --threads auto measured: samples/s of the step on one thread and on T. */
-export interface ThreadChoice {
-  threads: number;
-  one: number;
-  many: number;
-  T: number;
-}
-
-/**
- * --threads auto: times a fully-connected stack's training step on one thread
- * and on T, each on a scratch copy of the network (the network itself is not
- * touched), `seconds` each after a warm-up, and picks T only where it is at
- * least 5% faster. A fully-connected stack's weights are the same for any
- * thread count, so the choice never changes a result.
- */
-export async function calibrateThreads(
-  net: LayerStack, training: LabelledImages, m: number, T: number, spawn: SpawnThread, seconds = 0.15,
-): Promise<ThreadChoice> {
-  if (!net.fullyConnected) throw new Error('calibrateThreads: only a fully-connected stack gives the same weights on any thread count');
-  const copy = async (shared: boolean) => {
-    const c = new LayerStack(net.spec, net.image, shared ? await sharedBackend(net.backend.name) : net.backend, { cost: net.cost });
-    c.params.set(net.params);
-    c.dropoutRng = new Rng(1);
-    return c;
-  };
-  const one = (await timeTraining(await copy(false), training, m, 1e-6, seconds, 1, 1, undefined, null)).median;
-  const many = (await timeTraining(await copy(true), training, m, 1e-6, seconds, 1, T, spawn, null)).median;
-  return { threads: many >= 1.05 * one ? T : 1, one, many, T };
-}
-
 /**
  * Samples per second of the step `npm run train` makes (gather, feedforward,
  * backprop, update with the net's rule) on mini-batches of m from `training`

@@ -12,7 +12,7 @@ import { Network } from '../src/nn/network.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { Rng } from '../src/rng.js';
 import { Matrix } from '../src/tensor/matrix.js';
-import { centralSlope, expectAllClose, gradientError } from './reference.js';
+import { centralSlope, gradientError } from './reference.js';
 
 function gradientCheck(spec: string, input: { c: number; h: number; w: number }, seed: number) {
   const rng = new Rng(seed);

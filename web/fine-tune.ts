@@ -7,7 +7,6 @@ import type { LabelledImages } from '../src/data/dataset.js';
 import { CrossEntropyCost } from '../src/nn/costs.js';
 import type { LayerStack } from '../src/nn/stack.js';
 import { Network } from '../src/nn/network.js';
-import type { TrainingMeta } from '../src/nn/model-file.js';
 import { sgd, type EpochResult } from '../src/nn/sgd.js';
 import { Rng } from '../src/rng.js';
 

@@ -3,7 +3,8 @@
 // Two threads lose to one where a step is too small to share (the cores pass
 // the weights back and forth) and where another process has the worker's
 // core (thread 0 waits for a chunk the worker was descheduled in). Thread 0
-// times its steps in windows of about 20 ms, runs one window the other way
+// times its steps in windows of about 20 ms (the first, a warm-up, is not
+// counted), runs one window the other way
 // now and then, and keeps whichever went faster; a probe that loses waits
 // twice as long before the next (up to 256 windows), and one that is plainly
 // losing (half again as slow as the other way, after 2 ms) stops early, so
@@ -34,18 +35,21 @@ export class Pace {
   private interval = FIRST_INTERVAL;
   /** Windows until the next probe: the first comes after one window, to compare early. */
   private until = 1;
-  /** Steps run each way: [alone, together]. */
-  readonly counts = [0, 0];
-
+  /** The first window warms up (code compiled, workers woken) and decides nothing. */
+  private warm = true;
   /** After a step of m samples that took `ms` milliseconds the current way. */
   record(m: number, ms: number): void {
-    this.counts[+this.together]++;
     this.ms += ms;
     this.samples += m;
     const losing = this.probing && this.ms >= GIVE_UP_MS && this.ms * this.rate[+this.best] > GIVE_UP_RATIO * this.samples;
     if ((++this.steps < WINDOW_STEPS || this.ms < WINDOW_MS) && !losing) return;
-    this.rate[+this.together] = this.samples / this.ms;
+    const rate = this.samples / this.ms;
     this.ms = this.samples = this.steps = 0;
+    if (this.warm) {
+      this.warm = false;
+      return;
+    }
+    this.rate[+this.together] = rate;
     if (this.probing) {
       this.probing = false;
       const won = this.rate[+this.together] > this.rate[+this.best];

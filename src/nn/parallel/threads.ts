@@ -342,6 +342,7 @@ export class ThreadedSteps {
     }
     stepNumber(this.split, n); // had the workers stepped every row, thread 0's optimizer still counts the step
     this.pace.record(m, performance.now() - t0);
+    this.ran[+together]++;
   }
 
   /** The step's chunks, every one on thread 0 (the workers sleep): what a step together computes, value for value. */
@@ -371,6 +372,14 @@ export class ThreadedSteps {
     let correct = 0;
     for (let k = 0; k < this.T; k++) correct += c[HITS + k];
     return correct;
+  }
+
+  /** Steps so far: [alone, together]. */
+  private readonly ran = [0, 0];
+
+  /** How many steps so far ran on every thread (together) and on thread 0 alone. */
+  stepsRun(): { together: number; alone: number } {
+    return { together: this.ran[1], alone: this.ran[0] };
   }
 
   /** How many chunks each thread has run so far (thread 0 first): who did the work. */
