@@ -46,10 +46,9 @@ export class RowSplit implements Split {
   readonly soloChunks = { columns: 1, rows: 1 };
 
   /**
-   * Chunks per phase for T threads: one each. Finer chunks balance better in
-   * principle but cut the products into narrower ones: 784-100-10 at
-   * mini-batch 100 on 2 threads went from 262,393 samples/s (2 + 2 chunks)
-   * to 249,981 (2 + 4), 222,987 (4 + 4) and 165,426 (4 + 8).
+   * Chunks per phase for T threads: one each. Finer chunks would balance
+   * better but cut the products into narrower ones, which costs more (2, 4
+   * and 8 chunks per thread were each slower on two threads, 784-100-10).
    */
   static chunksFor(T: number): { columns: number; rows: number } {
     return { columns: T, rows: T };
