@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       for (const threads of counts) for (const m of batches) {
         const r = await benchLayers(spec, backend, m, training, seconds, repeats, preset?.lambda ?? 0, threads, spawnNodeThread);
         out.push({ backend, threads, miniBatchSize: m, samplesPerSecond: r, secondsPerEpoch: images / r.median });
-        say(`${backend.padEnd(6)} ${threads} thread${threads === 1 ? ' ' : 's'} batch ${String(m).padStart(4)}: ${Math.round(r.median).toLocaleString('en-US')} samples/s (${Math.round(r.min).toLocaleString('en-US')}–${Math.round(r.max).toLocaleString('en-US')}), ${(images / r.median).toFixed(1)} s per ${images.toLocaleString('en-US')}-image epoch (training steps only)`);
+        say(`${backend.padEnd(6)} ${threads} thread${threads === 1 ? ' ' : 's'} batch ${String(m).padStart(4)}: ${Math.round(r.median).toLocaleString('en-US')} samples/s (${Math.round(r.min).toLocaleString('en-US')}–${Math.round(r.max).toLocaleString('en-US')}), ${(images / r.median).toFixed(1)} s per ${images.toLocaleString('en-US')}-image epoch (training steps only)${r.together !== undefined ? `, ${Math.round(100 * r.together)}% of steps on ${threads} threads` : ''}`);
       }
     }
     if (values.json) process.stdout.write(`${JSON.stringify({ cpu, layers: spec, preset: preset?.name ?? null, results: out }, null, 2)}\n`);

@@ -29,6 +29,8 @@ export interface Spread {
   median: number;
   min: number;
   max: number;
+  /** On threads: the share of the steps that ran on every thread (the rest on thread 0 alone, nn/parallel/pace.ts). */
+  together?: number;
 }
 
 export interface BenchCase {
@@ -145,7 +147,9 @@ async function timeTraining(
       }
       cursor += m;
     };
-    return timeSteps(step, m, seconds, repeats);
+    const rate = timeSteps(step, m, seconds, repeats);
+    const ran = steps?.stepsRun();
+    return ran ? { ...rate, together: ran.together / (ran.together + ran.alone) } : rate;
   } finally {
     await steps?.close();
   }
@@ -162,7 +166,8 @@ export function benchLine(r: BenchResult): string {
     `${r.backend.padEnd(8)} ${String(r.threads).padStart(6)}   ${r.sizes.join('-').padEnd(11)} ${String(r.miniBatchSize).padStart(5)}   ` +
     `${fmt(rate.median).padStart(9)} (${fmt(rate.min)}–${fmt(rate.max)})`.padEnd(30) +
     `${r.gflops.toFixed(2).padStart(8)}  ${r.secondsPerEpoch.toFixed(2).padStart(8)}  ` +
-    `${r.inferenceMicroseconds.median.toFixed(1).padStart(13)}`
+    `${r.inferenceMicroseconds.median.toFixed(1).padStart(13)}` +
+    (rate.together !== undefined ? `   ${Math.round(100 * rate.together)}% of steps on ${r.threads} threads` : '')
   );
 }
 
