@@ -2,6 +2,8 @@
 // accuracy on the MNIST test (or validation) set, per digit, and the
 // confusion matrix (rows: the true digit, columns: what the network said).
 // Several --model options: each one's accuracy, then the ensemble's vote.
+// `--drawn SET`: on drawn digits instead (stroke sets, draw/stroke-set.ts),
+// each through the page's own preprocessing (draw/preprocess.ts).
 
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { describeModel } from '../src/nn/model-file.js';
@@ -12,6 +14,10 @@ import { loadDataset } from '../src/node/mnist-files.js';
 import { loadModelFile } from '../src/node/model-io.js';
 import { fmtInt } from '../src/node/progress.js';
 import { Network } from '../src/nn/network.js';
+import { SIDE, strokesToInput } from '../src/draw/preprocess.js';
+import type { StrokeSet } from '../src/draw/stroke-set.js';
+import type { LayerStack } from '../src/nn/stack.js';
+import { readStrokeSets } from '../src/node/stroke-files.js';
 
 const USAGE = `Usage: npm run evaluate -- --model FILE [--model FILE2 ...] [options]
 
@@ -22,6 +28,10 @@ votes for its most likely digit (a tie goes to the larger summed output).
 
   --model FILE     a model saved by npm run train (or by network2.py's save());
                    repeat it to evaluate an ensemble
+  --drawn SET      drawn digits instead of MNIST's images: a stroke-set file, or a
+                   folder of them (npm run drawn-set writes data/drawn/mnist-test.json
+                   and templates.json); each digit goes through the page's
+                   preprocessing. Repeat it to evaluate several sets together
   --set test       'test' (10,000 images) or 'validation' (the last 10,000 of training)
   --dataset mnist  'mnist' or 'fashion'
   --data-dir DIR   a folder with the four IDX files (default: the cache in data/<dataset>/,
@@ -32,6 +42,7 @@ votes for its most likely digit (a tie goes to the larger summed output).
 async function main(): Promise<void> {
   const { values } = parseCommandLine(process.argv.slice(2), {
       model: { type: 'string', multiple: true },
+      drawn: { type: 'string', multiple: true },
       set: { type: 'string' },
       'data-dir': { type: 'string' },
       dataset: { type: 'string' },
@@ -46,13 +57,19 @@ async function main(): Promise<void> {
   const which = values.set ?? 'test';
   if (which !== 'test' && which !== 'validation') throw new UsageError(`--set must be 'test' or 'validation'; got '${which}'`);
 
+  const drawn = values.drawn ?? [];
+  if (drawn.length && (values.set !== undefined || values.dataset !== undefined || values['data-dir'] !== undefined)) {
+    throw new UsageError('--drawn evaluates drawn digits: it takes no --set, --dataset or --data-dir');
+  }
+
   await selectBackend('auto'); // the WebAssembly SIMD kernels where supported, as npm run train
   const networks = files.map((f) => ({ file: f, network: loadModelFile(f).network }));
   const dataset = datasetOption(values.dataset);
-  const data = await loadDataset({ dataset, dataDir: values['data-dir'] });
-  const split = bookSplit(data.sets);
-  const set = which === 'test' ? split.test : split.validation;
-  const pixels = set.rows * set.cols;
+  const data = drawn.length ? null : await loadDataset({ dataset, dataDir: values['data-dir'] });
+  const images = data ? (which === 'test' ? bookSplit(data.sets).test : bookSplit(data.sets).validation) : null;
+  const inputs = drawn.length ? drawnInputs(drawn.flatMap((p) => readStrokeSets(p))) : null;
+  const set = images ?? inputs!;
+  const pixels = SIDE * SIDE;
   const classes = MNIST_CLASSES;
   for (const { file, network } of networks) {
     if (network.inputSize !== pixels || network.classes !== classes) {
@@ -69,7 +86,7 @@ async function main(): Promise<void> {
   const outputs: Float32Array[] = [];
   for (const { file, network } of networks) {
     const started = performance.now();
-    const o = network.outputs(set);
+    const o = images ? network.outputs(images) : drawnOutputs(network, inputs!);
     outputs.push(o);
     const seconds = (performance.now() - started) / 1000;
     const name = network instanceof Network ? `${describeModel(network)}, ${network.cost.name}` : describeModel(network);
@@ -82,10 +99,10 @@ async function main(): Promise<void> {
   for (let i = 0; i < set.count; i++) confusion[set.labels[i]][answers[i]]++;
 
   const correct = confusion.reduce((s, row, d) => s + row[d], 0);
-  out.push(`data: ${dataset.title} from ${data.source}, ${which} set`);
+  out.push(data ? `data: ${dataset.title} from ${data.source}, ${which} set` : `data: ${fmtInt(set.count)} drawn digits, each through the page's preprocessing: ${drawn.join(', ')}`);
   out.push(`${networks.length > 1 ? `ensemble of ${networks.length}, by vote` : 'accuracy'}: ${fmtInt(correct)} / ${fmtInt(set.count)} (${((100 * correct) / set.count).toFixed(2)}%)`);
   out.push('');
-  const named = dataset.name !== 'mnist';
+  const named = data !== null && dataset.name !== 'mnist';
   out.push(`${named ? 'class' : 'digit'}  images  correct  accuracy${named ? '  name' : ''}`);
   for (let d = 0; d < classes; d++) {
     const total = confusion[d].reduce((s, v) => s + v, 0);
@@ -101,6 +118,21 @@ async function main(): Promise<void> {
     out.push(`${String(d).padStart(9)}${confusion[d].map((v) => String(v).padStart(width)).join('')}`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** Drawn digits through the page's preprocessing: each one's 28×28 input (floats in [0, 1], as the page feeds them) and label. */
+function drawnInputs(sets: { file: string; set: StrokeSet }[]): { inputs: (Float32Array | null)[]; labels: Uint8Array; count: number } {
+  const digits = sets.flatMap((s) => s.set.digits);
+  return { inputs: digits.map((d) => strokesToInput(d.strokes)), labels: Uint8Array.from(digits, (d) => d.label), count: digits.length };
+}
+
+/** The network's outputs for each drawn digit, one after the other (a drawing with no ink gets zeros: no digit wins). */
+function drawnOutputs(network: Network | LayerStack, drawn: ReturnType<typeof drawnInputs>): Float32Array {
+  const out = new Float32Array(drawn.count * MNIST_CLASSES);
+  drawn.inputs.forEach((input, k) => {
+    if (input) out.set(network.predict(input).output.subarray(0, MNIST_CLASSES), k * MNIST_CLASSES);
+  });
+  return out;
 }
 
 void runMain('evaluate', main);

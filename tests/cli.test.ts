@@ -18,7 +18,7 @@ writeMnistDir(dataDir, randomImages(1, 120), randomImages(2, 30));
 const gzDir = join(root, 'mnist-gz');
 writeMnistDir(gzDir, randomImages(1, 120), randomImages(2, 30), true);
 
-function run(script: 'train' | 'evaluate' | 'plot' | 'bench' | 'start', args: string[], env: Record<string, string> = {}) {
+function run(script: 'train' | 'evaluate' | 'plot' | 'bench' | 'start' | 'drawn-set', args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -412,6 +412,55 @@ describe('train --quiet', () => {
     expect(r.stdout).not.toContain('Epoch 1/2');
     expect(r.stderr).toBe('');
   });
+});
+
+describe('drawn digits: drawn-set writes them, evaluate --drawn reads them through the page\'s preprocessing', () => {
+  it('writes the same set for the same seed, another for another, and the page test\'s 50', () => {
+    const a = join(root, 'drawn', 'a.json');
+    const r = run('drawn-set', ['--count', '20', '--out', a]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`wrote 20 drawn digits to ${a}\n`);
+    const again = join(root, 'drawn-again.json');
+    expect(run('drawn-set', ['--count', '20', '--out', again]).code).toBe(0);
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(a, 'utf8'));
+    const other = join(root, 'drawn-other.json');
+    expect(run('drawn-set', ['--count', '20', '--seed', '2', '--out', other]).code).toBe(0);
+    expect(readFileSync(other, 'utf8')).not.toBe(readFileSync(a, 'utf8'));
+    const t = run('drawn-set', ['--from', 'templates', '--out', join(root, 'drawn', 'b.json')]);
+    expect(t.stdout).toContain('wrote 50 drawn digits');
+  });
+
+  it('evaluates a set, and a folder of sets together, per digit', () => {
+    const model = 'web/models/default.json';
+    const one = run('evaluate', ['--model', model, '--drawn', join(root, 'drawn', 'b.json')]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`data: 50 drawn digits, each through the page's preprocessing: ${join(root, 'drawn', 'b.json')}\n`);
+    const right = Number(one.stdout.match(/\naccuracy: (\d+) \/ 50 \(/)![1]);
+    expect(right).toBeGreaterThanOrEqual(45); // the page's model on the page test's own digits
+    const perDigit = one.stdout.match(/^ {4}\d {6,}5 +\d+ +[\d.]+%$/gm)!; // each digit: 5 drawings
+    expect(perDigit.length).toBe(10);
+    const both = run('evaluate', ['--model', model, '--drawn', join(root, 'drawn')]);
+    expect(both.code).toBe(0);
+    expect(both.stdout).toMatch(/\naccuracy: \d+ \/ 70 \(/);
+  });
+
+  const cases: [string, string[], number, string][] = [
+    ['drawn-set', ['--from', 'photos'], 2, "drawn-set: --from must be 'mnist-test' or 'templates'; got 'photos'"],
+    ['drawn-set', ['--from', 'templates', '--count', '5'], 2, "drawn-set: --from templates is the page test's 50 digits: it takes no --count or --seed"],
+    ['drawn-set', ['--count', '0'], 2, "drawn-set: --count must be an integer from 1 to 10000; got '0'"],
+    ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/drawn/a.json', '--set', 'test'], 2, 'evaluate: --drawn evaluates drawn digits: it takes no --set, --dataset or --data-dir'],
+    ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/no-such.json'], 1, 'evaluate: DIR/no-such.json: no such file or folder'],
+    ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/not-strokes.json'], 1, 'evaluate: DIR/not-strokes.json: not a stroke set: expected "format": "digitnet-strokes 1"'],
+  ];
+  writeFileSync(join(root, 'not-strokes.json'), '{"sizes": [784, 30, 10]}'); // JSON, but a model's
+  for (const [script, args, code, message] of cases) {
+    it(`${script} ${args.join(' ')}`, () => {
+      const r = run(script as 'evaluate', args.map((a) => a.replace('DIR', root)));
+      expect(r.code).toBe(code);
+      expect(r.stderr.split('\n')[0]).toBe(message.replace('DIR', root));
+      expect(r.stderr).not.toContain('    at '); // no stack trace
+    });
+  }
 });
 
 describe('evaluate: bad input', () => {

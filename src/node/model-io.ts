@@ -1,7 +1,7 @@
 // node/model-io.ts: model files on disk: read (capped in size) and validate,
 // or write atomically (a crash mid-write leaves the previous file intact).
 
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ModelFileError, parseModel, serializeModel, type LoadedModel, type TrainingMeta } from '../nn/model-file.js';
 import type { Network } from '../nn/network.js';
@@ -10,39 +10,16 @@ import { writeFileAtomic } from './atomic.js';
 import type { Optimizer } from '../nn/optimizers/index.js';
 import { decodeOptimizerState, OptimizerStateError, restoreOptimizerState } from '../nn/optimizers/checkpoint.js';
 import { RunError } from './cli.js';
+import { readCapped } from './capped-read.js';
+
+const modelError = (message: string) => new ModelFileError(message);
 
 /** The largest model file read: the biggest network a file may hold (MAX_PARAMETERS) is far smaller in practice; ch6-dropout's is ~20 MB. */
 export const MAX_MODEL_FILE_BYTES = 256 * 1024 * 1024;
 
 /** A model file's text, refusing anything but a regular file of at most `maxBytes`. */
 export function readModelText(path: string, maxBytes = MAX_MODEL_FILE_BYTES): string {
-  return readCapped(path, maxBytes, 'a model is a .json file written by npm run train', 'a model file').toString('utf8');
-}
-
-/** A regular file's bytes, at most maxBytes. */
-function readCapped(path: string, maxBytes: number, what: string, kind: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const s = fstatSync(fd);
-    if (!s.isFile()) throw new ModelFileError(`${path}: not a regular file; ${what}`);
-    if (s.size > maxBytes) {
-      throw new ModelFileError(`${path}: ${mb(s.size)}, more than the ${mb(maxBytes)} ${kind} may have; is it ${kind}?`);
-    }
-    const buf = Buffer.alloc(s.size);
-    let at = 0;
-    while (at < s.size) {
-      const n = readSync(fd, buf, at, s.size - at, at);
-      if (n === 0) break;
-      at += n;
-    }
-    return buf.subarray(0, at);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+  return readCapped(path, maxBytes, 'a model is a .json file written by npm run train', 'a model file', modelError).toString('utf8');
 }
 
 export function loadModelFile(path: string, maxBytes = MAX_MODEL_FILE_BYTES): LoadedModel {
@@ -64,7 +41,7 @@ export function resumeOptimizerState(opt: Optimizer, path: string, count: number
   if (!existsSync(path)) return `no ${basename(path)} beside the checkpoint: ${rule}'s state (${opt.stateNames.join(', ')}) starts from zero`;
   let bytes: Buffer;
   try {
-    bytes = readCapped(path, 4096 + 8 * 4 * count, 'the optimizer state is a file written by npm run train', 'an optimizer state file');
+    bytes = readCapped(path, 4096 + 8 * 4 * count, 'the optimizer state is a file written by npm run train', 'an optimizer state file', modelError);
     const d = decodeOptimizerState(bytes, count, path);
     if (!restoreOptimizerState(opt, d)) return `${basename(path)} holds ${d.settings.name}'s state; ${rule}'s starts from zero`;
     return null;

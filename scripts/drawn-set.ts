@@ -1,0 +1,80 @@
+// scripts/drawn-set.ts: `npm run drawn-set`: writes a set of drawn digits
+// (strokes on a 320-pixel pad, as the page records them) for
+// `npm run evaluate -- --drawn FILE`. None of them is trained on:
+//   mnist-test  MNIST's test images, each thinned to a skeleton and traced
+//               into strokes (draw/skeleton.ts), then redrawn at another size,
+//               place, lean, turn and width, with a pointer's sampling and a
+//               hand's tremor (draw/redraw.ts); the writers' own shapes;
+//   templates   the 50 digits the page's end-to-end test draws (five of each,
+//               from draw/handwriting.ts's templates).
+
+import { join } from 'node:path';
+import { bookSplit } from '../src/data/mnist.js';
+import { digitStrokes, variant } from '../src/draw/handwriting.js';
+import { randomPose, redraw } from '../src/draw/redraw.js';
+import { thin, traceStrokes } from '../src/draw/skeleton.js';
+import { strokeSetText, type DrawnDigit } from '../src/draw/stroke-set.js';
+import { writeFileAtomic } from '../src/node/atomic.js';
+import { intOption, parseCommandLine, runMain, UsageError } from '../src/node/cli.js';
+import { loadMnist } from '../src/node/mnist-files.js';
+import { fmtInt } from '../src/node/progress.js';
+import { Rng } from '../src/rng.js';
+
+const PAD = 320;
+
+const USAGE = `Usage: npm run drawn-set -- [options]
+
+Writes a set of drawn digits (their strokes, as the page records them) that
+no model trains on, for npm run evaluate -- --model FILE --drawn SET.
+
+  --from mnist-test  'mnist-test': MNIST test images traced into strokes and redrawn
+                     (another size, place, lean, turn and width; a pointer's sampling,
+                     a hand's tremor); 'templates': the 50 digits of the page's
+                     end-to-end test
+  --count 1000       how many (mnist-test: the first N test images, at most 10,000)
+  --seed 1           seeds the redrawing; the same seed gives the same file
+  --out FILE         default: data/drawn/<from>.json
+  --help             this text
+`;
+
+async function main(): Promise<void> {
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    from: { type: 'string' },
+    count: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const from = values.from ?? 'mnist-test';
+  if (from !== 'mnist-test' && from !== 'templates') throw new UsageError(`--from must be 'mnist-test' or 'templates'; got '${from}'`);
+  if (from === 'templates' && (values.count !== undefined || values.seed !== undefined)) {
+    throw new UsageError('--from templates is the page test\'s 50 digits: it takes no --count or --seed');
+  }
+  const seed = values.seed === undefined ? 1 : intOption('seed', values.seed, 0);
+  const out = values.out ?? join(import.meta.dirname, '..', 'data', 'drawn', `${from}.json`);
+  const digits: DrawnDigit[] = [];
+  let source: string;
+  if (from === 'templates') {
+    for (let d = 0; d < 10; d++) for (let k = 0; k < 5; k++) digits.push({ label: d, strokes: digitStrokes(d, variant(k, PAD, d * 10 + k)) });
+    source = 'the page end-to-end test\'s digits: draw/handwriting.ts templates, variants 0-4 on a 320-pixel pad';
+  } else {
+    const { test } = bookSplit((await loadMnist()).sets);
+    const count = values.count === undefined ? 1000 : intOption('count', values.count, 1, test.count);
+    const pixels = test.rows * test.cols;
+    for (let i = 0; i < count; i++) {
+      const skeleton = thin(test.images.subarray(i * pixels, (i + 1) * pixels), test.cols, test.rows);
+      const rng = new Rng(seed * 100_003 + i);
+      const strokes = redraw(traceStrokes(skeleton, test.cols, test.rows), randomPose(rng, PAD), rng);
+      if (strokes.length) digits.push({ label: test.labels[i], strokes });
+    }
+    source = `MNIST test images 0-${count - 1} thinned, traced and redrawn on a 320-pixel pad (npm run drawn-set -- --count ${count} --seed ${seed})`;
+  }
+  writeFileAtomic(out, strokeSetText({ source, pad: PAD, digits }));
+  process.stdout.write(`wrote ${fmtInt(digits.length)} drawn digits to ${out}\n`);
+}
+
+void runMain('drawn-set', main);

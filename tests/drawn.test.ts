@@ -1,0 +1,151 @@
+// Drawn digits no model trains on: MNIST test images thinned to skeletons,
+// traced into strokes and redrawn as a hand on the page would (skeleton.ts,
+// redraw.ts), and the stroke-set files that carry them (stroke-set.ts).
+
+import { describe, expect, it } from 'vitest';
+import { thin, traceStrokes } from '../src/draw/skeleton.js';
+import { randomPose, redraw, type Pose } from '../src/draw/redraw.js';
+import { parseStrokeSet, strokeSetText, StrokeSetError } from '../src/draw/stroke-set.js';
+import { strokeBounds, strokesToInput, type Stroke } from '../src/draw/preprocess.js';
+import { loadMnist } from '../src/node/mnist-files.js';
+import { loadModelFile } from '../src/node/model-io.js';
+import { Rng } from '../src/rng.js';
+
+/** A w×h byte image with `on` pixels at 255. */
+function image(w: number, h: number, on: (x: number, y: number) => boolean): Uint8Array {
+  const img = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (on(x, y)) img[y * w + x] = 255;
+  return img;
+}
+
+/** How many skeleton pixels. */
+function pixels(s: Uint8Array): number {
+  return s.reduce((a, v) => a + v, 0);
+}
+
+describe('thinning (Zhang–Suen)', () => {
+  it('thins a bar 5 pixels thick to a line one pixel thick along its middle', () => {
+    const bar = image(28, 28, (x, y) => x >= 4 && x < 24 && y >= 12 && y < 17);
+    const s = thin(bar, 28, 28);
+    for (let x = 0; x < 28; x++) {
+      const column = [...Array(28).keys()].filter((y) => s[y * 28 + x]);
+      expect(column.length).toBeLessThanOrEqual(1); // one pixel thick
+      for (const y of column) expect(Math.abs(y - 14)).toBeLessThanOrEqual(1); // in the middle
+    }
+    expect(pixels(s)).toBeGreaterThanOrEqual(14); // most of its length kept
+    expect(pixels(s)).toBeLessThanOrEqual(20);
+  });
+
+  it('thins a thick ring to a closed loop, and keeps nothing of a blank image', () => {
+    const ring = image(28, 28, (x, y) => {
+      const r = Math.hypot(x - 13.5, y - 13.5);
+      return r >= 6 && r <= 9;
+    });
+    const s = thin(ring, 28, 28);
+    const strokes = traceStrokes(s, 28, 28);
+    expect(strokes.length).toBe(1);
+    const loop = strokes[0];
+    expect(loop[0]).toEqual(loop[loop.length - 1]); // back where it began
+    expect(loop.length - 1).toBe(pixels(s)); // every skeleton pixel once
+    for (const p of loop) expect(Math.abs(Math.hypot(p.x - 14, p.y - 14) - 7.5)).toBeLessThan(1.5);
+    expect(pixels(thin(new Uint8Array(784), 28, 28))).toBe(0);
+    expect(traceStrokes(new Uint8Array(784), 28, 28)).toEqual([]);
+  });
+});
+
+describe('tracing a skeleton into strokes', () => {
+  it('splits a T at its fork into three strokes that cover every pixel, and drops a whisker', () => {
+    const t = new Uint8Array(21 * 21);
+    for (let x = 2; x <= 18; x++) t[3 * 21 + x] = 1; // the bar
+    for (let y = 4; y <= 18; y++) t[y * 21 + 10] = 1; // the stem, from the bar's middle
+    const strokes = traceStrokes(t, 21, 21);
+    expect(strokes.length).toBe(3);
+    const seen = new Set(strokes.flat().map((p) => `${p.x},${p.y}`));
+    expect(seen.size).toBe(pixels(t));
+    // a whisker of 1 pixel off the stem is thinning's noise: dropped, the stem stays whole
+    t[12 * 21 + 11] = 1;
+    const whiskered = traceStrokes(t, 21, 21);
+    expect(whiskered.flat().some((p) => p.x === 11.5 && p.y === 12.5)).toBe(false);
+    expect(whiskered.flat().filter((p) => p.x === 10.5).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('walks a diagonal staircase as one stroke, not a chain of triangles', () => {
+    const s = new Uint8Array(10 * 10);
+    for (let i = 1; i < 9; i++) {
+      s[i * 10 + i] = 1;
+      s[i * 10 + i + 1] = 1; // a step to the right, then down
+    }
+    const strokes = traceStrokes(s, 10, 10);
+    expect(strokes.length).toBe(1);
+    expect(strokes[0].length).toBe(pixels(s));
+  });
+});
+
+describe('redrawing', () => {
+  const square: Stroke[] = [[{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 20 }, { x: 0, y: 20 }]];
+  const upright: Pose = { size: 100, cx: 160, cy: 160, angle: 0, slant: 0, aspect: 1, step: 5, tremor: 0 };
+
+  it('places, sizes and samples the strokes as the pose says', () => {
+    const [s] = redraw(square, upright, new Rng(1));
+    const box = strokeBounds([s])!;
+    expect(box.maxY - box.minY).toBeCloseTo(100, 6); // 20 units high → 100 px
+    expect(box.maxX - box.minX).toBeCloseTo(50, 6);
+    expect((box.minX + box.maxX) / 2).toBeCloseTo(160, 6);
+    expect((box.minY + box.maxY) / 2).toBeCloseTo(160, 6);
+    // sampled every 5 px along the 200 px path (50 + 100 + 50), both ends included
+    expect(s.length).toBe(41);
+    const leaning = strokeBounds(redraw(square, { ...upright, slant: 0.3 }, new Rng(1)))!;
+    // the top moved right, the bottom left: 30 px wider (less what the [1 2 1] smoothing takes off the corners)
+    expect(Math.abs(leaning.maxX - leaning.minX - (50 + 0.3 * 100))).toBeLessThan(2.5);
+  });
+
+  it('the same generator gives the same drawing; another gives a different tremor', () => {
+    const pose = randomPose(new Rng(3), 320);
+    expect(pose.size).toBeGreaterThanOrEqual(0.3 * 320);
+    expect(pose.size).toBeLessThanOrEqual(0.85 * 320);
+    const a = redraw(square, pose, new Rng(4));
+    expect(redraw(square, pose, new Rng(4))).toEqual(a);
+    expect(redraw(square, pose, new Rng(5))).not.toEqual(a);
+  });
+});
+
+describe('stroke-set files', () => {
+  it('round-trip through their text, points to 0.01 px', () => {
+    const set = { source: 'a test', pad: 320, digits: [{ label: 7, strokes: [[{ x: 1.234, y: 5.678 }, { x: 9, y: 10 }]] }] };
+    const back = parseStrokeSet(strokeSetText(set), 'set.json');
+    expect(back).toEqual({ source: 'a test', pad: 320, digits: [{ label: 7, strokes: [[{ x: 1.23, y: 5.68 }, { x: 9, y: 10 }]] }] });
+  });
+
+  const cases: [string, string][] = [
+    ['{', 'set.json: not JSON ('],
+    ['{"format": "other"}', 'set.json: not a stroke set: expected "format": "digitnet-strokes 1"'],
+    ['{"format": "digitnet-strokes 1", "digits": []}', 'set.json: "digits" must be a list of at least one {"label", "strokes"}'],
+    ['{"format": "digitnet-strokes 1", "digits": [{"label": 10, "strokes": [[[1, 2]]]}]}', 'set.json: digit 0: "label" must be a whole number from 0 to 9; got 10'],
+    ['{"format": "digitnet-strokes 1", "digits": [{"label": 1, "strokes": [[[1, 2]]]}, {"label": 2, "strokes": []}]}', 'set.json: digit 1: "strokes" must be a list of at least one stroke'],
+    ['{"format": "digitnet-strokes 1", "digits": [{"label": 1, "strokes": [[[1, 2], [3]]]}]}', 'set.json: digit 0, stroke 0, point 1: must be [x, y], two finite numbers; got [3]'],
+    ['{"format": "digitnet-strokes 1", "pad": -1, "digits": [{"label": 1, "strokes": [[[1, 2]]]}]}', 'set.json: "pad" must be a positive number of pixels; got -1'],
+  ];
+  for (const [text, message] of cases) {
+    it(`refuses ${text.slice(0, 60)}: ${message.slice(10, 60)}`, () => {
+      expect(() => parseStrokeSet(text, 'set.json')).toThrow(StrokeSetError);
+      expect(() => parseStrokeSet(text, 'set.json')).toThrow(message);
+    });
+  }
+});
+
+describe('MNIST test digits, redrawn', () => {
+  it('the page\'s default model reads most of them: the strokes keep the digits\' shapes', async () => {
+    const test = (await loadMnist()).sets.test;
+    const { network } = loadModelFile('web/models/default.json');
+    let right = 0;
+    const n = 200;
+    for (let i = 0; i < n; i++) {
+      const rng = new Rng(i);
+      const strokes = redraw(traceStrokes(thin(test.images.subarray(i * 784, (i + 1) * 784), 28, 28), 28, 28), randomPose(rng, 320), rng);
+      const input = strokesToInput(strokes);
+      if (input && network.predict(input).digit === test.labels[i]) right++;
+    }
+    // chance is 10%; a broken tracer (strokes out of order, mirrored, lost) reads far below this
+    expect(right / n).toBeGreaterThan(0.85);
+  });
+});
