@@ -151,7 +151,7 @@ describe('the drawing page', () => {
     await page.close();
   });
 
-  it('reads at least 48 of 50 digits drawn with the mouse (5 sizes, places and slants each)', async () => {
+  it('reads at least 49 of 50 digits drawn with the mouse (5 sizes, places and slants each)', async () => {
     const page = await open();
     const box = await padBox(page);
     let right = 0;
@@ -166,7 +166,7 @@ describe('the drawing page', () => {
         else misread.push(`${d} read as ${got}${flagged ? ' and called no digit' : ''}`);
       }
     }
-    expect(right, misread.join(', ')).toBeGreaterThanOrEqual(48);
+    expect(right, misread.join(', ')).toBeGreaterThanOrEqual(49);
     // the bars show probabilities that add up to one, the top one the prediction's
     const values = await Promise.all(
       Array.from({ length: 10 }, (_, d) => page.getByTestId(`bar-${d}`).getAttribute('data-value')),
