@@ -336,6 +336,31 @@ describe('a layer stack on threads', () => {
     }
   }, 60_000);
 
+  it('with augmentation, 2 threads give the 1-thread weights, bit for bit, and refuse other settings', async () => {
+    const { AUGMENT_DEFAULTS } = await import('../src/data/augment.js');
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const augment = { settings: AUGMENT_DEFAULTS, seed: 9 };
+    const go = async (T: number, withAugment: boolean, pace?: ThreadedSteps['pace']) => {
+      const rng = new Rng(15);
+      const net = new LayerStack('fc 20 relu, softmax 10', undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread, undefined, withAugment ? { augment } : {}) : undefined;
+      if (threads) open.push(threads);
+      if (threads && pace) threads.pace = pace;
+      sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.1, rng, threads, augment: withAugment ? augment : undefined });
+      return { params: Array.from(net.params), threads };
+    };
+    const one = await go(1, true);
+    const plain = await go(1, false);
+    expect(one.params).not.toEqual(plain.params); // the distortions change the training
+    const alternate = { together: false, record() { this.together = !this.together; } };
+    expect((await go(2, true, alternate)).params).toEqual(one.params); // alone and together both
+    expect((await go(3, true)).params).toEqual(one.params);
+    const { threads } = await go(2, false);
+    expect(() => sgd(new LayerStack('fc 20 relu, softmax 10'), train, { epochs: 1, miniBatchSize: 10, eta: 0.1, rng: new Rng(1), threads, augment }))
+      .toThrow('sgd: the threads were started with other --augment settings');
+  }, 60_000);
+
   it('a conv stack with dropout: each replica gets the masks one thread would draw for its samples', async () => {
     const { LayerStack } = await import('../src/nn/stack.js');
     const go = async (T: number) => {

@@ -6,6 +6,7 @@
 // checkpoint, or stop). Knows no files and no screens.
 
 import { gatherBatch, type LabelledImages } from '../data/dataset.js';
+import { Augmenter, type AugmentSettings } from '../data/augment.js';
 import type { Rng } from '../rng.js';
 import { Network, type ShapeTrace } from './network.js';
 import type { LayerStack } from './stack.js';
@@ -51,6 +52,8 @@ export interface SgdOptions {
   etaSchedule?: number;
   /** Stop after this many epochs without a better evaluation accuracy. */
   earlyStop?: number;
+  /** Distort each training image on the fly (data/augment.ts); with threads, they must have been started with the same. */
+  augment?: { settings: AugmentSettings; seed: number };
 }
 
 export interface EpochResult {
@@ -168,6 +171,10 @@ export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptio
   if (threads && !threads.stepsWith(net.optimizer.settings)) {
     throw new RangeError('sgd: the threads were started with another update rule; set net.optimizer (with λ, n, μ) before ThreadedSteps.start');
   }
+  const augment = options.augment ? new Augmenter(options.augment.settings, options.augment.seed, training.rows, training.cols) : null;
+  if (threads && !threads.augmentsWith(options.augment ?? null)) {
+    throw new RangeError('sgd: the threads were started with other --augment settings; pass the same augment to ThreadedSteps.start');
+  }
   const perEpoch = Math.ceil(n / miniBatchSize);
   const totalSteps = perEpoch * epochs;
   const order = threads?.order ?? new Uint32Array(n);
@@ -190,15 +197,17 @@ export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptio
         const x = net.input(m);
         const y = net.target(m);
         gatherBatch(x.data, y.data, classes, training, order, start, m);
+        augment?.apply(x.data, training, order, start, m, epoch);
         net.traceStep(x, y, trace);
         trace = undefined;
-        threads.step(start, m, stepEta, net.dropoutRng);
+        threads.step(start, m, stepEta, net.dropoutRng, epoch);
       } else if (threads && !trace) {
-        threads.step(start, m, stepEta, net.dropoutRng);
+        threads.step(start, m, stepEta, net.dropoutRng, epoch);
       } else {
         const x = net.input(m);
         const y = net.target(m);
         gatherBatch(x.data, y.data, classes, training, order, start, m);
+        augment?.apply(x.data, training, order, start, m, epoch);
         net.updateMiniBatch(x, y, stepEta, trace);
         trace = undefined;
       }

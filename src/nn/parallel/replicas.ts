@@ -13,6 +13,7 @@
 // DistributedDataParallel keeps rank 0's the same way).
 
 import { gatherBatch, type LabelledImages } from '../../data/dataset.js';
+import type { Augmenter } from '../../data/augment.js';
 import type { Rng } from '../../rng.js';
 import type { Backend } from '../../backend.js';
 import { BatchNorm, Dropout, part } from '../layers/index.js';
@@ -36,6 +37,7 @@ export class ReplicaSplit implements Split {
   readonly soloChunks: { columns: number; rows: number };
   private readonly shares = new Map<number, Share[]>();
   private readonly peers: Float32Array[];
+  augment: Augmenter | null = null;
 
   /**
    * `net`: this thread's own stack, whose optimizer steps the rows;
@@ -69,7 +71,7 @@ export class ReplicaSplit implements Split {
     }
   }
 
-  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number): void {
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number): void {
     const net = this.replicas[c];
     const j0 = Math.floor((c * m) / C); // part(m, c, C), without making a pair each step
     const n = Math.floor(((c + 1) * m) / C) - j0;
@@ -81,6 +83,7 @@ export class ReplicaSplit implements Split {
     const x = net.own.get(b, 'x', net.inputSize);
     const y = net.own.get(b, 'y', net.classes);
     gatherBatch(x, y, net.classes, set, order, start + j0, n);
+    this.augment?.apply(x, set, order, start + j0, n, epoch);
     net.back(net.run(x, b, true, null), y, b, true);
   }
 

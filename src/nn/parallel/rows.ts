@@ -10,6 +10,7 @@
 // bit for bit, for any thread or chunk count (and as LayerStack.updateMiniBatch's).
 
 import { gatherBatch, type LabelledImages } from '../../data/dataset.js';
+import type { Augmenter } from '../../data/augment.js';
 import { Matrix } from '../../tensor/matrix.js';
 import { argmaxCols } from '../../tensor/ops.js';
 import type { Rng } from '../../rng.js';
@@ -36,6 +37,7 @@ export class RowSplit implements Split {
   readonly evalWidth: number;
   private readonly shares = new Map<number, RowShare[]>();
   private predictions: Uint8Array | null = null;
+  augment: Augmenter | null = null;
 
   constructor(readonly net: LayerStack, readonly chunks: { columns: number; rows: number }) {
     if (!net.fullyConnected) throw new Error('RowSplit: only a stack of dense and dropout layers splits by rows');
@@ -58,13 +60,14 @@ export class RowSplit implements Split {
     for (const l of this.net.layers) if (l instanceof Dropout && l.p > 0) l.drawMasks(this.net.whole(m), rng); // every thread reads its samples' part
   }
 
-  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number): void {
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number): void {
     const net = this.net;
     const b = net.share(m, c, C);
     if (b.m === 0) return;
     const x = net.own.get(b, 'x', net.inputSize);
     const y = net.own.get(b, 'y', net.classes);
     gatherBatch(x, y, net.classes, set, order, start + b.j0, b.m);
+    this.augment?.apply(x, set, order, start + b.j0, b.m, epoch);
     net.back(net.run(x, b, true, null), y, b, false); // BP1, BP2 for its samples; BP3, BP4 wait for the rows phase
   }
 

@@ -13,6 +13,7 @@
 import type { LabelledImages } from '../../data/dataset.js';
 import type { Rng } from '../../rng.js';
 import type { LayerStack } from '../stack.js';
+import type { Augmenter } from '../../data/augment.js';
 
 export interface Split {
   /** This thread's stack (thread 0's own, or a worker's view of it): its optimizer steps the rows. */
@@ -25,8 +26,10 @@ export interface Split {
   readonly soloChunks: { columns: number; rows: number };
   /** Thread 0, before a step of m with dropout: every mask of the step, drawn from rng in one thread's order. */
   drawMasks(m: number, rng: Rng): void;
-  /** Phase 1, chunk c of C: forward and back its samples of the mini-batch order[start .. start + m − 1]. */
-  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number): void;
+  /** Distorts the training images as they are gathered (data/augment.ts), if set. */
+  augment: Augmenter | null;
+  /** Phase 1, chunk c of C: forward and back its samples of the mini-batch order[start .. start + m − 1], of epoch `epoch` (augmentation draws by it). */
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number): void;
   /** Phase 2, chunk c of C, after every chunk of phase 1: its part of the update, with learning rate η (the optimizer has begun the step). */
   rows(m: number, c: number, C: number, eta: number): void;
   /** Evaluation chunk c of C: its right answers among samples part(count, c, C). */

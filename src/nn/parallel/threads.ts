@@ -28,6 +28,7 @@ import { sameSettings, type OptimizerSettings } from '../optimizers/index.js';
 import { attachStack, shareStack, type StackLayout } from './layout.js';
 import { evalWidthOf, type Split } from './split.js';
 import { Pace } from './pace.js';
+import { Augmenter, sameAugment, type AugmentSettings } from '../../data/augment.js';
 
 /** A worker thread as the platform gives it. */
 export interface ThreadHandle {
@@ -54,6 +55,14 @@ export interface ThreadInit {
   cols: number;
   /** The evaluation set, if any: the same fields. */
   evaluation: { images: SharedArrayBuffer; labels: SharedArrayBuffer; count: number } | null;
+  /** Augmentation of the training images as they are gathered, if any (data/augment.ts). */
+  augment: AugmentOption | null;
+}
+
+/** How the threads distort the training images: settings and the seed every sample's draws come from. */
+export interface AugmentOption {
+  settings: AugmentSettings;
+  seed: number;
 }
 
 // control: Int32Array slots
@@ -63,6 +72,7 @@ const M = 2; // mini-batch size of this step
 const START = 3; // its first position in `order`
 const STEPS = 4; // the optimizer's step number for this step (Adam's t), for whichever thread steps rows
 const FAILED = 5; // 1 + the number of a thread that failed (0: none): the others stop waiting for it
+const EPOCH = 6; // the step's epoch, which augmentation draws by
 const ETA = 1; // Float64Array slot (bytes 8..15 after the ints)
 // Ticket counters, each on its own 64-byte line. Command g's chunks of a phase
 // with C chunks are tickets (g − 1)·C … g·C − 1 (int32 arithmetic, wrapping):
@@ -163,6 +173,10 @@ interface Shared {
   order: Uint32Array;
 }
 
+function makeAugmenter(a: AugmentOption | null, rows: number, cols: number): Augmenter | null {
+  return a ? new Augmenter(a.settings, a.seed, rows, cols) : null;
+}
+
 type SharedInit = Pick<ThreadInit, 'control' | 'images' | 'labels' | 'order' | 'count' | 'rows' | 'cols' | 'evaluation'>;
 
 function sharedViews(init: SharedInit): Shared {
@@ -212,7 +226,7 @@ function stepNumber(split: Split, n: number): void {
 function doStep(split: Split, s: Shared, t: number, g: number): void {
   const c = s.control;
   const { columns, rows } = split.chunks;
-  runPhase(c, CLAIM_A, DONE_A, g, columns, (k) => split.columns(c[M], k, columns, s.set, s.order, c[START]), RAN + 16 * t);
+  runPhase(c, CLAIM_A, DONE_A, g, columns, (k) => split.columns(c[M], k, columns, s.set, s.order, c[START], c[EPOCH]), RAN + 16 * t);
   runPhase(c, CLAIM_B, DONE_B, g, rows, (k) => {
     stepNumber(split, c[STEPS]);
     split.rows(c[M], k, rows, s.eta[ETA]);
@@ -224,6 +238,7 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
   const backend = await sharedBackend(init.backend, init.memory, init.t);
   const layout = init.layout;
   const split = attachStack(layout, init.t, init.T, backend);
+  split.augment = makeAugmenter(init.augment, init.rows, init.cols);
   const s = sharedViews(init);
   let generation = Atomics.load(s.control, GENERATION);
   ready();
@@ -275,6 +290,7 @@ export class ThreadedSteps {
    */
   static async start(
     net: LayerStack, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread, evaluation?: LabelledImages,
+    options: { augment?: AugmentOption } = {},
   ): Promise<ThreadedSteps> {
     const memory = net.backend.sharedMemory;
     if (!memory) throw new Error('threads: the network must live in shared memory; make it with sharedBackend()');
@@ -286,7 +302,9 @@ export class ThreadedSteps {
       backend: net.backend.name, memory, layout, control, ...shareSet(training), order,
       count: training.count, rows: training.rows, cols: training.cols,
       evaluation: evaluation ? { ...shareSet(evaluation), count: evaluation.count } : null,
+      augment: options.augment ?? null,
     };
+    split.augment = makeAugmenter(base.augment, training.rows, training.cols);
     const workers: ThreadHandle[] = [];
     const ready: Promise<void>[] = [];
     for (let t = 1; t < T; t++) {
@@ -317,7 +335,7 @@ export class ThreadedSteps {
    * One SGD step on the samples order[start .. start + m − 1]. With dropout,
    * `masks` draws the step's masks first, here, in one thread's order.
    */
-  step(start: number, m: number, eta: number, masks: Rng | null = null): void {
+  step(start: number, m: number, eta: number, masks: Rng | null = null, epoch = 0): void {
     if (!this.ms.includes(m)) throw new RangeError(`threads: a mini-batch of ${m}, but the threads were started for ${this.ms.join(', ')}; pass every size the run uses to ThreadedSteps.start`);
     if (this.net.drops) {
       if (!masks) throw new Error('threads: a network with dropout needs the generator its masks come from');
@@ -333,12 +351,13 @@ export class ThreadedSteps {
       c[M] = m;
       c[START] = start;
       c[STEPS] = n;
+      c[EPOCH] = epoch;
       this.s.eta[ETA] = eta;
       openPhases(c, g, [[CLAIM_A, DONE_A, columns, true], [CLAIM_B, DONE_B, rows, true], [CLAIM_E, DONE_E, this.T, false]]);
       this.go(g, STEP);
       doStep(this.split, this.s, 0, g);
     } else {
-      this.alone(start, m, eta, n);
+      this.alone(start, m, eta, n, epoch);
     }
     stepNumber(this.split, n); // had the workers stepped every row, thread 0's optimizer still counts the step
     this.pace.record(m, performance.now() - t0);
@@ -346,10 +365,10 @@ export class ThreadedSteps {
   }
 
   /** The step's chunks, every one on thread 0 (the workers sleep): what a step together computes, value for value. */
-  private alone(start: number, m: number, eta: number, n: number): void {
+  private alone(start: number, m: number, eta: number, n: number, epoch: number): void {
     const { split, s } = this;
     const { columns, rows } = split.soloChunks;
-    for (let k = 0; k < columns; k++) split.columns(m, k, columns, s.set, s.order, start);
+    for (let k = 0; k < columns; k++) split.columns(m, k, columns, s.set, s.order, start, epoch);
     stepNumber(split, n);
     for (let k = 0; k < rows; k++) split.rows(m, k, rows, eta);
     s.control[RAN] += columns + rows;
@@ -398,6 +417,13 @@ export class ThreadedSteps {
   /** Whether the workers step with these optimizer settings (they copied them at start). */
   stepsWith(settings: OptimizerSettings): boolean {
     return sameSettings(this.optimizer, settings);
+  }
+
+  /** Whether the threads distort the training images as `a` says (or not at all, for null). */
+  augmentsWith(a: AugmentOption | null): boolean {
+    const mine = this.split.augment;
+    if (!mine || !a) return !mine && !a;
+    return mine.seed === a.seed && sameAugment(mine.settings, a.settings);
   }
 
   /** True when `set` is the evaluation set these threads were started with. */
