@@ -18,6 +18,7 @@ import { LayerStack } from '../src/nn/stack.js';
 import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
 import { writeFileAtomic } from '../src/node/atomic.js';
 import { expandByShifts } from '../src/data/expand.js';
+import { AUGMENT_DEFAULTS } from '../src/data/augment.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 import { loadModelFile, resumeOptimizerState, saveModelFile } from '../src/node/model-io.js';
 import { makeOptimizer } from '../src/nn/optimizers/index.js';
@@ -47,8 +48,10 @@ async function main(): Promise<void> {
   const loaded = args.resume !== undefined ? loadModelFile(args.resume) : null;
   const {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, init, cost, activation, epochsDone, stackCost,
   } = resolveSettings(args, loaded);
+  // --augment: each training image distorted on the fly, by draws from a generator of its own (seeded from the run's seed)
+  const augmentation = augment ? { settings: meta?.augment ?? AUGMENT_DEFAULTS, seed: (Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0 } : undefined;
 
   // the files this run writes: checked, locked and cleared of a killed run's leftovers before any work
   const stackShape = layers ? new LayerStack(layers, undefined, undefined, { cost: stackCost }) : null;
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
   const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
   const changed = settingsInName({
     layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, dropout,
-    miniBatchSize, epochs, trainSize: args.trainSize, expand, evalSet, shuffle, dataset: args.dataset.name,
+    miniBatchSize, epochs, trainSize: args.trainSize, expand, augment, evalSet, shuffle, dataset: args.dataset.name,
   });
   if (args.dataDir !== undefined) changed.unshift(`data-${basename(resolve(args.dataDir)).replace(/[^\w.-]+/g, '_')}`); // other data, another run
   const out = args.out ?? args.resume ?? `data/models/${[anyPreset?.name, slug, ...changed, `seed${seed}`].filter(Boolean).join('-')}.json`;
@@ -134,7 +137,7 @@ async function main(): Promise<void> {
     if (net instanceof Network) net.dropout = dropout; // before the threads start: they copy it
     threads =
       threadCount > 1
-        ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation)
+        ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation, { augment: augmentation })
         : undefined;
   } catch (err) {
     // the workspaces of a large network × mini-batch × threads may not fit: say which options to lower
@@ -158,6 +161,10 @@ async function main(): Promise<void> {
   log(`data: ${args.dataset.title} from ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   if (expand) log(`expanded: each training image and its four one-pixel shifts, ${fmtInt(training.count)} images`);
+  if (augmentation) {
+    const a = augmentation.settings;
+    log(`augmented: each training image distorted anew each epoch: turned up to ±${a.rotate}°, sized 1 ± ${a.scale}, sheared up to ±${a.shear}, shifted up to ±${a.shift} px, an elastic field of ${a.elastic} px, a pen half a pixel wider or narrower for ${Math.round(100 * a.width)}%`);
+  }
   if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; the book reports ${bookFigure(anyPreset)} on ${anyPreset.book.on} (chapter ${anyPreset.book.chapter})`);
   const extras = [
     lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
@@ -204,6 +211,7 @@ async function main(): Promise<void> {
     evaluation,
     trace,
     threads,
+    augment: augmentation,
     lambda,
     momentum,
     optimizer: { name: optimizer },
@@ -233,7 +241,7 @@ async function main(): Promise<void> {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
         init, lambda, momentum, ...(optimizer !== 'sgd' && optimizer !== 'momentum' ? { optimizer } : {}), ...(schedule !== 'constant' ? { schedule } : {}),
-        dropout, expand, ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
+        dropout, expand, ...(augmentation ? { augment: augmentation.settings } : {}), ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
       };
       saveModelFile(out, net, trainingMeta);
       if (net.optimizer.stateNames.length) writeFileAtomic(stateOut, encodeOptimizerState(net.optimizer, net.params.length));

@@ -225,6 +225,25 @@ describe('train: runs, checkpoints and resume', () => {
     expect(again.stderr).toContain(`${part} has finished 3 of 3 epochs; pass --epochs N with N > 3 to train more`);
   });
 
+  it('--augment: says how it distorts, records it, and a resumed run carries on with it to the uninterrupted weights', () => {
+    const common = ['--data-dir', dataDir, '--seed', '5', '--eta', '0.5', '--cost', 'cross-entropy'];
+    const plain = join(root, 'aug-plain.json');
+    expect(run('train', [...common, '--epochs', '2', '--out', plain]).code).toBe(0);
+    const whole = join(root, 'aug-whole.json');
+    const r = run('train', [...common, '--epochs', '2', '--augment', '--out', whole]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('augmented: each training image distorted anew each epoch: turned up to ±12°, sized 1 ± 0.12');
+    const meta = JSON.parse(readFileSync(whole, 'utf8')).meta;
+    expect(meta.augment).toEqual({ rotate: 12, scale: 0.12, shear: 0.15, shift: 2, elastic: 0.8, grid: 7, width: 0.2 });
+    expect(JSON.parse(readFileSync(whole, 'utf8')).weights).not.toEqual(JSON.parse(readFileSync(plain, 'utf8')).weights);
+    const part = join(root, 'aug-part.json');
+    expect(run('train', [...common, '--epochs', '1', '--augment', '--out', part]).code).toBe(0);
+    const resumed = run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '2']); // --augment comes from the file
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('augmented: ');
+    expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+  });
+
   it('with momentum, a resumed run still ends exactly as an uninterrupted one (the velocities are kept)', () => {
     const whole = join(root, 'mwhole.json');
     const part = join(root, 'mpart.json');

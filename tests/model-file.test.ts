@@ -83,6 +83,8 @@ describe('model file', () => {
       [{ ...good, meta: { ...meta, epochsCompleted: 31 } }, 'meta.epochsCompleted must be an integer from 0 to 30; got 31'],
       [{ ...good, meta: { ...meta, momentum: 1 } }, 'meta.momentum must be a number ≥ 0 and below 1; got 1'],
       [{ ...good, meta: { ...meta, init: 'huge' } }, 'meta.init must be "large", "default" or "network3"; got "huge"'],
+      [{ ...good, meta: { ...meta, augment: [] } }, 'meta.augment must be an object of distortion settings'],
+      [{ ...good, meta: { ...meta, augment: { rotate: 12, scale: 'x' } } }, 'meta.augment.scale must be a number from 0 to 360; got "x"'],
       [{ ...good, meta: { ...meta, history: ['a'] } }, 'meta.history[0] must be {"epoch": 1 to 30, "correct": 0 to total, "total": ≥ 1}; got "a"'],
       [{ ...good, meta: { ...meta, history: [{ epoch: 1, correct: 'x', total: 0 }] } }, 'meta.history[0] must be {"epoch": 1 to 30, "correct": 0 to total, "total": ≥ 1}; got epoch 1, correct "x", total 0'],
       [{ ...good, meta: { ...meta, history: [{ epoch: 1, correct: 11, total: 10 }] } }, 'meta.history[0] must be'],

@@ -59,7 +59,7 @@ describe('--help', () => {
 describe('settingsInName', () => {
   const base: NameSettings = {
     layers: false, preset: undefined, stackPreset: undefined, cost: 'quadratic', activation: 'sigmoid', init: 'large', eta: 3, lambda: 0,
-    momentum: 0, optimizer: 'sgd', schedule: 'constant', dropout: 0, miniBatchSize: 10, epochs: 30, trainSize: undefined, expand: false, evalSet: 'test', shuffle: true, dataset: 'mnist',
+    momentum: 0, optimizer: 'sgd', schedule: 'constant', dropout: 0, miniBatchSize: 10, epochs: 30, trainSize: undefined, expand: false, augment: false, evalSet: 'test', shuffle: true, dataset: 'mnist',
   };
   it("names nothing for chapter 1's run or a preset's own settings", () => {
     expect(settingsInName(base)).toEqual([]);
@@ -71,6 +71,7 @@ describe('settingsInName', () => {
       .toEqual(['fashion', 'cross-entropy', 'eta0.5', 'train1000', 'no-shuffle']);
     expect(settingsInName({ ...base, momentum: 0.9, optimizer: 'nesterov', schedule: 'one-cycle' })).toEqual(['mu0.9', 'nesterov', 'one-cycle']);
     expect(settingsInName({ ...base, momentum: 0.5, optimizer: 'momentum' })).toEqual(['mu0.5']);
+    expect(settingsInName({ ...base, expand: true, augment: true })).toEqual(['expanded', 'augmented']);
   });
 });
 

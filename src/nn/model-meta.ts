@@ -3,6 +3,7 @@
 // range when a file is read, and the object is built anew, so nothing unchecked
 // from a file reaches the trainer.
 
+import { AUGMENT_DEFAULTS, type AugmentSettings } from '../data/augment.js';
 import type { RngState } from '../rng.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from './optimizers/index.js';
 import { LR_SCHEDULES, type LrSchedule } from './schedules.js';
@@ -45,6 +46,8 @@ export interface TrainingMeta {
   dropout?: number;
   /** Trained on the expanded set (each image and its four one-pixel shifts). */
   expand?: boolean;
+  /** The distortions the training images were drawn with, if any (data/augment.ts; --augment). */
+  augment?: AugmentSettings;
   /** The preset the run came from, if any. */
   preset?: string;
 }
@@ -132,6 +135,17 @@ export function checkMeta(v: unknown, fail: (what: string) => never): TrainingMe
   if (m.expand !== undefined) {
     if (typeof m.expand !== 'boolean') fail('meta.expand must be true or false');
     meta.expand = m.expand as boolean;
+  }
+  if (m.augment !== undefined) {
+    const a = m.augment as Record<string, unknown>;
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) fail('meta.augment must be an object of distortion settings');
+    const settings = {} as AugmentSettings;
+    for (const k of Object.keys(AUGMENT_DEFAULTS) as (keyof AugmentSettings)[]) {
+      const x = a[k];
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 360) fail(`meta.augment.${k} must be a number from 0 to 360; got ${preview(x)}`);
+      settings[k] = x as number;
+    }
+    meta.augment = settings;
   }
   if (m.preset !== undefined) {
     if (typeof m.preset !== 'string') fail(`meta.preset must be a preset's name; got ${preview(m.preset)}`);

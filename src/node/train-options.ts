@@ -47,6 +47,7 @@ export function parseTrainOptions(argv: string[]) {
       'batch-norm': { type: 'boolean' },
       dropout: { type: 'string' },
       expand: { type: 'boolean' },
+      augment: { type: 'boolean' },
       'eta-schedule': { type: 'string' },
       'early-stop': { type: 'string' },
       monitor: { type: 'string' },
@@ -139,6 +140,7 @@ export function parseTrainOptions(argv: string[]) {
     batchNorm: values['batch-norm'] ?? false,
     dropout,
     expand: values.expand ?? false,
+    augment: values.augment ?? false,
     etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule'], 1, MAX_EPOCHS) : undefined,
     earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop'], 1, MAX_EPOCHS) : undefined,
     monitor,
@@ -197,6 +199,7 @@ export interface NameSettings {
   epochs: number;
   trainSize: number | undefined;
   expand: boolean;
+  augment: boolean;
   evalSet: string;
   shuffle: boolean;
   dataset: string;
@@ -229,6 +232,7 @@ export function settingsInName(r: NameSettings): string[] {
   differs(r.epochs, p?.epochs ?? DEFAULTS.epochs, `epochs${r.epochs}`);
   if (r.trainSize !== undefined) differs(r.trainSize, r.preset?.trainSize, `train${r.trainSize}`);
   differs(r.expand, r.stackPreset?.expand ?? false, 'expanded');
+  differs(r.augment, false, 'augmented');
   differs(r.evalSet, p?.evalSet ?? DEFAULTS.evalSet, r.evalSet);
   differs(r.shuffle, true, 'no-shuffle');
   return parts;
@@ -288,6 +292,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   if (schedule !== 'constant' && args.etaSchedule) throw new UsageError(`--eta-schedule halves η by accuracy; it does not go with --schedule ${schedule}`);
   const dropout = args.dropout ?? meta?.dropout ?? 0;
   const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
+  const augment = args.augment || meta?.augment !== undefined;
   const init = args.init ?? meta?.init ?? (layers || args.batchNorm ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
   const cost: Cost = args.cost
     ? COSTS[args.cost]
@@ -315,7 +320,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   }
   return {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, init, cost, activation, epochsDone, stackCost,
   };
 }
 

@@ -58,6 +58,9 @@ Chapter 3
                         (off at evaluation; steps as the book's dropout)
   --expand              add each training image shifted by one pixel up, down, left
                         and right (the book's 250,000 images from 50,000)
+  --augment             distort each training image anew each epoch: turned, sized,
+                        sheared, shifted, bent by a smooth elastic field, and now and
+                        then drawn with a wider or narrower pen (seeded by --seed)
   --eta-schedule N      halve η after N epochs without a better accuracy; stop at η₀/128
   --early-stop N        stop after N epochs without a better accuracy
   --monitor LIST        also measure, each epoch: train-cost, train-acc, eval-cost
