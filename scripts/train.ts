@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
 import { ThreadedSteps } from '../src/nn/parallel/threads.js';
-import { bookFigure } from '../src/nn/presets.js';
+import { bookFigure, presetTarget } from '../src/nn/presets.js';
 import { LayerStack } from '../src/nn/stack.js';
 import { chartSvg, type EpochMetrics } from '../src/plot/chart.js';
 import { writeFileAtomic } from '../src/node/atomic.js';
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     const a = augmentation.settings;
     log(`augmented: each training image distorted anew each epoch: turned up to ±${a.rotate}°, sized 1 ± ${a.scale}, sheared up to ±${a.shear}, shifted up to ±${a.shift} px, an elastic field of ${a.elastic} px, a pen half a pixel wider or narrower for ${Math.round(100 * a.width)}%`);
   }
-  if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; the book reports ${bookFigure(anyPreset)} on ${anyPreset.book.on} (chapter ${anyPreset.book.chapter})`);
+  if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; ${presetTarget(anyPreset)}`);
   const extras = [
     lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
     optimizer !== 'sgd' && optimizer !== 'momentum' ? optimizer : '', schedule !== 'constant' ? `${schedule} schedule` : '',
@@ -290,7 +290,7 @@ async function main(): Promise<void> {
   const summary = [
     best
       ? `best: epoch ${best.epoch}, ${fmtInt(best.correct)} / ${fmtInt(best.total)} (${pct(best)}) on ${evalSet}` +
-        (anyPreset ? `; the book: ${bookFigure(anyPreset)} on ${anyPreset.book.on}` : '')
+        (anyPreset?.book ? `; the book: ${bookFigure(anyPreset)} on ${anyPreset.book.on}` : anyPreset ? `; the preset aims for ${anyPreset.aim}` : '')
       : null,
     `${results.length} epoch${results.length === 1 ? '' : 's'} in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
     ran && ran.together + ran.alone > 0

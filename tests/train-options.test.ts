@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/node/cli.js';
 import { parseTrainOptions, resolveSettings, settingsInName, USAGE, type NameSettings } from '../src/node/train-options.js';
+import type { StackPreset } from '../src/nn/presets.js';
 import { OPTIMIZER_NAMES } from '../src/nn/optimizers/index.js';
 import { LR_SCHEDULES } from '../src/nn/schedules.js';
 import { parseModel, serializeModel, type TrainingMeta } from '../src/nn/model-file.js';
@@ -65,6 +66,8 @@ describe('settingsInName', () => {
     expect(settingsInName(base)).toEqual([]);
     const p = PRESETS['ch3-ce-30'] as FcPreset;
     expect(settingsInName({ ...base, preset: p, cost: p.cost, eta: p.eta, init: p.init ?? 'large', lambda: p.lambda ?? 0, epochs: p.epochs })).toEqual([]);
+    const fast = PRESETS.fast as StackPreset;
+    expect(settingsInName({ ...base, layers: true, stackPreset: fast, cost: 'log-likelihood', init: 'default', eta: 0.004, optimizer: 'adam', schedule: 'one-cycle', miniBatchSize: 64, epochs: 3 })).toEqual([]);
   });
   it('names each setting that differs', () => {
     expect(settingsInName({ ...base, cost: 'cross-entropy', eta: 0.5, trainSize: 1000, shuffle: false, dataset: 'fashion' }))
@@ -90,6 +93,10 @@ describe('resolveSettings: the command line, else the resumed run, else the pres
     expect(resolve(['--preset', 'ch3-ce-30'])).toMatchObject({ eta: 0.5, cost: CrossEntropyCost });
     expect(resolve(['--preset', 'ch3-ce-30', '--eta', '1'])).toMatchObject({ eta: 1, cost: CrossEntropyCost });
     expect(resolve(['--preset', 'ch6-relu']).layers).toBe((PRESETS['ch6-relu'] as { layers: string }).layers);
+    // beyond the book: the preset's rule, schedule and η (not Adam's default η), each overridable
+    expect(resolve(['--preset', 'fast'])).toMatchObject({ optimizer: 'adam', schedule: 'one-cycle', eta: 0.004, miniBatchSize: 64, epochs: 3, augment: false });
+    expect(resolve(['--preset', 'fast', '--optimizer', 'adamw'])).toMatchObject({ optimizer: 'adamw', eta: 0.001 });
+    expect(resolve(['--preset', 'fast', '--schedule', 'cosine', '--augment'])).toMatchObject({ schedule: 'cosine', augment: true });
   });
   it('takes a resumed run\'s settings, and the command line over them', () => {
     expect(resolve(['--resume', 'run.json'], saved)).toMatchObject({ sizes: [784, 5, 10], epochs: 10, miniBatchSize: 20, eta: 0.5, seed: 7, evalSet: 'validation', init: 'default', lambda: 2, momentum: 0.5, cost: CrossEntropyCost, epochsDone: 4 });

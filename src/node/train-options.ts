@@ -225,14 +225,14 @@ export function settingsInName(r: NameSettings): string[] {
   differs(r.eta, p?.eta ?? DEFAULTS.eta, `eta${r.eta}`);
   differs(r.lambda, p?.lambda ?? 0, `lambda${r.lambda}`);
   differs(r.momentum, 0, `mu${r.momentum}`);
-  differs(r.optimizer, r.momentum ? 'momentum' : 'sgd', r.optimizer);
-  differs(r.schedule, 'constant', r.schedule);
+  differs(r.optimizer, r.stackPreset?.optimizer ?? (r.momentum ? 'momentum' : 'sgd'), r.optimizer);
+  differs(r.schedule, r.stackPreset?.schedule ?? 'constant', r.schedule);
   differs(r.dropout, 0, `dropout${r.dropout}`);
   differs(r.miniBatchSize, p?.miniBatchSize ?? DEFAULTS.batchSize, `mb${r.miniBatchSize}`);
   differs(r.epochs, p?.epochs ?? DEFAULTS.epochs, `epochs${r.epochs}`);
   if (r.trainSize !== undefined) differs(r.trainSize, r.preset?.trainSize, `train${r.trainSize}`);
   differs(r.expand, r.stackPreset?.expand ?? false, 'expanded');
-  differs(r.augment, false, 'augmented');
+  differs(r.augment, r.stackPreset?.augment ?? false, 'augmented');
   differs(r.evalSet, p?.evalSet ?? DEFAULTS.evalSet, r.evalSet);
   differs(r.shuffle, true, 'no-shuffle');
   return parts;
@@ -277,9 +277,11 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [MNIST_PIXELS, ...DEFAULTS.hidden, MNIST_CLASSES];
   const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
   const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;
-  const named = args.optimizer ?? meta?.optimizer;
+  const named = args.optimizer ?? meta?.optimizer ?? stackPreset?.optimizer;
   const adam = named === 'adam' || named === 'adamw';
-  const eta = args.eta ?? meta?.eta ?? (adam ? ADAM_ETA : anyPreset?.eta ?? DEFAULTS.eta);
+  // Adam's own default η, unless the preset's η was chosen for the preset's rule
+  const presetRule = stackPreset?.optimizer !== undefined && named === stackPreset.optimizer;
+  const eta = args.eta ?? meta?.eta ?? (adam && !presetRule ? ADAM_ETA : anyPreset?.eta ?? DEFAULTS.eta);
   const seed = args.seed ?? meta?.seed ?? DEFAULTS.seed;
   const shuffle = args.noShuffle ? false : meta?.shuffle ?? true;
   const evalSet = args.evalSet ?? meta?.evaluatedOn ?? anyPreset?.evalSet ?? DEFAULTS.evalSet;
@@ -288,11 +290,11 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   if (adam && momentum) throw new UsageError(`--optimizer ${named} keeps its own averages of the gradient; it takes no --momentum`);
   if (named === 'nesterov' && !momentum) throw new UsageError('--optimizer nesterov needs a --momentum above 0');
   const optimizer: OptimizerName = named === 'sgd' || !named ? (momentum ? 'momentum' : 'sgd') : named;
-  const schedule: LrSchedule = args.schedule ?? meta?.schedule ?? 'constant';
+  const schedule: LrSchedule = args.schedule ?? meta?.schedule ?? stackPreset?.schedule ?? 'constant';
   if (schedule !== 'constant' && args.etaSchedule) throw new UsageError(`--eta-schedule halves η by accuracy; it does not go with --schedule ${schedule}`);
   const dropout = args.dropout ?? meta?.dropout ?? 0;
   const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
-  const augment = args.augment || meta?.augment !== undefined;
+  const augment = args.augment || meta?.augment !== undefined || (!meta && (stackPreset?.augment ?? false));
   const init = args.init ?? meta?.init ?? (layers || args.batchNorm ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
   const cost: Cost = args.cost
     ? COSTS[args.cost]
