@@ -28,6 +28,7 @@ import { sameSettings, type OptimizerSettings } from '../optimizers/index.js';
 import { attachStack, shareStack, type StackLayout } from './layout.js';
 import { evalWidthOf, type Split } from './split.js';
 import { Pace } from './pace.js';
+import { openPhases, runPhase, waitWhile } from './tickets.js';
 import { Augmenter, sameAugment, type AugmentSettings } from '../../data/augment.js';
 
 /** A worker thread as the platform gives it. */
@@ -110,59 +111,9 @@ function readMessage(control: Int32Array): string {
   const n = new Int32Array(control.buffer, MESSAGE_AT, 1)[0];
   return new TextDecoder().decode(new Uint8Array(control.buffer, MESSAGE_AT + 4, n).slice()); // a copy: TextDecoder takes no shared memory
 }
-const SPINS = 200000; // about 0.1–0.5 ms of polling before a thread sleeps (Chromium wakes sleepers slowly)
-
 function failure(control: Int32Array): Error | null {
   const failed = Atomics.load(control, FAILED);
   return failed ? new Error(`threads: worker thread ${failed - 1} failed: ${readMessage(control)}`) : null;
-}
-
-/** Waits until control[slot] differs from `value` (spin, then Atomics.wait). */
-function waitWhile(control: Int32Array, slot: number, value: number): void {
-  for (let i = 0; i < SPINS; i++) if (Atomics.load(control, slot) !== value) return;
-  while (Atomics.load(control, slot) === value) {
-    const err = failure(control);
-    if (err) throw err;
-    Atomics.wait(control, slot, value, 50);
-  }
-}
-
-/** Waits until the counter control[slot] reaches `target` (compared as int32 tickets, which wrap). */
-function waitFor(control: Int32Array, slot: number, target: number): void {
-  let seen = Atomics.load(control, slot);
-  while (((seen - target) | 0) < 0) {
-    waitWhile(control, slot, seen);
-    seen = Atomics.load(control, slot);
-  }
-}
-
-/**
- * One phase of command g, with C chunks, from this thread: claims the next
- * chunk and does it, until none is left; then waits until every chunk is done
- * (some may be on other threads). `work(c)` runs chunk c.
- */
-function runPhase(control: Int32Array, claim: number, done: number, g: number, C: number, work: (c: number) => void, ran: number): void {
-  const end = Math.imul(g, C);
-  const first = (end - C) | 0;
-  for (;;) {
-    const ticket = Atomics.load(control, claim);
-    const c = (ticket - first) | 0;
-    if (c < 0 || c >= C) break; // all taken (or a later command's)
-    if (Atomics.compareExchange(control, claim, ticket, (ticket + 1) | 0) !== ticket) continue; // another thread took it
-    work(c);
-    control[ran]++;
-    if (((Atomics.add(control, done, 1) + 1) | 0) === end) Atomics.notify(control, done);
-  }
-  waitFor(control, done, end);
-}
-
-/** Thread 0, before command g: opens the phases it has (their tickets from (g − 1)·C) and closes the others. */
-function openPhases(control: Int32Array, g: number, phases: [claim: number, done: number, C: number, open: boolean][]): void {
-  for (const [claim, done, C, open] of phases) {
-    const at = open ? Math.imul(g - 1, C) : Math.imul(g, C);
-    Atomics.store(control, claim, at);
-    Atomics.store(control, done, at);
-  }
 }
 
 interface Shared {
@@ -209,7 +160,7 @@ function shareSet(set: LabelledImages): { images: SharedArrayBuffer; labels: Sha
 
 /** Thread t's side of evaluation number g: chunks of the set, hits to HITS + c. */
 function doEvaluate(split: Split, s: Shared, t: number, T: number, g: number): void {
-  runPhase(s.control, CLAIM_E, DONE_E, g, T, (c) => {
+  runPhase(s.control, CLAIM_E, DONE_E, g, T, failure, (c) => {
     s.control[HITS + c] = split.evaluatePart(s.evaluation!, c, T);
   }, RAN + 16 * t);
 }
@@ -226,8 +177,8 @@ function stepNumber(split: Split, n: number): void {
 function doStep(split: Split, s: Shared, t: number, g: number): void {
   const c = s.control;
   const { columns, rows } = split.chunks;
-  runPhase(c, CLAIM_A, DONE_A, g, columns, (k) => split.columns(c[M], k, columns, s.set, s.order, c[START], c[EPOCH]), RAN + 16 * t);
-  runPhase(c, CLAIM_B, DONE_B, g, rows, (k) => {
+  runPhase(c, CLAIM_A, DONE_A, g, columns, failure, (k) => split.columns(c[M], k, columns, s.set, s.order, c[START], c[EPOCH]), RAN + 16 * t);
+  runPhase(c, CLAIM_B, DONE_B, g, rows, failure, (k) => {
     stepNumber(split, c[STEPS]);
     split.rows(c[M], k, rows, s.eta[ETA]);
   }, RAN + 16 * t);
@@ -243,7 +194,7 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
   let generation = Atomics.load(s.control, GENERATION);
   ready();
   for (;;) {
-    waitWhile(s.control, GENERATION, generation);
+    waitWhile(s.control, GENERATION, generation, failure);
     generation = Atomics.load(s.control, GENERATION);
     // read late, the command may be a later one's: then the phases it names are closed for this generation, and nothing is done
     const command = Atomics.load(s.control, COMMAND);
