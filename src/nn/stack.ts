@@ -15,6 +15,14 @@ import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
 import { BatchNorm, Buffers, Conv, Dense, Dropout, makeLayer, part, size, sup, type Cols, type Layer, type ShapeTrace } from './layers/index.js';
+
+/**
+ * The stack's trace hook (the backprop explorer, src/explain/): layer i's
+ * weighted input z and output a on the way up; on the way down the error
+ * ∂C/∂a its output gets (dy) and its δ = ∂C/∂z. The arrays are the layers'
+ * own, overwritten by the next pass: copy what you keep.
+ */
+export type StackProbe = (layer: number, what: 'z' | 'a' | 'dy' | 'delta', values: Float32Array) => void;
 import { countOf } from './layers/layer.js';
 import { dropoutGradientScale } from './layers/dropout.js';
 import { initStack, type StackInit } from './init.js';
@@ -67,6 +75,7 @@ export class LayerStack extends Classifier {
   private opt: Optimizer;
   private stepViews: RangeViews[] | null = null;
   private lastOut: Float32Array | null = null;
+  private probeFn: StackProbe | null = null;
   private readonly inputs: Float32Array[] = [];
   private readonly batches = new Map<number, BatchBuffers>();
   private readonly shares = new Map<number, Cols>();
@@ -145,6 +154,16 @@ export class LayerStack extends Classifier {
     o.bind(this.params.length, (n) => this.backend.alloc(n));
     this.opt = o;
     this.stepViews = null;
+  }
+
+  /** The trace hook, null (the default) while training: it hears every value run() and back() make. */
+  get probe(): StackProbe | null {
+    return this.probeFn;
+  }
+
+  set probe(p: StackProbe | null) {
+    this.probeFn = p;
+    this.layers.forEach((l, i) => (l.probe = p ? (what, values) => p(i, what, values) : null));
   }
 
   /** Range i's gradient weight now: (1 − p)² after dropout p (which the Network's --dropout may change), else 1. */
@@ -230,10 +249,12 @@ export class LayerStack extends Classifier {
     let a = x;
     this.inputs.length = 0;
     if (trace && !this.book) trace(`input  x: m = ${b.m} samples of (${shapeText(this.image)}), each one contiguous`);
-    for (const l of this.layers) {
+    for (let i = 0; i < this.layers.length; i++) {
+      const l = this.layers[i];
       this.inputs.push(a);
       if (trace) lines(trace, l.traceForward(b.m, train));
       a = l.forward(a, b, train, rng);
+      this.probeFn?.(i, 'a', a);
     }
     this.lastOut = a;
     return a;
@@ -255,6 +276,7 @@ export class LayerStack extends Classifier {
     let dy: Float32Array | null = d;
     for (let i = this.layers.length - 1; i >= 0; i--) {
       if (trace) lines(trace, this.layers[i].traceBackward(b.m, i > 0));
+      this.probeFn?.(i, 'dy', dy!);
       dy = this.layers[i].backward(this.inputs[i], dy!, b, grads, i > 0);
     }
   }

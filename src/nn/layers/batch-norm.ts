@@ -25,6 +25,7 @@ export class BatchNorm implements Layer {
   readonly paramCount: number;
   readonly stateGroups: readonly StateGroup[];
   name = 'bn';
+  probe = null;
   readonly buf: Buffers;
   /** Channels C and values per channel per sample P (H·W; 1 after a dense layer). */
   readonly channels: number;

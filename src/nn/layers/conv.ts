@@ -11,7 +11,7 @@ import type { Activation } from '../activations.js';
 import { shapeText, type Shape } from '../layer-spec.js';
 import type { Rng } from '../../rng.js';
 import type { Backend } from '../../backend.js';
-import { Buffers, countOf, fName, initWeights, type Cols, type Layer, type ParamGroup } from './layer.js';
+import { Buffers, countOf, fName, initWeights, type Cols, type Layer, type LayerProbe, type ParamGroup } from './layer.js';
 import { errorBelow } from './dense.js';
 
 const TRANS_B = { transB: true } as const;
@@ -24,6 +24,7 @@ export class Conv implements Layer {
   readonly paramCount: number;
   readonly stateGroups = [];
   name = 'conv';
+  probe: LayerProbe | null = null;
   w!: Matrix; // F × (C·k·k)
   b!: Float32Array; // F
   private gw!: Matrix;
@@ -87,6 +88,7 @@ export class Conv implements Layer {
         for (let p = 0; p < P; p++) a[to + p] = z[from + p] + bf;
       }
     }
+    this.probe?.('z', a);
     this.f.forward(a, a, a.length);
     return a;
   }
@@ -100,6 +102,7 @@ export class Conv implements Layer {
     const delta = this.buf.get(b, 'delta', this.maps * P);
     delta.set(dy);
     this.f.backward(delta, a, delta.length); // δ = ∂C/∂a ⊙ f′(z)
+    this.probe?.('delta', delta);
     // back to the gemm's layout, F × (m·P); ∇b sums each map's δ
     const dz = this.buf.get(b, 'dz', this.maps * P);
     for (let f = 0; f < this.maps; f++) {

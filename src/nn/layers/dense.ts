@@ -11,7 +11,7 @@ import { softmaxColumns, type Activation } from '../activations.js';
 import { shapeText, type Shape } from '../layer-spec.js';
 import type { Rng } from '../../rng.js';
 import type { Backend } from '../../backend.js';
-import { Buffers, countOf, fName, initWeights, size, sup, type Cols, type Layer, type ParamGroup } from './layer.js';
+import { Buffers, countOf, fName, initWeights, size, sup, type Cols, type Layer, type LayerProbe, type ParamGroup } from './layer.js';
 
 const TRANS_A = { transA: true } as const;
 const TRANS_B = { transB: true } as const;
@@ -45,6 +45,7 @@ export class Dense implements Layer {
   readonly paramCount: number;
   readonly stateGroups = [];
   name = 'fc';
+  probe: LayerProbe | null = null;
   /** The book's layer number l (its weights are wˡ), and the next layer's units; 0 outside a fully-connected stack. */
   book = 0;
   above = 0;
@@ -108,6 +109,7 @@ export class Dense implements Layer {
     const a = this.buf.get(b, 'a', this.units);
     const z = this.buf.matrix(this.units, b.m, a, 'col');
     weightedInput(z, this.w, this.buf.matrix(n, b.m, x, 'col'), this.b); // z = w·a + b (one sample per column)
+    this.probe?.('z', a);
     if (this.f === 'softmax') softmaxColumns(a, a, this.units, b.m); // aᴸ = softmax(zᴸ)
     else this.f.forward(a, a, a.length); // a = f(z), in place
     return a;
@@ -121,6 +123,7 @@ export class Dense implements Layer {
     const delta = this.buf.get(b, 'delta', this.units);
     delta.set(dy);
     if (!this.isOutput) (this.f as Activation).backward(delta, a, delta.length);
+    this.probe?.('delta', delta);
     const d = this.buf.matrix(this.units, b.m, delta, 'col');
     // BP3: ∂C/∂b = δ, and BP4: ∂C/∂w = δ·aᵀ, summed over the samples by the products themselves
     if (grads) denseGradients(this.gb, this.gw, d, this.buf.matrix(n, b.m, x, 'col'));

@@ -50,6 +50,7 @@ export class Dropout implements Layer {
   readonly paramCount = 0;
   readonly stateGroups = [];
   name = 'dropout';
+  probe = null;
   /** In a fully-connected stack: the book's number of the layer whose activations it drops. */
   book = 0;
   readonly buf: Buffers;

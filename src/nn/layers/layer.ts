@@ -15,6 +15,13 @@ import type { Activation } from '../activations.js';
 /** Receives one line per tensor when shapes are being traced (--debug-shapes). */
 export type ShapeTrace = (line: string) => void;
 
+/**
+ * The trace hook (the backprop explorer, src/explain/): hears a layer's
+ * weighted input z before its activation, and its error δ = ∂C/∂z, as they are
+ * made. The array is the layer's own and is overwritten next: copy what you keep.
+ */
+export type LayerProbe = (what: 'z' | 'delta', values: Float32Array) => void;
+
 /** [from, to) of n items for part t of T: as even as can be, in order. */
 export function part(n: number, t: number, T: number): [number, number] {
   return [Math.floor((t * n) / T), Math.floor(((t + 1) * n) / T)];
@@ -73,6 +80,8 @@ export interface Layer {
   readonly stateGroups: readonly StateGroup[];
   /** Its name in shape traces: conv1, pool1, fc1, …; set by LayerStack. */
   name: string;
+  /** The trace hook (null while training): layers with a weighted input call it with z and δ. */
+  probe: LayerProbe | null;
   /** Its arrays for each batch size. */
   readonly buf: Buffers;
   /** --debug-shapes: the forward step and the backward step for m samples (lines; '' for none); `needDx`: whether it passes an error down. */

@@ -15,6 +15,7 @@ export class Pool implements Layer {
   readonly paramCount = 0;
   readonly stateGroups = [];
   name = 'pool';
+  probe = null;
   readonly buf: Buffers;
   private readonly where = new Map<number, Int32Array>();
 
