@@ -14,6 +14,7 @@ import type { ModelEntry } from '../src/node/models.js'; // the server's listing
 import { FINE_TUNE } from './fine-tune.js';
 import { PRESETS, type StackPreset } from '../src/nn/presets.js';
 import type { FineTuneRequest, TrainMessage, TrainRequest } from './train-worker.js';
+import { startExplorer } from './explain.js';
 
 
 /** Below this probability for the top class the page says it is not sure. */
@@ -682,4 +683,9 @@ stopButton.addEventListener('click', () => {
 });
 
 drawChart();
+startExplorer({
+  model: () => (netJson ? { json: netJson, name: state.model ?? 'the model' } : null),
+  input: () => state.lastInput,
+  reading: () => state.lastReading,
+});
 void start();

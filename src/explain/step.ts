@@ -6,8 +6,22 @@
 // the network a second way: the stages (explain/stages.ts) only read this.
 
 import { BatchNorm, Dropout } from '../nn/layers/index.js';
+import { parseModel } from '../nn/model-file.js';
+import { Network } from '../nn/network.js';
+import { makeOptimizer } from '../nn/optimizers/index.js';
 import type { LayerStack } from '../nn/stack.js';
 import { Rng } from '../rng.js';
+
+/**
+ * A model file made ready to explore: its network, with the update rule it
+ * was trained with (plain SGD with its λ, momentum or Adam, starting from rest),
+ * and its own last η (chapter 1's 3, or chapter 6's 0.03, if the file does not say).
+ */
+export function explorerModel(text: string, name: string): { stack: LayerStack; eta: number } {
+  const { network, meta } = parseModel(text, name);
+  network.optimizer = makeOptimizer({ name: meta?.optimizer ?? 'sgd', lambda: meta?.lambda ?? 0, n: meta?.trainSize ?? 1, momentum: meta?.momentum ?? 0 });
+  return { stack: network, eta: meta?.eta ?? (network instanceof Network ? 3 : 0.03) };
+}
 
 /** What one layer made during the step: z (layers with weights), a, and on the way down ∂C/∂a (dy) and δ = ∂C/∂z. */
 export interface LayerValues {
