@@ -14,10 +14,10 @@ Network and training
   --backend auto        kernels: 'wasm' (WebAssembly SIMD), 'ts' (plain TypeScript),
                         or 'auto' (wasm where supported)
   --threads auto        share each step among N threads; the weights of a fully-connected
-                        network are the same for any N. 'auto' (the default): with 2
-                        cores or more, a fully-connected network times its step on 1
-                        and 2 threads (under a second) and takes 2 only where it is 5%
-                        faster; any other network takes 2 (its weights depend on N)
+                        network are the same for any N. 'auto' (the default): 2 with
+                        2 cores or more; each step then runs on both threads or on
+                        thread 0 alone, whichever the last steps timed faster (the
+                        summary says how often each); a conv net's weights depend on N
   --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
   --layers SPEC         a layer stack instead (chapter 6), e.g. "conv 20 5x5 relu,
                         pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10";
