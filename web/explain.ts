@@ -139,7 +139,7 @@ export function startExplorer(source: ExplorerSource): void {
     placement = place(s.layout);
     map.width = placement.width;
     map.height = placement.height;
-    const scale = Math.max(1, Math.min(16, Math.floor(560 / placement.width)));
+    const scale = Math.max(1, Math.min(48, Math.floor(560 / placement.width)));
     map.style.width = `${placement.width * scale}px`; // the height follows (max-width may narrow it on a phone)
     map.dataset.stage = s.id;
     image = paint(s.values, placement);

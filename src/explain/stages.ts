@@ -120,7 +120,6 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
   for (const l of layers) numbers.push(l instanceof Dropout ? n : ++n);
   const L = (i: number) => sup(i < 0 ? 1 : numbers[i]);
   const inputOf = (i: number) => (i === 0 ? rec.input : rec.layers[i - 1].a!);
-  const shapeOf = (i: number) => (i < 0 ? stack.image : layers[i].output);
   const W = (i: number) => rec.before.subarray(rec.offsets[i], rec.offsets[i] + layers[i].paramCount);
   const lines = (text: string) => text.split('\n').filter(Boolean);
   const traceOf = (text: string, prefix: string) => lines(text).filter((l) => l.startsWith(prefix)).join('\n') || text;

@@ -1,6 +1,6 @@
 // explain/step.ts: the backprop explorer's numbers. One step of mini-batch
 // SGD on one example (m = 1), run by the same updateMiniBatch that trains,
-// with the stack's trace hook (LayerStack.probe) copying every z, a, ∂C/∂a and
+// with the stack's trace hook (LayerStack.setProbe) copying every z, a, ∂C/∂a and
 // δ as the layers make them; the parameters before and after, the gradients,
 // and the outputs and cost before and after. Nothing here computes a value of
 // the network a second way: the stages (explain/stages.ts) only read this.
@@ -92,13 +92,13 @@ export function learnOne(stack: LayerStack, input: ArrayLike<number>, label: num
   const trace: string[] = [];
   // dropout draws its masks from a generator of its own, seeded: the same example gives the same step
   if (stack.layers.some((l) => l instanceof Dropout && l.p > 0)) stack.dropoutRng = new Rng(1);
-  stack.probe = (i, what, values) => {
+  stack.setProbe((i, what, values) => {
     layers[i][what] = values.slice();
-  };
+  });
   try {
     stack.updateMiniBatch(x, y, eta, (line) => trace.push(line));
   } finally {
-    stack.probe = null;
+    stack.setProbe(null);
   }
   const grads = stack.grads.slice();
   const after = stack.params.slice();

@@ -14,21 +14,14 @@ import { CrossEntropyCost, LogLikelihoodCost, type Cost } from './costs.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
-import { BatchNorm, Buffers, Conv, Dense, Dropout, makeLayer, part, size, sup, type Cols, type Layer, type ShapeTrace } from './layers/index.js';
+import { BatchNorm, Buffers, Dense, Dropout, makeLayer, part, size, sup, type Cols, type Layer, type ShapeTrace, type StackProbe } from './layers/index.js';
 
-/**
- * The stack's trace hook (the backprop explorer, src/explain/): layer i's
- * weighted input z and output a on the way up; on the way down the error
- * ∂C/∂a its output gets (dy) and its δ = ∂C/∂z. The arrays are the layers'
- * own, overwritten by the next pass: copy what you keep.
- */
-export type StackProbe = (layer: number, what: 'z' | 'a' | 'dy' | 'delta', values: Float32Array) => void;
 import { countOf } from './layers/layer.js';
-import { dropoutGradientScale } from './layers/dropout.js';
+import { droppedText, dropoutGradientScale } from './layers/dropout.js';
 import { initStack, type StackInit } from './init.js';
 import { makeOptimizer, type Optimizer, type ParamRange, type RangeViews } from './optimizers/index.js';
 
-export type { ShapeTrace, StackInit };
+export type { ShapeTrace, StackInit, StackProbe };
 
 const lines = (trace: ShapeTrace, text: string) => {
   if (text) for (const line of text.split('\n')) trace(line);
@@ -156,12 +149,8 @@ export class LayerStack extends Classifier {
     this.stepViews = null;
   }
 
-  /** The trace hook, null (the default) while training: it hears every value run() and back() make. */
-  get probe(): StackProbe | null {
-    return this.probeFn;
-  }
-
-  set probe(p: StackProbe | null) {
+  /** Sets the trace hook (null, the default, while training): it hears every value run() and back() make. */
+  setProbe(p: StackProbe | null): void {
     this.probeFn = p;
     this.layers.forEach((l, i) => (l.probe = p ? (what, values) => p(i, what, values) : null));
   }
@@ -333,19 +322,7 @@ export class LayerStack extends Classifier {
     this.backprop(x, y, trace);
     const m = x.cols;
     this.step(eta, m);
-    if (trace) trace(`${this.opt.label}  ${this.opt.text()} with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer${this.droppedText()}`);
-  }
-
-  /** For the SGD trace line: which weights step as after the book's dropout. */
-  private droppedText(): string {
-    const names: string[] = [];
-    this.layers.forEach((l, i) => {
-      const below = this.layers[i - 1];
-      if ((l instanceof Dense || l instanceof Conv) && below instanceof Dropout && below.p > 0) {
-        names.push(l instanceof Dense && l.book ? `W${sup(l.book)}` : `${l.name}'s W`);
-      }
-    });
-    return names.length ? `; after dropout, ${names.join(', ')} step${names.length === 1 ? 's' : ''} with (1 − p)²·∇w (the book's dropout)` : '';
+    if (trace) trace(`${this.opt.label}  ${this.opt.text()} with η = ${eta}, m = ${m}: ${this.params.length} parameters in one buffer${droppedText(this.layers)}`);
   }
 
   /** Runs fn with batch norm's running averages left as they are (a pass that must change nothing). */

@@ -13,7 +13,7 @@ import { Dropout } from './dropout.js';
 import { BatchNorm } from './batch-norm.js';
 
 export { Dense, Conv, Pool, Dropout, BatchNorm };
-export { Buffers, part, size, sup, type Cols, type Layer, type LayerProbe, type ParamGroup, type ShapeTrace, type StateGroup } from './layer.js';
+export { Buffers, part, size, sup, type Cols, type Layer, type LayerProbe, type StackProbe, type ParamGroup, type ShapeTrace, type StateGroup } from './layer.js';
 
 /** The layer a spec asks for, taking `shape` in, its arrays in `backend`'s memory. */
 export function makeLayer(l: LayerSpec, shape: Shape, backend: Backend): Layer {

@@ -22,6 +22,9 @@ export type ShapeTrace = (line: string) => void;
  */
 export type LayerProbe = (what: 'z' | 'delta', values: Float32Array) => void;
 
+/** The stack's trace hook (LayerStack.setProbe): layer i's z and output a on the way up; on the way down the error ∂C/∂a its output gets (dy), and its δ. */
+export type StackProbe = (layer: number, what: 'z' | 'a' | 'dy' | 'delta', values: Float32Array) => void;
+
 /** [from, to) of n items for part t of T: as even as can be, in order. */
 export function part(n: number, t: number, T: number): [number, number] {
   return [Math.floor((t * n) / T), Math.floor(((t + 1) * n) / T)];
