@@ -64,6 +64,7 @@ export function startExplorer(source: ExplorerSource): void {
   };
   (window as unknown as { digitnetExplain: typeof view }).digitnetExplain = view;
 
+  let explored: (ReturnType<typeof explorerModel> & { json: string }) | null = null;
   let stack: LayerStack | null = null;
   let rec: StepRecord | null = null;
   let stages: Stage[] = [];
@@ -232,9 +233,14 @@ export function startExplorer(source: ExplorerSource): void {
       return;
     }
     try {
-      const fresh = explorerModel(model.json, model.name);
-      stack = fresh.stack;
-      if (view.model !== model.name || !etaField.value) etaField.value = String(fresh.eta);
+      // the model is parsed once; each "Learn this" starts again from its weights
+      if (!explored || explored.json !== model.json) {
+        explored = { json: model.json, ...explorerModel(model.json, model.name) };
+        etaField.value = String(explored.eta);
+      }
+      explored.reset();
+      stack = explored.stack;
+      if (!etaField.value) etaField.value = String(explored.eta);
       view.model = model.name;
       view.input = input;
       view.label = label;

@@ -15,12 +15,20 @@ import { Rng } from '../rng.js';
 /**
  * A model file made ready to explore: its network, with the update rule it
  * was trained with (plain SGD with its λ, momentum or Adam, starting from rest),
- * and its own last η (chapter 1's 3, or chapter 6's 0.03, if the file does not say).
+ * and its own last η (chapter 1's 3, or chapter 6's 0.03, if the file does not
+ * say). `reset()` puts back the file's weights and a rule at rest, so one
+ * parse serves every "Learn this".
  */
-export function explorerModel(text: string, name: string): { stack: LayerStack; eta: number } {
+export function explorerModel(text: string, name: string): { stack: LayerStack; eta: number; reset(): void } {
   const { network, meta } = parseModel(text, name);
-  network.optimizer = makeOptimizer({ name: meta?.optimizer ?? 'sgd', lambda: meta?.lambda ?? 0, n: meta?.trainSize ?? 1, momentum: meta?.momentum ?? 0 });
-  return { stack: network, eta: meta?.eta ?? (network instanceof Network ? 3 : 0.03) };
+  const settings = { name: meta?.optimizer ?? 'sgd', lambda: meta?.lambda ?? 0, n: meta?.trainSize ?? 1, momentum: meta?.momentum ?? 0 };
+  const start = network.params.slice();
+  const reset = () => {
+    network.params.set(start);
+    network.optimizer = makeOptimizer(settings);
+  };
+  reset();
+  return { stack: network, eta: meta?.eta ?? (network instanceof Network ? 3 : 0.03), reset };
 }
 
 /** What one layer made during the step: z (layers with weights), a, and on the way down ∂C/∂a (dy) and δ = ∂C/∂z. */
