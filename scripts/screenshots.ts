@@ -90,8 +90,14 @@ async function main(): Promise<void> {
     mkdirSync(shots, { recursive: true });
     // the explorer: the default model told that its 3 is a 5, at conv1's weighted inputs
     const conv = await explorer(browser, server.url, '/models/default/default.json');
-    await showStage(conv, 'z2', 0.42, 0.3);
+    await showStage(conv, 'z2', 0.5, 0.37);
     await conv.locator('#explain').screenshot({ path: join(shots, 'conv-step.png') });
+    // the stages a fully-connected network has not: pooling forward and back, a filter's gradient and its change
+    const convStages = ['a3', 'pool-3', 'bp4-2', 'w-2'];
+    for (const id of convStages) {
+      await showStage(conv, id, 0.35, 0.45);
+      await conv.locator('#explain .stage').screenshot({ path: join(shots, `conv-${id}.png`) });
+    }
     // every stage of a 784-30-10 network's step
     const dense = await explorer(browser, server.url, '/models/data/fc30.json');
     const ids = await dense.evaluate(() => (window as unknown as { digitnetExplain: { stages: string[] } }).digitnetExplain.stages);
@@ -100,7 +106,7 @@ async function main(): Promise<void> {
       await dense.locator('#explain .stage').screenshot({ path: join(shots, `fc-${String(k + 1).padStart(2, '0')}-${id}.png`) });
     }
     await dense.locator('#explain').screenshot({ path: join(shots, 'fc-step.png') });
-    process.stdout.write(`wrote web/screenshot.png, web/screenshot-conv.png, web/screenshot-phone.png and ${ids.length + 2} pictures in docs/explain/\n`);
+    process.stdout.write(`wrote web/screenshot.png, web/screenshot-conv.png, web/screenshot-phone.png and ${ids.length + 2 + convStages.length} pictures in docs/explain/\n`);
   } finally {
     await browser.close();
     await server.close();

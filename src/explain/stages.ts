@@ -129,7 +129,7 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
   // ---- forward
   stages.push({
     id: 'input', part: 'forward', title: `a¹ = x`, note: 'The input layer: your drawing as the network gets it, each pixel a value from 0 (no ink) to 1.',
-    shape: `input  a¹ = x (${shapeText(stack.image)}), one sample`, values: rec.input, layout: shapeLayout(stack.image),
+    shape: rec.trace.find((t) => t.startsWith('input')) ?? `input  a¹ = x (${shapeText(stack.image)}), one sample`, values: rec.input, layout: shapeLayout(stack.image),
     explain: (i) => ({ text: `a¹${where(stack.image, i)} = ${num(rec.input[i])} (a pixel, 0 = no ink, 1 = full ink)`, value: rec.input[i] }),
   });
   layers.forEach((layer, i) => {
@@ -342,7 +342,9 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
           const won = below[q] !== 0 || (g === 0 && x[q] === v.a![o]);
           const text = won
             ? `= ∂C/∂a${l}(map ${f}, row ${r >> 1}, col ${col >> 1}) ${error(i, o)}: a${k} here (${num(x[q])}) is its window's max`
-            : `= 0: a${k} here (${num(x[q])}) is not its window's max (${num(v.a![o])})`;
+            : x[q] === v.a![o]
+              ? `= 0: a${k} here (${num(x[q])}) ties with its window's max, and the first of the four equal values takes the error`
+              : `= 0: a${k} here (${num(x[q])}) is not its window's max (${num(v.a![o])})`;
           return { text: `∂C/∂a${k}(map ${f}, row ${r}, col ${col}) ${text}`, value: below[q] };
         },
       });
