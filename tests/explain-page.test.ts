@@ -58,20 +58,26 @@ afterAll(async () => {
 interface View { stage: string | null; stages: string[]; steps: number; playing: boolean; label: number | null; input: number[] | null }
 const viewOf = (page: Page) => page.evaluate(() => (window as unknown as { digitnetExplain: View }).digitnetExplain);
 
+/** Draws `digit` on the pad with real mouse moves. */
+async function draw(page: Page, digit: number, seed: number): Promise<void> {
+  const pad = page.getByTestId('pad');
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  for (const s of digitStrokes(digit, variant(1, box.width, seed))) {
+    await page.mouse.move(box.x + s[0].x, box.y + s[0].y);
+    await page.mouse.down();
+    for (const p of s.slice(1)) await page.mouse.move(box.x + p.x, box.y + p.y);
+    await page.mouse.up();
+  }
+}
+
 async function open(model: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${server.url}?model=${encodeURIComponent(model)}`);
   await page.waitForFunction(() => (window as unknown as { digitnetPage?: { ready: boolean } }).digitnetPage?.ready);
-  const pad = page.getByTestId('pad');
-  const box = (await pad.boundingBox())!;
-  for (const s of digitStrokes(3, variant(1, box.width, 3))) {
-    await page.mouse.move(box.x + s[0].x, box.y + s[0].y);
-    await page.mouse.down();
-    for (const p of s.slice(1)) await page.mouse.move(box.x + p.x, box.y + p.y);
-    await page.mouse.up();
-  }
+  await draw(page, 3, 3);
   return page;
 }
 
@@ -180,17 +186,9 @@ describe('the explorer on a phone', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${server.url}?model=${encodeURIComponent('/models/default/default.json')}`);
     await page.waitForFunction(() => (window as unknown as { digitnetPage?: { ready: boolean } }).digitnetPage?.ready);
-    const pad = page.getByTestId('pad');
-    await pad.scrollIntoViewIfNeeded();
-    const box = (await pad.boundingBox())!;
     // drawn with the mouse: after touches sent through the DevTools protocol, Chromium's gesture
     // detector turns no later tap into a click (a harness artefact; taps alone click)
-    for (const s of digitStrokes(7, variant(1, box.width, 2))) {
-      await page.mouse.move(box.x + s[0].x, box.y + s[0].y);
-      await page.mouse.down();
-      for (const q of s.slice(1)) await page.mouse.move(box.x + q.x, box.y + q.y);
-      await page.mouse.up();
-    }
+    await draw(page, 7, 2);
     await page.getByTestId('explain-label').selectOption('1');
     await page.getByTestId('learn').tap();
     await expect.poll(() => page.getByTestId('explain-status').textContent()).toMatch(/^Step 1 on this drawing as a 1/);
