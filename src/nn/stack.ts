@@ -15,7 +15,6 @@ import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
 import { BatchNorm, Buffers, Dense, Dropout, makeLayer, part, size, sup, type Cols, type Layer, type ShapeTrace, type StackProbe } from './layers/index.js';
-
 import { countOf } from './layers/layer.js';
 import { droppedText, dropoutGradientScale } from './layers/dropout.js';
 import { initStack, type StackInit } from './init.js';

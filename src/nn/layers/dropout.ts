@@ -39,16 +39,16 @@ export function dropBackward(out: Float32Array, keep: Float32Array, d: Float32Ar
  * the L2 decay, which is a factor either way) makes every step the book's:
  * the same η, λ and μ train exactly as network3.py does.
  */
+export function dropoutGradientScale(dropIn: { p: number } | null | undefined): number {
+  return dropIn && dropIn.p > 0 ? (1 - dropIn.p) * (1 - dropIn.p) : 1;
+}
+
 /** For the update's trace line: which weights step as after the book's dropout (a dense or conv layer right above a dropout layer). */
 export function droppedText(layers: readonly Layer[]): string {
   const names = layers
     .filter((l, i) => l.groups[0]?.decay && layers[i - 1] instanceof Dropout && (layers[i - 1] as Dropout).p > 0)
     .map((l) => ('book' in l && typeof l.book === 'number' && l.book ? `W${sup(l.book)}` : `${l.name}'s W`));
   return names.length ? `; after dropout, ${names.join(', ')} step${names.length === 1 ? 's' : ''} with (1 − p)²·∇w (the book's dropout)` : '';
-}
-
-export function dropoutGradientScale(dropIn: { p: number } | null | undefined): number {
-  return dropIn && dropIn.p > 0 ? (1 - dropIn.p) * (1 - dropIn.p) : 1;
 }
 
 /** Inverted dropout: while training, each value is dropped with probability p, the others scaled by 1/(1 − p). */
