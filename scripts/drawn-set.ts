@@ -11,8 +11,7 @@
 import { join } from 'node:path';
 import { bookSplit } from '../src/data/mnist.js';
 import { digitStrokes, variant } from '../src/draw/handwriting.js';
-import { randomPose, redraw } from '../src/draw/redraw.js';
-import { thin, traceStrokes } from '../src/draw/skeleton.js';
+import { redrawImage, REDRAW_PAD } from '../src/draw/redraw.js';
 import { strokeSetText, type DrawnDigit } from '../src/draw/stroke-set.js';
 import { writeFileAtomic } from '../src/node/atomic.js';
 import { intOption, parseCommandLine, runMain, UsageError } from '../src/node/cli.js';
@@ -20,7 +19,7 @@ import { loadMnist } from '../src/node/mnist-files.js';
 import { fmtInt } from '../src/node/progress.js';
 import { Rng } from '../src/rng.js';
 
-const PAD = 320;
+const PAD = REDRAW_PAD;
 
 const USAGE = `Usage: npm run drawn-set -- [options]
 
@@ -66,9 +65,7 @@ async function main(): Promise<void> {
     const count = values.count === undefined ? 1000 : intOption('count', values.count, 1, test.count);
     const pixels = test.rows * test.cols;
     for (let i = 0; i < count; i++) {
-      const skeleton = thin(test.images.subarray(i * pixels, (i + 1) * pixels), test.cols, test.rows);
-      const rng = new Rng(seed * 100_003 + i);
-      const strokes = redraw(traceStrokes(skeleton, test.cols, test.rows), randomPose(rng, PAD), rng);
+      const strokes = redrawImage(test.images.subarray(i * pixels, (i + 1) * pixels), test.cols, test.rows, new Rng(seed * 100_003 + i), PAD);
       if (strokes.length) digits.push({ label: test.labels[i], strokes });
     }
     source = `MNIST test images 0-${count - 1} thinned, traced and redrawn on a 320-pixel pad (npm run drawn-set -- --count ${count} --seed ${seed})`;

@@ -244,6 +244,25 @@ describe('train: runs, checkpoints and resume', () => {
     expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
   });
 
+  it('--redrawn: twice the training images, recorded, carried on by a resumed run to the uninterrupted weights', () => {
+    const common = ['--data-dir', dataDir, '--seed', '3', '--eta', '0.5', '--cost', 'cross-entropy'];
+    const whole = join(root, 'redrawn-whole.json');
+    const r = run('train', [...common, '--epochs', '2', '--redrawn', '--out', whole]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/redrawn: each training image also as a hand would draw it on the page \(thinned, traced, redrawn, preprocessed\), 200 images/);
+    expect(JSON.parse(readFileSync(whole, 'utf8')).meta).toMatchObject({ redrawn: true, trainSize: 100 });
+    const part = join(root, 'redrawn-part.json');
+    expect(run('train', [...common, '--epochs', '1', '--redrawn', '--out', part]).code).toBe(0);
+    const resumed = run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '2']); // --redrawn comes from the file
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('redrawn: ');
+    expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+    // another run's file is not replaced by one with other data
+    const other = run('train', [...common, '--epochs', '2', '--out', whole]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('redrawn true there, false here');
+  });
+
   it('with momentum, a resumed run still ends exactly as an uninterrupted one (the velocities are kept)', () => {
     const whole = join(root, 'mwhole.json');
     const part = join(root, 'mpart.json');

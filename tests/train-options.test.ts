@@ -74,7 +74,7 @@ describe('settingsInName', () => {
       .toEqual(['fashion', 'cross-entropy', 'eta0.5', 'train1000', 'no-shuffle']);
     expect(settingsInName({ ...base, momentum: 0.9, optimizer: 'nesterov', schedule: 'one-cycle' })).toEqual(['mu0.9', 'nesterov', 'one-cycle']);
     expect(settingsInName({ ...base, momentum: 0.5, optimizer: 'momentum' })).toEqual(['mu0.5']);
-    expect(settingsInName({ ...base, expand: true, augment: true })).toEqual(['expanded', 'augmented']);
+    expect(settingsInName({ ...base, expand: true, augment: true, redrawn: true })).toEqual(['expanded', 'augmented', 'redrawn']);
   });
 });
 

@@ -8,6 +8,15 @@
 import type { Point, Stroke } from './preprocess.js';
 import { strokeBounds } from './preprocess.js';
 import type { Rng } from '../rng.js';
+import { thin, traceStrokes } from './skeleton.js';
+
+/** The pad the redrawn digits are drawn on, in pixels (the page's is about this size). */
+export const REDRAW_PAD = 320;
+
+/** An image of w×h bytes (white ink on black) as a hand would draw it on the pad: thinned, traced into strokes, redrawn in a random pose; no strokes for an empty image. */
+export function redrawImage(image: ArrayLike<number>, w: number, h: number, rng: Rng, pad = REDRAW_PAD): Stroke[] {
+  return redraw(traceStrokes(thin(image, w, h), w, h), randomPose(rng, pad), rng);
+}
 
 export interface Pose {
   /** The digit's height on the pad, in pad pixels. */

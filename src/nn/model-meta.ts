@@ -46,6 +46,8 @@ export interface TrainingMeta {
   dropout?: number;
   /** Trained on the expanded set (each image and its four one-pixel shifts). */
   expand?: boolean;
+  /** Trained with a redrawn copy of each training image too (data/redrawn.ts; --redrawn). */
+  redrawn?: boolean;
   /** The distortions the training images were drawn with, if any (data/augment.ts; --augment). */
   augment?: AugmentSettings;
   /** The preset the run came from, if any. */
@@ -135,6 +137,10 @@ export function checkMeta(v: unknown, fail: (what: string) => never): TrainingMe
   if (m.expand !== undefined) {
     if (typeof m.expand !== 'boolean') fail('meta.expand must be true or false');
     meta.expand = m.expand as boolean;
+  }
+  if (m.redrawn !== undefined) {
+    if (typeof m.redrawn !== 'boolean') fail('meta.redrawn must be true or false');
+    meta.redrawn = m.redrawn as boolean;
   }
   if (m.augment !== undefined) {
     const a = m.augment as Record<string, unknown>;

@@ -48,6 +48,7 @@ export function parseTrainOptions(argv: string[]) {
       dropout: { type: 'string' },
       expand: { type: 'boolean' },
       augment: { type: 'boolean' },
+      redrawn: { type: 'boolean' },
       'eta-schedule': { type: 'string' },
       'early-stop': { type: 'string' },
       monitor: { type: 'string' },
@@ -141,6 +142,7 @@ export function parseTrainOptions(argv: string[]) {
     dropout,
     expand: values.expand ?? false,
     augment: values.augment ?? false,
+    redrawn: values.redrawn ?? false,
     etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule'], 1, MAX_EPOCHS) : undefined,
     earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop'], 1, MAX_EPOCHS) : undefined,
     monitor,
@@ -200,6 +202,7 @@ export interface NameSettings {
   trainSize: number | undefined;
   expand: boolean;
   augment: boolean;
+  redrawn?: boolean;
   evalSet: string;
   shuffle: boolean;
   dataset: string;
@@ -233,6 +236,7 @@ export function settingsInName(r: NameSettings): string[] {
   if (r.trainSize !== undefined) differs(r.trainSize, r.preset?.trainSize, `train${r.trainSize}`);
   differs(r.expand, r.stackPreset?.expand ?? false, 'expanded');
   differs(r.augment, r.stackPreset?.augment ?? false, 'augmented');
+  differs(r.redrawn ?? false, false, 'redrawn');
   differs(r.evalSet, p?.evalSet ?? DEFAULTS.evalSet, r.evalSet);
   differs(r.shuffle, true, 'no-shuffle');
   return parts;
@@ -295,6 +299,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   const dropout = args.dropout ?? meta?.dropout ?? 0;
   const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
   const augment = args.augment || meta?.augment !== undefined || (!meta && (stackPreset?.augment ?? false));
+  const redrawn = args.redrawn || (meta?.redrawn ?? false);
   const init = args.init ?? meta?.init ?? (layers || args.batchNorm ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
   const cost: Cost = args.cost
     ? COSTS[args.cost]
@@ -322,7 +327,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   }
   return {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, init, cost, activation, epochsDone, stackCost,
   };
 }
 

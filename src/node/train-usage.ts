@@ -58,6 +58,10 @@ Chapter 3
                         (off at evaluation; steps as the book's dropout)
   --expand              add each training image shifted by one pixel up, down, left
                         and right (the book's 250,000 images from 50,000)
+  --redrawn             add a copy of each training image as a hand would draw it on
+                        the page: thinned, traced into strokes, redrawn at another
+                        size, place, lean and pen width, and preprocessed as the page
+                        does (twice the images; seeded by --seed)
   --augment             distort each training image anew each epoch: turned, sized,
                         sheared, shifted, bent by a smooth elastic field, and now and
                         then drawn with a wider or narrower pen (seeded by --seed)
