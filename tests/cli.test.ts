@@ -31,6 +31,7 @@ const quick = (out: string, ...more: string[]) => ['--data-dir', dataDir, '--epo
 describe('train: bad command lines exit 2 with one line and a hint, no stack trace', () => {
   const cases: [string[], string][] = [
     [['--epochs', '0'], "train: --epochs must be an integer from 1 to 100000; got '0'"],
+    [['--redrawn', '--dataset', 'fashion'], 'train: --redrawn redraws digits as a hand draws them on the page; it goes with MNIST, not --dataset fashion'],
     [['--epochs', 'ten'], "train: --epochs must be an integer from 1 to 100000; got 'ten'"],
     [['--epochs', '-1'], "train: --epochs must be an integer from 1 to 100000; got '-1'"],
     [['--epochs', '1e12'], "train: --epochs must be an integer from 1 to 100000; got '1e12'"],

@@ -102,6 +102,9 @@ export function parseTrainOptions(argv: string[]) {
   if (evalSet !== undefined && evalSet !== 'test' && evalSet !== 'validation') {
     throw new UsageError(`--eval must be 'test' or 'validation'; got '${evalSet}'`);
   }
+  if (values.redrawn && values.dataset !== undefined && values.dataset !== 'mnist') {
+    throw new UsageError(`--redrawn redraws digits as a hand draws them on the page; it goes with MNIST, not --dataset ${values.dataset}`);
+  }
   const backend = values.backend ?? 'auto';
   if (backend !== 'auto' && backend !== 'ts' && backend !== 'wasm') {
     throw new UsageError(`--backend must be 'auto', 'ts' or 'wasm'; got '${backend}'`);
