@@ -4,10 +4,11 @@
 // WebAssembly kernels can use at most). The gemm shapes are those of the
 // networks the bench trains, with the storage orders the layers use:
 // feedforward W·a, BP4 δ·aᵀ, BP2 Wᵀ·δ; and a convolution's im2col, col2im and
-// pooling per mini-batch. One thread.
+// pooling per mini-batch, and the bias and layout changes around its gemm.
+// One thread.
 
 import { selectBackend, wasmKernels } from '../src/backend.js';
-import { col2im, im2col, maxPool2Backward, maxPool2Forward } from '../src/kernels/conv.js';
+import { addBiasMaps, col2im, im2col, mapsToRows, maxPool2Backward, maxPool2Forward } from '../src/tensor/conv-ops.js';
 import { Matrix } from '../src/tensor/matrix.js';
 import { matmul } from '../src/tensor/ops.js';
 import { Rng } from '../src/rng.js';
@@ -95,6 +96,10 @@ export async function benchKernels(o: { hidden: number[]; batches: number[]; con
       const name = `conv ${l.maps} ${k}x${k} on ${C}×${H}×${W}, m ${m}`;
       line(`${name}: im2col`, `${rows}×${P * m}`, timeIt(() => im2col(cols, x, m, C, H, W, k), o.seconds, o.repeats), 0);
       line(`${name}: W·patches`, `${l.maps}×${rows} · ${rows}×${P * m}`, timeIt(() => matmul(z, w, colsM), o.seconds, o.repeats), flop);
+      const a = alloc(l.maps * P * m);
+      const b = alloc(l.maps, rng);
+      line(`${name}: z + b, reorder`, `${l.maps}×${P * m}`, timeIt(() => addBiasMaps(a, z.data, b, l.maps, m, P), o.seconds, o.repeats), 0);
+      line(`${name}: ∇b, reorder δ`, `${l.maps}×${P * m}`, timeIt(() => mapsToRows(dz.data, a, b, l.maps, m, P), o.seconds, o.repeats), 0);
       line(`${name}: ∇W = δ·patchesᵀ`, `${l.maps}×${P * m} · ${P * m}×${rows}`, timeIt(() => matmul(gw, dz, colsM, { transB: true }), o.seconds, o.repeats), flop);
       if (i > 0) {
         const dcols = new Matrix(rows, P * m, alloc(rows * P * m));
@@ -106,7 +111,8 @@ export async function benchKernels(o: { hidden: number[]; batches: number[]; con
       const { c: C, h: H, w: W } = input;
       const x = alloc(C * H * W * m, rng);
       const y = alloc(out.c * out.h * out.w * m);
-      const where = new Int32Array(y.length);
+      const wf = alloc(y.length);
+      const where = new Int32Array(wf.buffer, wf.byteOffset, y.length);
       line(`pool 2 on ${C}×${H}×${W}, m ${m}: forward`, `${C}×${H}×${W}`, timeIt(() => maxPool2Forward(y, where, x, m, C, H, W), o.seconds, o.repeats), 0);
       const dx = alloc(x.length);
       line(`pool 2 on ${C}×${H}×${W}, m ${m}: backward`, `${C}×${H}×${W}`, timeIt(() => maxPool2Backward(dx, y, where, y.length, dx.length), o.seconds, o.repeats), 0);

@@ -8,16 +8,18 @@
 // when that module is missing or stale.
 
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../src/node/atomic.js';
 
 const root = join(import.meta.dirname, '..');
 export const SOURCE = join(root, 'src/kernels/assembly/gemm.ts');
+/** The entry's files: the gemm and what it exports from conv.ts. */
+const SOURCES = ['gemm.ts', 'conv.ts'];
 export const TARGET = join(root, 'src/kernels/wasm-module.ts');
 
-/** The compiler flags: SIMD on, no runtime or assertions, memory given by the host (64 MiB at most). */
-const FLAGS = ['--enable', 'simd', '--runtime', 'stub', '--noAssert', '-O3', '--importMemory', '--initialMemory', '1', '--maximumMemory', '1024'];
+/** The compiler flags: SIMD on, no runtime or assertions, memory given by the host (256 MiB at most: kernels/wasm.ts). */
+const FLAGS = ['--enable', 'simd', '--runtime', 'stub', '--noAssert', '-O3', '--importMemory', '--initialMemory', '1', '--maximumMemory', '4096'];
 /** The same module on a shared memory, for worker threads. */
 const SHARED = ['--enable', 'threads', '--sharedMemory'];
 
@@ -35,7 +37,7 @@ async function compile(flags: string[]): Promise<Uint8Array> {
   const outputs = new Map<string, Uint8Array | string>();
   const errors: string[] = [];
   const { error } = await asc.main(['gemm.ts', '--outFile', 'gemm.wasm', ...flags], {
-    readFile: (name: string) => (name === 'gemm.ts' ? readFileSync(SOURCE, 'utf8') : null),
+    readFile: (name: string) => (SOURCES.includes(name) ? readFileSync(join(dirname(SOURCE), name), 'utf8') : null),
     writeFile: (name: string, contents: Uint8Array | string) => void outputs.set(name, contents),
     listFiles: () => [],
     stdout: { write: () => true } as never,

@@ -5,7 +5,7 @@
 // backend; the matrix ops then pick the kernel from where the arrays live.
 // `selectBackend('auto')` takes 'wasm' where WebAssembly SIMD exists.
 
-import { loadWasmKernels, WASM_PAGES, wasmSimdSupported, type WasmKernels } from './kernels/wasm.js';
+import { loadWasmKernels, SHARED_WASM_PAGES, wasmSimdSupported, type WasmKernels } from './kernels/wasm.js';
 import { useWasmKernels } from './tensor/ops.js';
 
 export type BackendName = 'ts' | 'wasm';
@@ -60,8 +60,8 @@ export async function selectBackend(choice: BackendName | 'auto', options: Selec
   return current;
 }
 
-/** Bytes of a shared TypeScript-backend arena (as the WebAssembly memory: 64 MiB). */
-const ARENA_BYTES = WASM_PAGES * 65536;
+/** Bytes of a shared TypeScript-backend arena (as the shared WebAssembly memory: 256 MiB). */
+const ARENA_BYTES = SHARED_WASM_PAGES * 65536;
 
 /**
  * A backend whose arrays live in memory that worker threads can share

@@ -60,7 +60,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--backend', 'gpu'], "train: --backend must be 'auto', 'ts' or 'wasm'; got 'gpu'"],
     [['--threads', '0'], "train: --threads must be an integer from 1 to 64; got '0'"],
     [['--threads', '99'], "train: --threads must be an integer from 1 to 64; got '99'"],
-    [['--threads', '64', '--data-dir', 'DATA', '--out', 'OUTDIR/t64.json'], 'train: this network with mini-batch 10 on 64 threads needs more memory than can be had (threads: the shared memory (64 MiB) is full; train this network with one thread); try a smaller --batch-size, fewer --threads or a smaller network'],
+    [['--threads', '64', '--hidden', '3000', '--batch-size', '100', '--data-dir', 'DATA', '--out', 'OUTDIR/t64.json'], 'train: this network with mini-batch 100 on 64 threads needs more memory than can be had (threads: the shared memory (256 MiB) is full; train this network with one thread); try a smaller --batch-size, fewer --threads or a smaller network'],
     [['--dataset', 'kmnist'], "train: --dataset must be 'mnist' or 'fashion'; got 'kmnist'"],
     [['--cost', 'log-likelihood', '--output', 'sigmoid', '--data-dir', 'DATA'], 'train: --cost log-likelihood needs the softmax output layer, not --output sigmoid'],
     [['--cost', 'cross-entropy', '--output', 'softmax', '--data-dir', 'DATA'], 'train: a softmax output layer needs --cost log-likelihood, not the CrossEntropyCost'],
@@ -600,9 +600,11 @@ describe('bench --layers: the training speed of a layer stack', () => {
     expect(rows.map((l) => l.split(/\s{2,}/)[0])).toEqual([
       '784-30-10, m 10, layer 2: z = W·a', '784-30-10, m 10, layer 2: ∇W = δ·aᵀ (BP4)',
       '784-30-10, m 10, layer 3: z = W·a', '784-30-10, m 10, layer 3: ∇W = δ·aᵀ (BP4)', '784-30-10, m 10, layer 3: Wᵀ·δ (BP2)',
-      'conv 4 5x5 on 1×28×28, m 10: im2col', 'conv 4 5x5 on 1×28×28, m 10: W·patches', 'conv 4 5x5 on 1×28×28, m 10: ∇W = δ·patchesᵀ',
+      'conv 4 5x5 on 1×28×28, m 10: im2col', 'conv 4 5x5 on 1×28×28, m 10: W·patches',
+      'conv 4 5x5 on 1×28×28, m 10: z + b, reorder', 'conv 4 5x5 on 1×28×28, m 10: ∇b, reorder δ', 'conv 4 5x5 on 1×28×28, m 10: ∇W = δ·patchesᵀ',
       'pool 2 on 4×24×24, m 10: forward', 'pool 2 on 4×24×24, m 10: backward',
-      'conv 6 3x3 on 4×12×12, m 10: im2col', 'conv 6 3x3 on 4×12×12, m 10: W·patches', 'conv 6 3x3 on 4×12×12, m 10: ∇W = δ·patchesᵀ',
+      'conv 6 3x3 on 4×12×12, m 10: im2col', 'conv 6 3x3 on 4×12×12, m 10: W·patches',
+      'conv 6 3x3 on 4×12×12, m 10: z + b, reorder', 'conv 6 3x3 on 4×12×12, m 10: ∇b, reorder δ', 'conv 6 3x3 on 4×12×12, m 10: ∇W = δ·patchesᵀ',
       'conv 6 3x3 on 4×12×12, m 10: Wᵀ·δ', 'conv 6 3x3 on 4×12×12, m 10: col2im',
       'pool 2 on 6×10×10, m 10: forward', 'pool 2 on 6×10×10, m 10: backward',
     ]);

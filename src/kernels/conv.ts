@@ -2,7 +2,10 @@
 // for the layer stack: im2col turns a mini-batch's k×k patches into columns so
 // that a convolution is one gemm (kernels/gemm.ts or the SIMD twin), col2im
 // sends the gradients of those columns back to the input, and 2×2 max-pooling
-// goes forward (remembering where each maximum was) and backward.
+// goes forward (remembering where each maximum was) and backward; and the
+// change of layout, with the bias, on either side of the gemm. These are the
+// reference twins of assembly/conv.ts, which tensor/conv-ops.ts runs on arrays
+// in WebAssembly memory.
 // Bare loops, no checks, no allocation. Shapes: a sample is C maps of H×W,
 // stored map by map, row by row (C·H·W contiguous floats); a mini-batch of m
 // samples is m such blocks one after the other. Convolutions are "valid",
@@ -97,4 +100,39 @@ export function maxPool2Forward(
 export function maxPool2Backward(dx: Float32Array, dy: Float32Array, where: Int32Array, count: number, size: number): void {
   dx.fill(0, 0, size);
   for (let o = 0; o < count; o++) dx[where[o]] += dy[o];
+}
+
+/**
+ * After a convolution's gemm: a (sample by sample, F maps of P positions each)
+ * = z (the gemm's layout, F × (m·P): map by map, the batch's positions) + b.
+ */
+export function addBiasMaps(a: Float32Array, z: Float32Array, b: Float32Array, F: number, m: number, P: number): void {
+  for (let f = 0; f < F; f++) {
+    const bf = b[f];
+    for (let s = 0; s < m; s++) {
+      const from = f * m * P + s * P;
+      const to = (s * F + f) * P;
+      for (let p = 0; p < P; p++) a[to + p] = z[from + p] + bf;
+    }
+  }
+}
+
+/**
+ * Before a convolution's backward gemms: dz (F × (m·P)) = delta (sample by
+ * sample) back in the gemm's layout, and gb[f] = Σ of map f's δ over the batch
+ * (∇b), unless gb is null.
+ */
+export function mapsToRows(dz: Float32Array, delta: Float32Array, gb: Float32Array | null, F: number, m: number, P: number): void {
+  for (let f = 0; f < F; f++) {
+    let sum = 0;
+    for (let s = 0; s < m; s++) {
+      const from = (s * F + f) * P;
+      const to = f * m * P + s * P;
+      for (let p = 0; p < P; p++) {
+        dz[to + p] = delta[from + p];
+        sum += delta[from + p];
+      }
+    }
+    if (gb) gb[f] = sum;
+  }
 }

@@ -6,8 +6,15 @@
 
 import { GEMM_WASM_BASE64, GEMM_WASM_SHARED_BASE64 } from './wasm-module.js';
 
-/** 64 KiB pages reserved up front: 64 MiB, more than a fully-connected net needs (the modules' maximum). */
+/** 64 KiB pages reserved up front: 64 MiB, more than one network needs, for the page and one-thread runs. */
 export const WASM_PAGES = 1024;
+
+/**
+ * Pages of the memory that training threads share (the modules' maximum): 256 MiB,
+ * for every thread's arrays and the training images (100,000 of them with
+ * `--redrawn`). Untouched pages cost no memory.
+ */
+export const SHARED_WASM_PAGES = 4096;
 
 /**
  * The gemm's scratch (its lists of the nonzero steps of B, assembly/gemm.ts):
@@ -25,6 +32,10 @@ type GemmExport = (
 type AxpyExport = (y: number, alpha: number, x: number, n: number) => void;
 type ScaleAxpyExport = (y: number, beta: number, alpha: number, x: number, n: number) => void;
 type UnitBytesExport = (x: number, n: number) => void;
+type ConvShapeExport = (out: number, x: number, m: number, c: number, h: number, w: number, k: number) => void;
+type PoolForwardExport = (y: number, where: number, x: number, m: number, c: number, h: number, w: number) => void;
+type PoolBackwardExport = (dx: number, dy: number, where: number, count: number, size: number) => void;
+type MapsExport = (out: number, x: number, b: number, f: number, m: number, p: number) => void;
 type MomentumExport = (w: number, v: number, g: number, mu: number, a: number, d: number, n: number) => void;
 
 export class WasmKernels {
@@ -35,6 +46,12 @@ export class WasmKernels {
   private readonly momentumExport: MomentumExport;
   private readonly unitBytesExport: UnitBytesExport;
   private readonly peakExport: (iterations: number) => number;
+  private readonly im2colExport: ConvShapeExport;
+  private readonly col2imExport: ConvShapeExport;
+  private readonly poolForwardExport: PoolForwardExport;
+  private readonly poolBackwardExport: PoolBackwardExport;
+  private readonly addBiasMapsExport: MapsExport;
+  private readonly mapsToRowsExport: MapsExport;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
   /** Where alloc stops: the scratch slots begin. */
@@ -58,6 +75,12 @@ export class WasmKernels {
     this.momentumExport = instance.exports.momentumStep as MomentumExport;
     this.unitBytesExport = instance.exports.unitBytes as UnitBytesExport;
     this.peakExport = instance.exports.simdPeak as (iterations: number) => number;
+    this.im2colExport = instance.exports.im2col as ConvShapeExport;
+    this.col2imExport = instance.exports.col2im as ConvShapeExport;
+    this.poolForwardExport = instance.exports.maxPool2Forward as PoolForwardExport;
+    this.poolBackwardExport = instance.exports.maxPool2Backward as PoolBackwardExport;
+    this.addBiasMapsExport = instance.exports.addBiasMaps as MapsExport;
+    this.mapsToRowsExport = instance.exports.mapsToRows as MapsExport;
   }
 
   /**
@@ -120,6 +143,36 @@ export class WasmKernels {
     return this.peakExport(iterations);
   }
 
+  /** kernels/conv.ts's im2col, on arrays this memory owns (assembly/conv.ts). */
+  im2col(cols: Float32Array, x: Float32Array, m: number, C: number, H: number, W: number, k: number): void {
+    this.im2colExport(cols.byteOffset, x.byteOffset, m, C, H, W, k);
+  }
+
+  /** kernels/conv.ts's col2im. */
+  col2im(dx: Float32Array, dcols: Float32Array, m: number, C: number, H: number, W: number, k: number): void {
+    this.col2imExport(dx.byteOffset, dcols.byteOffset, m, C, H, W, k);
+  }
+
+  /** kernels/conv.ts's maxPool2Forward. */
+  maxPool2Forward(y: Float32Array, where: Int32Array, x: Float32Array, m: number, C: number, H: number, W: number): void {
+    this.poolForwardExport(y.byteOffset, where.byteOffset, x.byteOffset, m, C, H, W);
+  }
+
+  /** kernels/conv.ts's maxPool2Backward. */
+  maxPool2Backward(dx: Float32Array, dy: Float32Array, where: Int32Array, count: number, size: number): void {
+    this.poolBackwardExport(dx.byteOffset, dy.byteOffset, where.byteOffset, count, size);
+  }
+
+  /** kernels/conv.ts's addBiasMaps. */
+  addBiasMaps(a: Float32Array, z: Float32Array, b: Float32Array, F: number, m: number, P: number): void {
+    this.addBiasMapsExport(a.byteOffset, z.byteOffset, b.byteOffset, F, m, P);
+  }
+
+  /** kernels/conv.ts's mapsToRows (gb null: no bias gradient). */
+  mapsToRows(dz: Float32Array, delta: Float32Array, gb: Float32Array | null, F: number, m: number, P: number): void {
+    this.mapsToRowsExport(dz.byteOffset, delta.byteOffset, gb ? gb.byteOffset : 0, F, m, P);
+  }
+
   /** v = mu·v − a·g − d·w, w = w + v over n floats. */
   momentumStep(w: Float32Array, v: Float32Array, g: Float32Array, mu: number, a: number, d: number, n: number): void {
     this.momentumExport(w.byteOffset, v.byteOffset, g.byteOffset, mu, a, d, n);
@@ -150,7 +203,8 @@ export function sharedMemorySupported(): boolean {
  */
 export async function loadWasmKernels(options: { shared?: boolean; memory?: WebAssembly.Memory; slot?: number } = {}): Promise<WasmKernels> {
   const shared = options.shared ?? options.memory?.buffer instanceof SharedArrayBuffer;
-  const memory = options.memory ?? new WebAssembly.Memory({ initial: WASM_PAGES, maximum: WASM_PAGES, shared });
+  const pages = shared ? SHARED_WASM_PAGES : WASM_PAGES;
+  const memory = options.memory ?? new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
   const { instance } = await WebAssembly.instantiate(moduleBytes(shared), { env: { memory } });
   return new WasmKernels(instance, memory, options.slot);
 }

@@ -20,6 +20,12 @@ interface MemoryKernels {
   scaleAxpy(y: Float32Array, beta: number, alpha: number, x: Float32Array, n: number): void;
   momentumStep(w: Float32Array, v: Float32Array, g: Float32Array, mu: number, a: number, d: number, n: number): void;
   unitBytes(x: Float32Array, n: number): void;
+  im2col(cols: Float32Array, x: Float32Array, m: number, C: number, H: number, W: number, k: number): void;
+  col2im(dx: Float32Array, dcols: Float32Array, m: number, C: number, H: number, W: number, k: number): void;
+  maxPool2Forward(y: Float32Array, where: Int32Array, x: Float32Array, m: number, C: number, H: number, W: number): void;
+  maxPool2Backward(dx: Float32Array, dy: Float32Array, where: Int32Array, count: number, size: number): void;
+  addBiasMaps(a: Float32Array, z: Float32Array, b: Float32Array, F: number, m: number, P: number): void;
+  mapsToRows(dz: Float32Array, delta: Float32Array, gb: Float32Array | null, F: number, m: number, P: number): void;
 }
 const wasmInstances: MemoryKernels[] = [];
 
@@ -29,7 +35,7 @@ export function useWasmKernels(k: MemoryKernels): void {
 }
 
 /** The WebAssembly kernels whose memory holds `a`, if any. */
-function wasmFor(a: Float32Array): MemoryKernels | null {
+export function wasmFor(a: Float32Array): MemoryKernels | null {
   for (let i = 0; i < wasmInstances.length; i++) if (wasmInstances[i].owns(a)) return wasmInstances[i];
   return null;
 }

@@ -9,7 +9,10 @@
 //   j contiguous in B and C (BP4, δ·aᵀ): rows of C, 4×8 blocks;
 //   i contiguous in A and C (BP2, wᵀ·δ): the same as j, on the transposed problem;
 //   anything else: plain loops.
-// Also axpy (y += αx), the SGD update, four vectors at a time.
+// Also axpy (y += αx), the SGD update, four vectors at a time; and, from
+// conv.ts, the loops around a convolution's gemm.
+
+export { im2col, col2im, maxPool2Forward, maxPool2Backward, addBiasMaps, mapsToRows } from './conv';
 
 @inline function ld(base: usize, index: i32): v128 {
   return v128.load(base + (<usize>index << 2));
@@ -17,6 +20,11 @@
 
 @inline function at(base: usize, index: i32): f32 {
   return load<f32>(base + (<usize>index << 2));
+}
+
+/** One float of memory in all four lanes: a single load (vbroadcastss), not a load and a shuffle. */
+@inline function splatAt(base: usize, index: i32): v128 {
+  return v128.load32_splat(base + (<usize>index << 2));
 }
 
 @inline function put(base: usize, index: i32, value: f32, accumulate: bool): void {
@@ -233,8 +241,8 @@ function rowKernel(
           const bp = b + (<usize>(p * sBp + j) << 2);
           const x0 = v128.load(bp), x1 = v128.load(bp, 16);
           const ap = i * sAi + p * sAp;
-          const w0 = f32x4.splat(at(a, ap)), w1 = f32x4.splat(at(a, ap + sAi));
-          const w2 = f32x4.splat(at(a, ap + 2 * sAi)), w3 = f32x4.splat(at(a, ap + 3 * sAi));
+          const w0 = splatAt(a, ap), w1 = splatAt(a, ap + sAi);
+          const w2 = splatAt(a, ap + 2 * sAi), w3 = splatAt(a, ap + 3 * sAi);
           r00 = fma(r00, w0, x0); r01 = fma(r01, w0, x1);
           r10 = fma(r10, w1, x0); r11 = fma(r11, w1, x1);
           r20 = fma(r20, w2, x0); r21 = fma(r21, w2, x1);
@@ -276,7 +284,7 @@ function rowKernel(
     for (; j + 16 <= n; j += 16) {
       let r0 = f32x4.splat(0), r1 = f32x4.splat(0), r2 = f32x4.splat(0), r3 = f32x4.splat(0);
       for (let p = 0; p < k; p++) {
-        const w = f32x4.splat(at(a, i * sAi + p * sAp));
+        const w = splatAt(a, i * sAi + p * sAp);
         const bp = b + (<usize>(p * sBp + j) << 2);
         r0 = fma(r0, w, v128.load(bp)); r1 = fma(r1, w, v128.load(bp, 16));
         r2 = fma(r2, w, v128.load(bp, 32)); r3 = fma(r3, w, v128.load(bp, 48));
@@ -286,7 +294,7 @@ function rowKernel(
     }
     for (; j + 4 <= n; j += 4) {
       let r = f32x4.splat(0);
-      for (let p = 0; p < k; p++) r = fma(r, f32x4.splat(at(a, i * sAi + p * sAp)), ld(b, p * sBp + j));
+      for (let p = 0; p < k; p++) r = fma(r, splatAt(a, i * sAi + p * sAp), ld(b, p * sBp + j));
       const ptr = ci + (<usize>j << 2);
       v128.store(ptr, acc ? f32x4.add(v128.load(ptr), r) : r);
     }

@@ -4,7 +4,7 @@
 // WebAssembly kernels apply to it as to a dense layer; backward is
 // ∇W = δ·patchesᵀ, ∇b = Σδ and ∂C/∂x = col2im(Wᵀδ).
 
-import { col2im, im2col } from '../../kernels/conv.js';
+import { addBiasMaps, col2im, im2col, mapsToRows } from '../../tensor/conv-ops.js';
 import { Matrix } from '../../tensor/matrix.js';
 import { matmul } from '../../tensor/ops.js';
 import type { Activation } from '../activations.js';
@@ -80,14 +80,7 @@ export class Conv implements Layer {
     const z = this.buf.get(b, 'z', this.maps * P); // F × (m·P)
     matmul(this.buf.matrix(this.maps, m * P, z), this.w, this.buf.matrix(rows, m * P, cols));
     const a = this.buf.get(b, 'a', this.maps * P); // sample by sample: F maps each
-    for (let f = 0; f < this.maps; f++) {
-      const bf = this.b[f];
-      for (let s = 0; s < m; s++) {
-        const from = f * m * P + s * P;
-        const to = (s * this.maps + f) * P;
-        for (let p = 0; p < P; p++) a[to + p] = z[from + p] + bf;
-      }
-    }
+    addBiasMaps(a, z, this.b, this.maps, m, P);
     this.probe?.('z', a);
     this.f.forward(a, a, a.length);
     return a;
@@ -105,18 +98,7 @@ export class Conv implements Layer {
     this.probe?.('delta', delta);
     // back to the gemm's layout, F × (m·P); ∇b sums each map's δ
     const dz = this.buf.get(b, 'dz', this.maps * P);
-    for (let f = 0; f < this.maps; f++) {
-      let sum = 0;
-      for (let s = 0; s < m; s++) {
-        const from = (s * this.maps + f) * P;
-        const to = f * m * P + s * P;
-        for (let p = 0; p < P; p++) {
-          dz[to + p] = delta[from + p];
-          sum += delta[from + p];
-        }
-      }
-      if (grads) this.gb[f] = sum;
-    }
+    mapsToRows(dz, delta, grads ? this.gb : null, this.maps, m, P);
     const dZ = this.buf.matrix(this.maps, m * P, dz);
     if (grads) matmul(this.gw, dZ, this.buf.matrix(rows, m * P, this.buf.get(b, 'cols', rows * P)), TRANS_B); // ∇w = δ·colsᵀ
     if (!needDx) return null;

@@ -2,7 +2,7 @@
 // poolsize=(2, 2)). Forward remembers which of the four values won; backward
 // sends each error to that value, and nothing to the other three.
 
-import { maxPool2Backward, maxPool2Forward } from '../../kernels/conv.js';
+import { maxPool2Backward, maxPool2Forward } from '../../tensor/conv-ops.js';
 import { shapeText, type Shape } from '../layer-spec.js';
 import type { Backend } from '../../backend.js';
 import { Buffers, size, type Cols, type Layer } from './layer.js';
@@ -17,7 +17,7 @@ export class Pool implements Layer {
   name = 'pool';
   probe = null;
   readonly buf: Buffers;
-  private readonly where = new Map<number, Int32Array>();
+  private readonly whereViews = new Map<Float32Array, Int32Array>();
 
   constructor(readonly input: Shape, backend: Backend) {
     this.output = { c: input.c, h: input.h / 2, w: input.w / 2 };
@@ -37,17 +37,23 @@ export class Pool implements Layer {
 
   forward(x: Float32Array, b: Cols): Float32Array {
     const y = this.buf.get(b, 'y', size(this.output));
-    let where = this.where.get(b.full);
-    if (!where) this.where.set(b.full, (where = new Int32Array(size(this.output) * b.full)));
-    maxPool2Forward(y, where, x, b.m, this.input.c, this.input.h, this.input.w);
+    maxPool2Forward(y, this.where(b), x, b.m, this.input.c, this.input.h, this.input.w);
     return y;
   }
 
   backward(_x: Float32Array, dy: Float32Array, b: Cols, _grads: boolean, needDx: boolean): Float32Array | null {
     if (!needDx) return null;
     const dx = this.buf.get(b, 'dx', size(this.input));
-    maxPool2Backward(dx, dy, this.where.get(b.full)!, dy.length, dx.length);
+    maxPool2Backward(dx, dy, this.where(b), dy.length, dx.length);
     return dx;
+  }
+
+  /** Where each window's maximum was (its index into x): integers, in the backend's memory beside the rest. */
+  private where(b: Cols): Int32Array {
+    const f = this.buf.get(b, 'where', size(this.output));
+    let v = this.whereViews.get(f);
+    if (!v) this.whereViews.set(f, (v = new Int32Array(f.buffer, f.byteOffset, f.length)));
+    return v;
   }
 }
 
