@@ -2,7 +2,8 @@
 // tensor/conv-ops.ts on arrays in WebAssembly memory) against their TypeScript
 // twins (kernels/conv.ts), bit for bit: im2col, col2im, pooling forward and
 // backward, and the layout changes around the gemm, on shapes whose rows are
-// and are not multiples of four, with zeros, ties, −0 and NaN in the data.
+// and are not multiples of four, with zeros, ties, −0 and NaN in the data;
+// and ReLU (kernels/assembly/activations.ts) against its twin.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Backend } from '../src/backend.js';
@@ -127,5 +128,31 @@ describe('the convolution ops check lengths before any loop runs', () => {
     expect(() => ops.maxPool2Backward(wasm.alloc(16), wasm.alloc(4), new Int32Array(3), 4, 16)).toThrow('maxPool2Backward: where has 3 entries');
     expect(() => ops.addBiasMaps(wasm.alloc(10), wasm.alloc(12), wasm.alloc(2), 2, 2, 3)).toThrow('addBiasMaps: a has 10 entries; the shapes need 12');
     expect(() => ops.mapsToRows(wasm.alloc(12), wasm.alloc(12), wasm.alloc(1), 2, 2, 3)).toThrow('mapsToRows: gb has 1 entries');
+  });
+});
+
+describe('ReLU in WebAssembly equals its TypeScript twin, bit for bit', () => {
+  it('forward (in place and not) and backward, on runs that are and are not multiples of four', async () => {
+    const { relu, reluTs } = await import('../src/nn/activations.js');
+    for (const n of [1, 7, 64, 11_523]) {
+      const rng = new Rng(n);
+      const z = awkward(rng, n);
+      const want = new Float32Array(n);
+      reluTs.forward(want, z, n);
+      const got = wasm.alloc(n);
+      relu.forward(got, inWasm(z), n);
+      expect(bits(got)).toEqual(bits(want));
+      const inPlace = inWasm(z);
+      relu.forward(inPlace, inPlace, n);
+      expect(bits(inPlace)).toEqual(bits(want));
+
+      const a = awkward(rng, n); // NaN, −0 and 0 among the outputs
+      const dWant = awkward(rng, n);
+      const dGot = inWasm(dWant);
+      reluTs.backward(dWant, a, n);
+      relu.backward(dGot, inWasm(a), n);
+      expect(bits(dGot)).toEqual(bits(dWant));
+    }
+    expect(() => relu.forward(wasm.alloc(4), wasm.alloc(8), 8)).toThrow('relu: 8 entries asked of arrays of 4 and 8');
   });
 });

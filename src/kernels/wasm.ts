@@ -36,6 +36,7 @@ type ConvShapeExport = (out: number, x: number, m: number, c: number, h: number,
 type PoolForwardExport = (y: number, where: number, x: number, m: number, c: number, h: number, w: number) => void;
 type PoolBackwardExport = (dx: number, dy: number, where: number, count: number, size: number) => void;
 type MapsExport = (out: number, x: number, b: number, f: number, m: number, p: number) => void;
+type ArraysExport = (out: number, x: number, n: number) => void;
 type MomentumExport = (w: number, v: number, g: number, mu: number, a: number, d: number, n: number) => void;
 
 export class WasmKernels {
@@ -52,6 +53,8 @@ export class WasmKernels {
   private readonly poolBackwardExport: PoolBackwardExport;
   private readonly addBiasMapsExport: MapsExport;
   private readonly mapsToRowsExport: MapsExport;
+  private readonly reluForwardExport: ArraysExport;
+  private readonly reluBackwardExport: ArraysExport;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
   /** Where alloc stops: the scratch slots begin. */
@@ -81,6 +84,8 @@ export class WasmKernels {
     this.poolBackwardExport = instance.exports.maxPool2Backward as PoolBackwardExport;
     this.addBiasMapsExport = instance.exports.addBiasMaps as MapsExport;
     this.mapsToRowsExport = instance.exports.mapsToRows as MapsExport;
+    this.reluForwardExport = instance.exports.reluForward as ArraysExport;
+    this.reluBackwardExport = instance.exports.reluBackward as ArraysExport;
   }
 
   /**
@@ -171,6 +176,16 @@ export class WasmKernels {
   /** kernels/conv.ts's mapsToRows (gb null: no bias gradient). */
   mapsToRows(dz: Float32Array, delta: Float32Array, gb: Float32Array | null, F: number, m: number, P: number): void {
     this.mapsToRowsExport(dz.byteOffset, delta.byteOffset, gb ? gb.byteOffset : 0, F, m, P);
+  }
+
+  /** nn/activations.ts's relu.forward: a = max(0, z) over n floats (assembly/activations.ts). */
+  reluForward(a: Float32Array, z: Float32Array, n: number): void {
+    this.reluForwardExport(a.byteOffset, z.byteOffset, n);
+  }
+
+  /** nn/activations.ts's relu.backward: δ = 0 where a ≤ 0. */
+  reluBackward(delta: Float32Array, a: Float32Array, n: number): void {
+    this.reluBackwardExport(delta.byteOffset, a.byteOffset, n);
   }
 
   /** v = mu·v − a·g − d·w, w = w + v over n floats. */

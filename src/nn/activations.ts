@@ -3,6 +3,8 @@
 // (σ′ = a(1 − a), tanh′ = 1 − a², relu′ = [a > 0]), so backprop needs no
 // second exp(). Allocation-free loops over Float32Arrays of n entries.
 
+import { wasmFor } from '../tensor/ops.js';
+
 export interface Activation {
   readonly name: 'sigmoid' | 'tanh' | 'relu';
   /** a = f(z); `a` may be `z`. */
@@ -39,14 +41,34 @@ export const tanh: Activation = {
   },
 };
 
-/** The rectified linear unit (chapters 3 and 6): max(0, z). */
-export const relu: Activation = {
+/**
+ * The rectified linear unit (chapters 3 and 6): max(0, z). On arrays in
+ * WebAssembly memory its SIMD twin runs (kernels/assembly/activations.ts); the
+ * loops here are the reference, and `reluTs` runs them alone.
+ */
+export const reluTs: Activation = {
   name: 'relu',
   forward(a, z, n) {
     for (let i = 0; i < n; i++) a[i] = z[i] > 0 ? z[i] : 0;
   },
   backward(delta, a, n) {
     for (let i = 0; i < n; i++) if (a[i] <= 0) delta[i] = 0; // relu′(z) = 1 for z > 0, else 0
+  },
+};
+
+export const relu: Activation = {
+  name: 'relu',
+  forward(a, z, n) {
+    if (n > a.length || n > z.length) throw new RangeError(`relu: ${n} entries asked of arrays of ${a.length} and ${z.length}`);
+    const wasm = wasmFor(a);
+    if (wasm && wasm.owns(z)) wasm.reluForward(a, z, n);
+    else reluTs.forward(a, z, n);
+  },
+  backward(delta, a, n) {
+    if (n > a.length || n > delta.length) throw new RangeError(`relu: ${n} entries asked of arrays of ${delta.length} and ${a.length}`);
+    const wasm = wasmFor(delta);
+    if (wasm && wasm.owns(a)) wasm.reluBackward(delta, a, n);
+    else reluTs.backward(delta, a, n);
   },
 };
 

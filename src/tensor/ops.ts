@@ -26,6 +26,8 @@ interface MemoryKernels {
   maxPool2Backward(dx: Float32Array, dy: Float32Array, where: Int32Array, count: number, size: number): void;
   addBiasMaps(a: Float32Array, z: Float32Array, b: Float32Array, F: number, m: number, P: number): void;
   mapsToRows(dz: Float32Array, delta: Float32Array, gb: Float32Array | null, F: number, m: number, P: number): void;
+  reluForward(a: Float32Array, z: Float32Array, n: number): void;
+  reluBackward(delta: Float32Array, a: Float32Array, n: number): void;
 }
 const wasmInstances: MemoryKernels[] = [];
 

@@ -10,9 +10,10 @@
 //   i contiguous in A and C (BP2, wᵀ·δ): the same as j, on the transposed problem;
 //   anything else: plain loops.
 // Also axpy (y += αx), the SGD update, four vectors at a time; and, from
-// conv.ts, the loops around a convolution's gemm.
+// conv.ts, the loops around a convolution's gemm, from activations.ts, ReLU.
 
 export { im2col, col2im, maxPool2Forward, maxPool2Backward, addBiasMaps, mapsToRows } from './conv';
+export { reluForward, reluBackward } from './activations';
 
 @inline function ld(base: usize, index: i32): v128 {
   return v128.load(base + (<usize>index << 2));
