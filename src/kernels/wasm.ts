@@ -17,11 +17,12 @@ export const WASM_PAGES = 1024;
 export const SHARED_WASM_PAGES = 4096;
 
 /**
- * The gemm's scratch (its lists of the nonzero steps of B, assembly/gemm.ts):
- * 32 KiB for each instance at the top of its memory, one slot per thread
- * sharing a memory (at most 64), so that no two threads write the same list.
+ * The gemm's scratch (its lists of the nonzero steps of B and its packed
+ * panels, assembly/gemm.ts): 256 KiB for each instance at the top of its
+ * memory, one slot per thread sharing a memory (at most 64), so that no two
+ * threads write the same list.
  */
-const SCRATCH_BYTES = 32 * 1024;
+const SCRATCH_BYTES = 256 * 1024;
 export const SCRATCH_SLOTS = 64;
 
 type GemmExport = (
@@ -60,7 +61,7 @@ export class WasmKernels {
   /** Where alloc stops: the scratch slots begin. */
   private readonly end: number;
   private readonly scratch: number;
-  private readonly useScratch: (ptr: number, entries: number) => void;
+  private readonly useScratch: (ptr: number, entries: number, skip: number) => void;
 
   /** `slot`: which thread of those sharing this memory the instance runs in (0 for thread 0 and for an unshared memory). */
   constructor(instance: WebAssembly.Instance, memory: WebAssembly.Memory, slot = 0) {
@@ -69,7 +70,7 @@ export class WasmKernels {
     const slots = memory.buffer instanceof SharedArrayBuffer ? SCRATCH_SLOTS : 1;
     if (!Number.isInteger(slot) || slot < 0 || slot >= slots) throw new RangeError(`wasm: scratch slot ${slot} is not one of 0..${slots - 1}`);
     this.end = memory.buffer.byteLength - slots * SCRATCH_BYTES;
-    this.useScratch = instance.exports.useScratch as (ptr: number, entries: number) => void;
+    this.useScratch = instance.exports.useScratch as (ptr: number, entries: number, skip: number) => void;
     this.scratch = this.end + slot * SCRATCH_BYTES;
     this.skipZeros(true);
     this.gemmExport = instance.exports.gemm as GemmExport;
@@ -108,7 +109,7 @@ export class WasmKernels {
    * check, and the bench's "dense" figures.
    */
   skipZeros(on: boolean): void {
-    this.useScratch(this.scratch, on ? SCRATCH_BYTES / 4 : 0);
+    this.useScratch(this.scratch, SCRATCH_BYTES / 4, on ? 1 : 0);
   }
 
   /** Bytes handed out so far. */

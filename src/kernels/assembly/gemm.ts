@@ -52,11 +52,17 @@ export { reluForward, reluBackward } from './activations';
 // this instance's scratch: every thread's instance has its own (useScratch).
 let scratch: usize = 0;
 let scratchEntries: i32 = 0;
+let skipping = true;
 
-/** Where this instance keeps its lists of nonzero steps: `entries` i32s from byte `ptr`, used by no one else. */
-export function useScratch(ptr: usize, entries: i32): void {
+/**
+ * Where this instance keeps its lists of nonzero steps and its packed panels
+ * (rowKernel): `entries` 32-bit words from byte `ptr`, used by no one else;
+ * `skip` 0 takes every step (the same results: the bench's dense figures).
+ */
+export function useScratch(ptr: usize, entries: i32, skip: i32): void {
   scratch = ptr;
   scratchEntries = entries;
+  skipping = skip != 0;
 }
 
 @inline function listed(q: i32): i32 {
@@ -111,7 +117,7 @@ function dotKernel(
   const k4 = k & ~3;
   const m4 = m & ~3;
   let j = 0;
-  if ((k4 >> 2) <= scratchEntries) {
+  if (skipping && (k4 >> 2) <= scratchEntries) {
     for (; j + 2 <= n; j += 2) {
       const b0 = b + (<usize>(j * sBj) << 2);
       const b1 = b0 + (<usize>sBj << 2);
@@ -206,7 +212,90 @@ function rowKernel(
   c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool,
 ): void {
   const m4 = m & ~3;
-  const listing = k <= scratchEntries;
+  // the packed kernel's room: the list (k, rounded up to four), B's panel (8k), A's panels (m4·k)
+  const k4up = (k + 3) & ~3;
+  if (k4up + 8 * k + m4 * k <= scratchEntries) {
+    packedRows(c, a, b, m4, k, n, sAi, sAp, sBp, sCi, acc, k4up);
+  } else {
+    plainRows(c, a, b, m4, k, n, sAi, sAp, sBp, sCi, acc);
+  }
+  rowTails(c, a, b, m, k, n, sAi, sAp, sBp, sCi, acc);
+}
+
+/**
+ * rowKernel's blocks of 4 rows × 8 columns with both operands packed in the
+ * scratch, so that the inner loop walks memory in order and computes no
+ * addresses but two: A's four rows as one panel per block of rows (four floats
+ * for each p, each broadcast by its own load), and, per block of columns, the
+ * rows of B that are not all zero, one after the other, with their p in a list.
+ * Each C(i, j) is still Σₚ A(i, p)·B(p, j) over p in order, zeros skipped.
+ */
+function packedRows(
+  c: usize, a: usize, b: usize, m4: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool, k4up: i32,
+): void {
+  const list = scratch;
+  const panelB = scratch + (<usize>k4up << 2);
+  const panelA = panelB + (<usize>(8 * k) << 2);
+  // A's panels: panelA[(i/4)·4k + 4p + r] = A(i + r, p)
+  for (let i = 0; i < m4; i += 4) {
+    const to = panelA + (<usize>(i * k) << 2);
+    if (sAi == 1) {
+      for (let p = 0; p < k; p++) v128.store(to + (<usize>p << 4), ld(a, i + p * sAp));
+    } else {
+      for (let p = 0; p < k; p++) {
+        const ap = i * sAi + p * sAp;
+        const q = to + (<usize>p << 4);
+        store<f32>(q, at(a, ap));
+        store<f32>(q, at(a, ap + sAi), 4);
+        store<f32>(q, at(a, ap + 2 * sAi), 8);
+        store<f32>(q, at(a, ap + 3 * sAi), 12);
+      }
+    }
+  }
+  for (let j = 0; j + 8 <= n; j += 8) {
+    // B's rows p at columns j..j+7 that are not all zero (every row when not skipping)
+    let count = 0;
+    for (let p = 0; p < k; p++) {
+      const bp = b + (<usize>(p * sBp + j) << 2);
+      const x0 = v128.load(bp), x1 = v128.load(bp, 16);
+      const q = panelB + (<usize>count << 5);
+      v128.store(q, x0);
+      v128.store(q, x1, 16);
+      store<i32>(list + (<usize>count << 2), p);
+      count += skipping ? <i32>v128.any_true(v128.or(x0, x1)) : 1;
+    }
+    for (let i = 0; i < m4; i += 4) {
+      const ap = panelA + (<usize>(i * k) << 2);
+      let r00 = f32x4.splat(0), r01 = f32x4.splat(0), r10 = f32x4.splat(0), r11 = f32x4.splat(0);
+      let r20 = f32x4.splat(0), r21 = f32x4.splat(0), r30 = f32x4.splat(0), r31 = f32x4.splat(0);
+      for (let q = 0; q < count; q++) {
+        const bq = panelB + (<usize>q << 5);
+        const x0 = v128.load(bq), x1 = v128.load(bq, 16);
+        const w = ap + (<usize>load<i32>(list + (<usize>q << 2)) << 4);
+        const w0 = v128.load32_splat(w), w1 = v128.load32_splat(w, 4);
+        const w2 = v128.load32_splat(w, 8), w3 = v128.load32_splat(w, 12);
+        r00 = fma(r00, w0, x0); r01 = fma(r01, w0, x1);
+        r10 = fma(r10, w1, x0); r11 = fma(r11, w1, x1);
+        r20 = fma(r20, w2, x0); r21 = fma(r21, w2, x1);
+        r30 = fma(r30, w3, x0); r31 = fma(r31, w3, x1);
+      }
+      const c0 = c + (<usize>(i * sCi) << 2);
+      const c1 = c0 + (<usize>sCi << 2);
+      const c2 = c1 + (<usize>sCi << 2);
+      const c3 = c2 + (<usize>sCi << 2);
+      storeRow(c0, j, r00, r01, acc);
+      storeRow(c1, j, r10, r11, acc);
+      storeRow(c2, j, r20, r21, acc);
+      storeRow(c3, j, r30, r31, acc);
+    }
+  }
+}
+
+/** rowKernel's blocks of 4 rows × 8 columns where the packed panels do not fit the scratch. */
+function plainRows(
+  c: usize, a: usize, b: usize, m4: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool,
+): void {
+  const listing = skipping && k <= scratchEntries;
   let j = 0;
   for (; j + 8 <= n; j += 8) {
     // the steps p where B's eight floats at (p, j..j+7) are not all zero (all of them without room for a list)
@@ -260,6 +349,14 @@ function rowKernel(
       storeRow(c3, j, r30, r31, acc);
     }
   }
+}
+
+/** rowKernel's last columns (n mod 8) of the blocks of four rows, and its last rows (m mod 4). */
+function rowTails(
+  c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool,
+): void {
+  const m4 = m & ~3;
+  const j = n & ~7;
   // the last columns (n mod 8) of the blocks of four rows
   for (let i = 0; i < m4; i += 4) {
     const c0 = c + (<usize>(i * sCi) << 2);
