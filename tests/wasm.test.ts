@@ -153,6 +153,55 @@ describe('wasm gemm skipping zeros', () => {
   }
 });
 
+describe('wasm gemm: every way of blocking gives the same bits', () => {
+  // Each C(i, j) is one sum over p in one order, however the kernel blocks the rows: packed in
+  // the scratch (rows of C), the plain loops where the panels do not fit (m·k large), the
+  // last rows (m mod 4) padded into a block of four or done on their own. So a product
+  // equals, bit for bit, the same product taken a few rows at a time.
+  const cases: [string, number, number, number, number][] = [
+    // layout, m, k, n, rows per piece
+    ['crr', 300, 250, 19, 37], // rows of C: 300·250 floats of A do not fit the scratch, 37 rows do
+    ['rrr', 302, 240, 21, 6],
+    ['ccc', 19, 250, 300, 5], // the transposed rows problem: C's 300 columns are its rows
+    ['rcc', 30, 784, 12, 4], // dot products: the last two of 30 rows padded, or a block of their own
+    ['rcc', 11, 90, 7, 3],
+  ];
+  for (const [layout, m, k, n, piece] of cases) {
+    it(`${layout} ${m}×${k}·${k}×${n} whole and ${piece} rows at a time, skipping zeros and not`, () => {
+      const rng = new Rng(m + k + n + piece);
+      const order = (ch: string) => (ch === 'r' ? 'row' : 'col') as 'row' | 'col';
+      const make = (rows: number, cols: number, o: 'row' | 'col') => {
+        const mat = new Matrix(rows, cols, kernels.alloc(rows * cols), o);
+        mat.data.set(randomArray(rng, rows * cols));
+        for (let i = 0; i < mat.data.length; i++) if ((i >> 3) % 3 === 0 || rng.uniform() < 0.4) mat.data[i] = 0;
+        return mat;
+      };
+      const a = make(m, k, order(layout[0]));
+      const b = make(k, n, order(layout[1]));
+      const whole = new Matrix(m, n, kernels.alloc(m * n), order(layout[2]));
+      const pieces = new Matrix(m, n, kernels.alloc(m * n), order(layout[2]));
+      for (const skip of [true, false]) {
+        kernels.skipZeros(skip);
+        try {
+          kernels.gemm(whole.data, a.data, b.data, m, k, n, a.rowStride, a.colStride, b.rowStride, b.colStride, whole.rowStride, whole.colStride, false);
+          for (let i0 = 0; i0 < m; i0 += piece) {
+            const rows = Math.min(piece, m - i0);
+            kernels.gemm(
+              pieces.data.subarray(i0 * pieces.rowStride), a.data.subarray(i0 * a.rowStride), b.data, rows, k, n,
+              a.rowStride, a.colStride, b.rowStride, b.colStride, pieces.rowStride, pieces.colStride, false,
+            );
+          }
+        } finally {
+          kernels.skipZeros(true);
+        }
+        expect(Array.from(pieces.data)).toEqual(Array.from(whole.data));
+        const expected = refMatmul(a.toRows().flat(), m, k, b.toRows().flat(), k, n, false, false);
+        expectAllClose(whole.toRows().flat(), expected, 1e-5, 1e-4, `${layout} skip=${skip}`);
+      }
+    });
+  }
+});
+
 describe('pixel bytes to [0, 1]', () => {
   // gatherBatch copies an image's bytes into x's last quarter (WebAssembly memory), and
   // unitBytes widens them in place, front to back, one float division each; in TypeScript

@@ -56,6 +56,10 @@ export class WasmKernels {
   private readonly mapsToRowsExport: MapsExport;
   private readonly reluForwardExport: ArraysExport;
   private readonly reluBackwardExport: ArraysExport;
+  private readonly sigmoidForwardExport: ArraysExport;
+  private readonly sigmoidBackwardExport: ArraysExport;
+  /** fdlibm's eˣ as the sigmoid uses it (for the tests). */
+  readonly exp: (x: number) => number;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   private top = 16; // byte 0..15 unused: a null pointer stays invalid
   /** Where alloc stops: the scratch slots begin. */
@@ -87,6 +91,9 @@ export class WasmKernels {
     this.mapsToRowsExport = instance.exports.mapsToRows as MapsExport;
     this.reluForwardExport = instance.exports.reluForward as ArraysExport;
     this.reluBackwardExport = instance.exports.reluBackward as ArraysExport;
+    this.sigmoidForwardExport = instance.exports.sigmoidForward as ArraysExport;
+    this.sigmoidBackwardExport = instance.exports.sigmoidBackward as ArraysExport;
+    this.exp = instance.exports.exp as (x: number) => number;
   }
 
   /**
@@ -187,6 +194,16 @@ export class WasmKernels {
   /** nn/activations.ts's relu.backward: δ = 0 where a ≤ 0. */
   reluBackward(delta: Float32Array, a: Float32Array, n: number): void {
     this.reluBackwardExport(delta.byteOffset, a.byteOffset, n);
+  }
+
+  /** nn/activations.ts's sigmoid.forward: a = 1 / (1 + e⁻ᶻ) over n floats (assembly/activations.ts). */
+  sigmoidForward(a: Float32Array, z: Float32Array, n: number): void {
+    this.sigmoidForwardExport(a.byteOffset, z.byteOffset, n);
+  }
+
+  /** nn/activations.ts's sigmoid.backward: δ ⊙= a(1 − a). */
+  sigmoidBackward(delta: Float32Array, a: Float32Array, n: number): void {
+    this.sigmoidBackwardExport(delta.byteOffset, a.byteOffset, n);
   }
 
   /** v = mu·v − a·g − d·w, w = w + v over n floats. */

@@ -13,8 +13,12 @@ export interface Activation {
   backward(delta: Float32Array, a: Float32Array, n: number): void;
 }
 
-/** The logistic sigmoid of chapter 1: σ(z) = 1 / (1 + e⁻ᶻ). */
-export const sigmoid: Activation = {
+/**
+ * The logistic sigmoid of chapter 1: σ(z) = 1 / (1 + e⁻ᶻ). On arrays in
+ * WebAssembly memory its twin runs (kernels/assembly/activations.ts: the same
+ * doubles, with fdlibm's eˣ as Math.exp); `sigmoidTs` runs these loops alone.
+ */
+export const sigmoidTs: Activation = {
   name: 'sigmoid',
   forward(a, z, n) {
     for (let i = 0; i < n; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
@@ -26,6 +30,27 @@ export const sigmoid: Activation = {
     }
   },
 };
+
+export const sigmoid: Activation = {
+  name: 'sigmoid',
+  forward(a, z, n) {
+    fits('sigmoid', a, z, n);
+    const wasm = wasmFor(a);
+    if (wasm && wasm.owns(z)) wasm.sigmoidForward(a, z, n);
+    else sigmoidTs.forward(a, z, n);
+  },
+  backward(delta, a, n) {
+    fits('sigmoid', delta, a, n);
+    const wasm = wasmFor(delta);
+    if (wasm && wasm.owns(a)) wasm.sigmoidBackward(delta, a, n);
+    else sigmoidTs.backward(delta, a, n);
+  },
+};
+
+/** The WebAssembly twins take bare pointers: n must fit both arrays. */
+function fits(name: string, x: Float32Array, y: Float32Array, n: number): void {
+  if (n > x.length || n > y.length) throw new RangeError(`${name}: ${n} entries asked of arrays of ${x.length} and ${y.length}`);
+}
 
 /** The hyperbolic tangent (chapter 3): outputs in (−1, 1). */
 export const tanh: Activation = {
@@ -59,13 +84,13 @@ export const reluTs: Activation = {
 export const relu: Activation = {
   name: 'relu',
   forward(a, z, n) {
-    if (n > a.length || n > z.length) throw new RangeError(`relu: ${n} entries asked of arrays of ${a.length} and ${z.length}`);
+    fits('relu', a, z, n);
     const wasm = wasmFor(a);
     if (wasm && wasm.owns(z)) wasm.reluForward(a, z, n);
     else reluTs.forward(a, z, n);
   },
   backward(delta, a, n) {
-    if (n > a.length || n > delta.length) throw new RangeError(`relu: ${n} entries asked of arrays of ${delta.length} and ${a.length}`);
+    fits('relu', delta, a, n);
     const wasm = wasmFor(delta);
     if (wasm && wasm.owns(a)) wasm.reluBackward(delta, a, n);
     else reluTs.backward(delta, a, n);

@@ -28,6 +28,8 @@ interface MemoryKernels {
   mapsToRows(dz: Float32Array, delta: Float32Array, gb: Float32Array | null, F: number, m: number, P: number): void;
   reluForward(a: Float32Array, z: Float32Array, n: number): void;
   reluBackward(delta: Float32Array, a: Float32Array, n: number): void;
+  sigmoidForward(a: Float32Array, z: Float32Array, n: number): void;
+  sigmoidBackward(delta: Float32Array, a: Float32Array, n: number): void;
 }
 const wasmInstances: MemoryKernels[] = [];
 

@@ -10,10 +10,11 @@
 //   i contiguous in A and C (BP2, wᵀ·δ): the same as j, on the transposed problem;
 //   anything else: plain loops.
 // Also axpy (y += αx), the SGD update, four vectors at a time; and, from
-// conv.ts, the loops around a convolution's gemm, from activations.ts, ReLU.
+// conv.ts, the loops around a convolution's gemm, from activations.ts, ReLU
+// and the sigmoid.
 
 export { im2col, col2im, maxPool2Forward, maxPool2Backward, addBiasMaps, mapsToRows } from './conv';
-export { reluForward, reluBackward } from './activations';
+export { reluForward, reluBackward, sigmoidForward, sigmoidBackward, exp } from './activations';
 
 @inline function ld(base: usize, index: i32): v128 {
   return v128.load(base + (<usize>index << 2));
@@ -90,10 +91,10 @@ export function gemm(
   return t;
 }
 
-/** A 4×2 block of C: the lanes of each sum added up, then the steps past k4 (k mod 4), then stored. */
+/** A 4×2 block of C: the lanes of each sum added up, then the steps past k4 (k mod 4), then its first `rows` rows stored. */
 @inline function dotTail(
   c: usize, a0: usize, a1: usize, a2: usize, a3: usize, b0: usize, b1: usize, k4: i32, k: i32, o: i32, sCi: i32, sCj: i32,
-  s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128, s30: v128, s31: v128, acc: bool,
+  s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128, s30: v128, s31: v128, acc: bool, rows: i32 = 4,
 ): void {
   let t00 = hsum(s00), t01 = hsum(s01), t10 = hsum(s10), t11 = hsum(s11);
   let t20 = hsum(s20), t21 = hsum(s21), t30 = hsum(s30), t31 = hsum(s31);
@@ -105,9 +106,9 @@ export function gemm(
     t30 += at(a3, p) * x0; t31 += at(a3, p) * x1;
   }
   put(c, o, t00, acc); put(c, o + sCj, t01, acc);
-  put(c, o + sCi, t10, acc); put(c, o + sCi + sCj, t11, acc);
-  put(c, o + 2 * sCi, t20, acc); put(c, o + 2 * sCi + sCj, t21, acc);
-  put(c, o + 3 * sCi, t30, acc); put(c, o + 3 * sCi + sCj, t31, acc);
+  if (rows > 1) { put(c, o + sCi, t10, acc); put(c, o + sCi + sCj, t11, acc); }
+  if (rows > 2) { put(c, o + 2 * sCi, t20, acc); put(c, o + 2 * sCi + sCj, t21, acc); }
+  if (rows > 3) { put(c, o + 3 * sCi, t30, acc); put(c, o + 3 * sCi + sCj, t31, acc); }
 }
 
 /** A's rows and B's columns are contiguous: C(i, j) = dot(A row i, B column j). */
@@ -145,8 +146,28 @@ function dotKernel(
         }
         dotTail(c, a0, a1, a2, a3, b0, b1, k4, k, i * sCi + j * sCj, sCi, sCj, s00, s01, s10, s11, s20, s21, s30, s31, acc);
       }
+      if (m4 < m) {
+        // the last rows (m mod 4) as one more block, its missing rows repeating the last one, not stored
+        const rows = m - m4;
+        const a0 = a + (<usize>(m4 * sAi) << 2);
+        const a1 = rows > 1 ? a0 + (<usize>sAi << 2) : a0;
+        const a2 = rows > 2 ? a1 + (<usize>sAi << 2) : a1;
+        let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+        let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
+        for (let q = 0; q < count; q++) {
+          const p = listed(q);
+          const x0 = ld(b0, p), x1 = ld(b1, p);
+          const w0 = ld(a0, p), w1 = ld(a1, p), w2 = ld(a2, p);
+          s00 = fma(s00, w0, x0); s01 = fma(s01, w0, x1);
+          s10 = fma(s10, w1, x0); s11 = fma(s11, w1, x1);
+          s20 = fma(s20, w2, x0); s21 = fma(s21, w2, x1);
+        }
+        dotTail(c, a0, a1, a2, a2, b0, b1, k4, k, m4 * sCi + j * sCj, sCi, sCj, s00, s01, s10, s11, s20, s21, s20, s21, acc, rows);
+      }
     }
   }
+  // where the listing ran, it did every row up to column j
+  const listedUpTo = j;
   // without room for a list: every step; then the last column if n is odd
   for (let i = 0; i < m4; i += 4) {
     const a0 = a + (<usize>(i * sAi) << 2);
@@ -179,11 +200,11 @@ function dotKernel(
     }
   }
   let i = m4;
-  // the last rows (m mod 4): four columns at a time, so that four sums are in flight, not one;
-  // each sum is formed exactly as above (lanes over p, then the tail), so the results are the same
+  // the last rows (m mod 4) past the listed columns: four columns at a time, so that four sums are in
+  // flight, not one; each sum is formed exactly as above (lanes over p, then the tail), so the results are the same
   for (; i < m; i++) {
     const ai = a + (<usize>(i * sAi) << 2);
-    let j = 0;
+    let j = listedUpTo;
     for (; j + 4 <= n; j += 4) {
       const b0 = b + (<usize>(j * sBj) << 2);
       const b1 = b0 + (<usize>sBj << 2);
@@ -212,14 +233,16 @@ function rowKernel(
   c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool,
 ): void {
   const m4 = m & ~3;
-  // the packed kernel's room: the list (k, rounded up to four), B's panel (8k), A's panels (m4·k)
+  // the packed kernel's room: the list (k, rounded up to four), B's panel (8k), A's panels (k per row, rounded up to four rows)
   const k4up = (k + 3) & ~3;
-  if (k4up + 8 * k + m4 * k <= scratchEntries) {
-    packedRows(c, a, b, m4, k, n, sAi, sAp, sBp, sCi, acc, k4up);
+  const mUp = (m + 3) & ~3;
+  if (k4up + 8 * k + mUp * k <= scratchEntries) {
+    packedRows(c, a, b, m, k, n, sAi, sAp, sBp, sCi, acc, k4up);
+    rowTails(c, a, b, m, k, n, sAi, sAp, sBp, sCi, acc, m);
   } else {
     plainRows(c, a, b, m4, k, n, sAi, sAp, sBp, sCi, acc);
+    rowTails(c, a, b, m, k, n, sAi, sAp, sBp, sCi, acc, m4);
   }
-  rowTails(c, a, b, m, k, n, sAi, sAp, sBp, sCi, acc);
 }
 
 /**
@@ -231,15 +254,23 @@ function rowKernel(
  * Each C(i, j) is still Σₚ A(i, p)·B(p, j) over p in order, zeros skipped.
  */
 function packedRows(
-  c: usize, a: usize, b: usize, m4: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool, k4up: i32,
+  c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool, k4up: i32,
 ): void {
   const list = scratch;
   const panelB = scratch + (<usize>k4up << 2);
   const panelA = panelB + (<usize>(8 * k) << 2);
-  // A's panels: panelA[(i/4)·4k + 4p + r] = A(i + r, p)
-  for (let i = 0; i < m4; i += 4) {
+  const m4 = m & ~3;
+  const mUp = (m + 3) & ~3;
+  // A's panels: panelA[(i/4)·4k + 4p + r] = A(i + r, p); rows past m (m mod 4 ≠ 0) are zeros, computed, not stored
+  for (let i = 0; i < mUp; i += 4) {
     const to = panelA + (<usize>(i * k) << 2);
-    if (sAi == 1) {
+    if (i == m4) {
+      for (let p = 0; p < k; p++) {
+        const q = to + (<usize>p << 4);
+        v128.store(q, f32x4.splat(0));
+        for (let r = 0; r < m - m4; r++) store<f32>(q + (<usize>r << 2), at(a, (i + r) * sAi + p * sAp));
+      }
+    } else if (sAi == 1) {
       for (let p = 0; p < k; p++) v128.store(to + (<usize>p << 4), ld(a, i + p * sAp));
     } else {
       for (let p = 0; p < k; p++) {
@@ -264,7 +295,7 @@ function packedRows(
       store<i32>(list + (<usize>count << 2), p);
       count += skipping ? <i32>v128.any_true(v128.or(x0, x1)) : 1;
     }
-    for (let i = 0; i < m4; i += 4) {
+    for (let i = 0; i < mUp; i += 4) {
       const ap = panelA + (<usize>(i * k) << 2);
       let r00 = f32x4.splat(0), r01 = f32x4.splat(0), r10 = f32x4.splat(0), r11 = f32x4.splat(0);
       let r20 = f32x4.splat(0), r21 = f32x4.splat(0), r30 = f32x4.splat(0), r31 = f32x4.splat(0);
@@ -284,9 +315,9 @@ function packedRows(
       const c2 = c1 + (<usize>sCi << 2);
       const c3 = c2 + (<usize>sCi << 2);
       storeRow(c0, j, r00, r01, acc);
-      storeRow(c1, j, r10, r11, acc);
-      storeRow(c2, j, r20, r21, acc);
-      storeRow(c3, j, r30, r31, acc);
+      if (i + 1 < m) storeRow(c1, j, r10, r11, acc);
+      if (i + 2 < m) storeRow(c2, j, r20, r21, acc);
+      if (i + 3 < m) storeRow(c3, j, r30, r31, acc);
     }
   }
 }
@@ -351,9 +382,13 @@ function plainRows(
   }
 }
 
-/** rowKernel's last columns (n mod 8) of the blocks of four rows, and its last rows (m mod 4). */
+/**
+ * rowKernel's last columns (n mod 8) of the blocks of four rows, and its last
+ * rows (m mod 4): all their columns, or, where the blocks did rows up to `done`
+ * (the packed kernel), only the last columns.
+ */
 function rowTails(
-  c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool,
+  c: usize, a: usize, b: usize, m: i32, k: i32, n: i32, sAi: i32, sAp: i32, sBp: i32, sCi: i32, acc: bool, done: i32,
 ): void {
   const m4 = m & ~3;
   const j = n & ~7;
@@ -378,7 +413,7 @@ function rowTails(
   // is summed over p in order from 0, as above, so the results are the same
   for (; i < m; i++) {
     const ci = c + (<usize>(i * sCi) << 2);
-    let j = 0;
+    let j = done > i ? n & ~7 : 0;
     for (; j + 16 <= n; j += 16) {
       let r0 = f32x4.splat(0), r1 = f32x4.splat(0), r2 = f32x4.splat(0), r3 = f32x4.splat(0);
       for (let p = 0; p < k; p++) {

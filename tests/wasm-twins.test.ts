@@ -1,9 +1,10 @@
-// The convolutional layers' WebAssembly loops (kernels/assembly/conv.ts, run by
+// The WebAssembly loops beside the gemm (kernels/assembly/conv.ts, run by
 // tensor/conv-ops.ts on arrays in WebAssembly memory) against their TypeScript
 // twins (kernels/conv.ts), bit for bit: im2col, col2im, pooling forward and
 // backward, and the layout changes around the gemm, on shapes whose rows are
 // and are not multiples of four, with zeros, ties, −0 and NaN in the data;
-// and ReLU (kernels/assembly/activations.ts) against its twin.
+// and ReLU and the sigmoid (kernels/assembly/activations.ts, with fdlibm's eˣ
+// against Math.exp) against theirs.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Backend } from '../src/backend.js';
@@ -154,5 +155,49 @@ describe('ReLU in WebAssembly equals its TypeScript twin, bit for bit', () => {
       expect(bits(dGot)).toEqual(bits(dWant));
     }
     expect(() => relu.forward(wasm.alloc(4), wasm.alloc(8), 8)).toThrow('relu: 8 entries asked of arrays of 4 and 8');
+  });
+});
+
+describe('the sigmoid in WebAssembly equals its TypeScript twin, bit for bit', () => {
+  // fdlibm's eˣ, written out in assembly/activations.ts, against V8's Math.exp: the
+  // branches' edges, the special values, and doubles across the whole range
+  const EDGES = [
+    0, -0, 1, -1, 2, -2, NaN, Infinity, -Infinity, 2 ** -28, -(2 ** -28), 2 ** -29, 0.34657359, -0.34657359, 0.3465736, 1.0397, -1.0397,
+    1.03972, 709.78, 709.79, 709.782712893384, -708.39, -708.4, -709, -720, -745.13, -745.14, -745.1332191019412, 1e-300, -1e-300, 5e-324,
+  ];
+
+  it('exp: fdlibm as V8 has it (e¹ is Math.E)', async () => {
+    const { wasmKernels } = await import('../src/backend.js');
+    const k = wasmKernels()!;
+    const rng = new Rng(2);
+    const xs = [...EDGES, ...Array.from({ length: 200_000 }, (_, i) => (rng.uniform() - 0.5) * (i % 2 ? 60 : 1500))];
+    const differ = xs.filter((x) => !Object.is(k.exp(x), Math.exp(x)));
+    expect(differ).toEqual([]);
+  });
+
+  it('forward and backward over every kind of float: random bit patterns, the edges, runs not a multiple of four', async () => {
+    const { sigmoid, sigmoidTs } = await import('../src/nn/activations.js');
+    const rng = new Rng(3);
+    const n = 200_003;
+    const z = wasm.alloc(n);
+    const bitsOf = new Uint32Array(z.buffer, z.byteOffset, n);
+    for (let i = 0; i < n; i++) bitsOf[i] = Math.floor(rng.uniform() * 2 ** 32);
+    for (let i = 0; i < n; i += 3) z[i] = (rng.uniform() - 0.5) * 40; // where the sigmoid is neither 0 nor 1
+    EDGES.forEach((v, i) => {
+      z[i] = v;
+      z[1000 + i] = -v;
+    });
+    const want = new Float32Array(n);
+    sigmoidTs.forward(want, z, n);
+    const got = wasm.alloc(n);
+    sigmoid.forward(got, z, n);
+    expect(bits(got)).toEqual(bits(want));
+
+    const delta = awkward(rng, n).map((v) => (Number.isNaN(v) ? 0.25 : v));
+    const dWant = delta.slice();
+    sigmoidTs.backward(dWant, want, n);
+    const dGot = inWasm(delta);
+    sigmoid.backward(dGot, inWasm(want), n);
+    expect(bits(dGot)).toEqual(bits(dWant));
   });
 });
