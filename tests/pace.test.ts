@@ -54,4 +54,20 @@ describe('Pace', () => {
     const w2 = drive(close, 2000, 1, 1.2); // 1.2× slower: a whole window of 20 ms
     for (const p of w2.slice(60).match(/T+/g)!) expect(p.length).toBe(Math.ceil(20 / 1.2));
   });
+
+  it('leaves the way it keeps as soon as that is plainly slower than the other way was', () => {
+    const p = new Pace();
+    drive(p, 2000, 2, 1); // together kept: 2× the speed of alone
+    const ways = drive(p, 100, 2, 10); // the worker's core is taken: together 5× slower than alone was
+    // the window under way closes with the step that ends it (its fast steps with it), the
+    // next after one step of 10 ms (≥ 2 ms, plainly slower): then alone
+    const first = ways.indexOf('A');
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(2);
+    expect(ways.slice(first, first + 38)).toBe('A'.repeat(38));
+    // a way only a little slower than the other was is kept to its next probe
+    const q = new Pace();
+    drive(q, 2000, 2, 1);
+    expect(drive(q, 100, 2, 1.2).slice(0, 40)).toBe('T'.repeat(40));
+  });
 });

@@ -8,8 +8,11 @@
 // now and then, and keeps whichever went faster; a probe that loses waits
 // twice as long before the next (up to 256 windows), and one that is plainly
 // losing (half again as slow as the other way, after 2 ms) stops early, so
-// the slower way costs little. Which threads run a step never changes a
-// weight (split.ts), so this only moves the speed.
+// the slower way costs little. The way kept is held to the same test: when it
+// turns plainly slower than the other way's last window (another process
+// takes the worker's core, or a probe won by chance), thread 0 changes at
+// once rather than at the next probe. Which threads run a step never changes
+// a weight (split.ts), so this only moves the speed.
 
 /** Steps timed before a window closes, at least; and its time, at least (ms). */
 const WINDOW_STEPS = 4;
@@ -41,7 +44,8 @@ export class Pace {
   record(m: number, ms: number): void {
     this.ms += ms;
     this.samples += m;
-    const losing = this.probing && this.ms >= GIVE_UP_MS && this.ms * this.rate[+this.best] > GIVE_UP_RATIO * this.samples;
+    const other = this.rate[+!this.together]; // samples/ms of the other way's last window (0: none yet)
+    const losing = other > 0 && this.ms >= GIVE_UP_MS && this.ms * other > GIVE_UP_RATIO * this.samples;
     if ((++this.steps < WINDOW_STEPS || this.ms < WINDOW_MS) && !losing) return;
     const rate = this.samples / this.ms;
     this.ms = this.samples = this.steps = 0;
@@ -57,6 +61,10 @@ export class Pace {
       this.interval = won ? FIRST_INTERVAL : Math.min(2 * this.interval, MAX_INTERVAL);
       this.until = this.interval;
       this.together = this.best;
+    } else if (losing) {
+      this.best = this.together = !this.together;
+      this.interval = FIRST_INTERVAL;
+      this.until = this.interval;
     } else if (--this.until <= 0) {
       this.probing = true;
       this.together = !this.best;
