@@ -31,25 +31,34 @@ export const sigmoidTs: Activation = {
   },
 };
 
-export const sigmoid: Activation = {
-  name: 'sigmoid',
-  forward(a, z, n) {
-    fits('sigmoid', a, z, n);
-    const wasm = wasmFor(a);
-    if (wasm && wasm.owns(z)) wasm.sigmoidForward(a, z, n);
-    else sigmoidTs.forward(a, z, n);
-  },
-  backward(delta, a, n) {
-    fits('sigmoid', delta, a, n);
-    const wasm = wasmFor(delta);
-    if (wasm && wasm.owns(a)) wasm.sigmoidBackward(delta, a, n);
-    else sigmoidTs.backward(delta, a, n);
-  },
-};
+export const sigmoid = withTwin(sigmoidTs, 'sigmoidForward', 'sigmoidBackward');
 
-/** The WebAssembly twins take bare pointers: n must fit both arrays. */
-function fits(name: string, x: Float32Array, y: Float32Array, n: number): void {
-  if (n > x.length || n > y.length) throw new RangeError(`${name}: ${n} entries asked of arrays of ${x.length} and ${y.length}`);
+type TwinLoops = Pick<NonNullable<ReturnType<typeof wasmFor>>, 'sigmoidForward' | 'sigmoidBackward' | 'reluForward' | 'reluBackward'>;
+
+/**
+ * `ts` where an array is on the JavaScript heap; its WebAssembly twin (the
+ * loops named) where both arrays live in that memory. The twins take bare
+ * pointers, so n must fit both arrays.
+ */
+function withTwin(ts: Activation, forward: keyof TwinLoops, backward: keyof TwinLoops): Activation {
+  const fits = (x: Float32Array, y: Float32Array, n: number) => {
+    if (n > x.length || n > y.length) throw new RangeError(`${ts.name}: ${n} entries asked of arrays of ${x.length} and ${y.length}`);
+  };
+  return {
+    name: ts.name,
+    forward(a, z, n) {
+      fits(a, z, n);
+      const wasm = wasmFor(a);
+      if (wasm && wasm.owns(z)) wasm[forward](a, z, n);
+      else ts.forward(a, z, n);
+    },
+    backward(delta, a, n) {
+      fits(delta, a, n);
+      const wasm = wasmFor(delta);
+      if (wasm && wasm.owns(a)) wasm[backward](delta, a, n);
+      else ts.backward(delta, a, n);
+    },
+  };
 }
 
 /** The hyperbolic tangent (chapter 3): outputs in (−1, 1). */
@@ -81,21 +90,7 @@ export const reluTs: Activation = {
   },
 };
 
-export const relu: Activation = {
-  name: 'relu',
-  forward(a, z, n) {
-    fits('relu', a, z, n);
-    const wasm = wasmFor(a);
-    if (wasm && wasm.owns(z)) wasm.reluForward(a, z, n);
-    else reluTs.forward(a, z, n);
-  },
-  backward(delta, a, n) {
-    fits('relu', delta, a, n);
-    const wasm = wasmFor(delta);
-    if (wasm && wasm.owns(a)) wasm.reluBackward(delta, a, n);
-    else reluTs.backward(delta, a, n);
-  },
-};
+export const relu = withTwin(reluTs, 'reluForward', 'reluBackward');
 
 export const activations: Record<Activation['name'], Activation> = { sigmoid, tanh, relu };
 
