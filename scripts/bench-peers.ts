@@ -20,17 +20,23 @@ import { spawnNodeThread } from '../src/node/threads.js';
 const TRAINER = join(import.meta.dirname, 'peers', 'trainer.py');
 export const PEERS_INSTALL = 'apt-get install -y python3-numpy python3-torch libopenblas0-pthread';
 
-/** The CPU as lscpu names it: model name and family (machines of one kind differ by both). */
+/** The CPU as lscpu names it: model name, family and model (machines of one kind differ by all three). */
 export function cpuName(): string {
   try {
-    const info = readFileSync('/proc/cpuinfo', 'utf8');
-    const model = /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim();
-    const family = /^cpu family\s*:\s*(\d+)$/m.exec(info)?.[1];
-    if (model) return `${model}${family ? `, CPU family ${family}` : ''}`;
+    return cpuNameOf(readFileSync('/proc/cpuinfo', 'utf8')) ?? cpus()[0]?.model ?? 'unknown CPU';
   } catch {
     // not Linux: the model Node reports
   }
   return cpus()[0]?.model ?? 'unknown CPU';
+}
+
+/** "Intel(R) Xeon(R) Processor, CPU family 6, model 167" from the text of /proc/cpuinfo; null without a model name. */
+export function cpuNameOf(info: string): string | null {
+  const name = /^model name\s*:\s*(.*)$/m.exec(info)?.[1]?.trim();
+  const family = /^cpu family\s*:\s*(\d+)$/m.exec(info)?.[1];
+  const model = /^model\s*:\s*(\d+)$/m.exec(info)?.[1];
+  if (!name) return null;
+  return `${name}${family ? `, CPU family ${family}` : ''}${model ? `, model ${model}` : ''}`;
 }
 
 interface Python {
