@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../src/node/atomic.js';
 const root = join(import.meta.dirname, '..');
 export const SOURCE = join(root, 'src/kernels/assembly/gemm.ts');
 /** The entry's files: the gemm and what it exports from the others. */
-const SOURCES = ['gemm.ts', 'conv.ts', 'activations.ts'];
+const SOURCES = ['gemm.ts', 'conv.ts', 'activations.ts', 'bias.ts'];
 export const TARGET = join(root, 'src/kernels/wasm-module.ts');
 
 /** The compiler flags: SIMD on, no runtime or assertions, memory given by the host (256 MiB at most: kernels/wasm.ts). */

@@ -201,3 +201,32 @@ describe('the sigmoid in WebAssembly equals its TypeScript twin, bit for bit', (
     expect(bits(dGot)).toEqual(bits(dWant));
   });
 });
+
+describe("the dense layer's bias loops in WebAssembly equal their TypeScript twins, bit for bit", () => {
+  // z += b in every column and BP3's Σ of δ's columns (assembly/bias.ts, run by tensor/ops.ts
+  // where rows are contiguous), on row counts that are and are not multiples of 4 and 16,
+  // with padded columns (a column stride past the rows), −0, zeros and a NaN among the values
+  const CASES: [number, number, number][] = [[30, 10, 30], [100, 100, 100], [10, 7, 10], [3, 5, 8], [17, 4, 20], [64, 1, 64]];
+  for (const [rows, cols, cs] of CASES) {
+    it(`${rows}×${cols}, columns ${cs} floats apart`, async () => {
+      const { addColumnInPlace, sumColumns } = await import('../src/kernels/elementwise.js');
+      const { Matrix } = await import('../src/tensor/matrix.js');
+      const { addColumn, sumCols } = await import('../src/tensor/ops.js');
+      const rng = new Rng(rows * 31 + cols);
+      const n = (cols - 1) * cs + rows;
+      const z = awkward(rng, n);
+      const b = awkward(rng, rows);
+      const want = z.slice();
+      addColumnInPlace(want, b, rows, cols, 1, cs);
+      const got = Matrix.view(inWasm(z), rows, cols, 1, cs);
+      addColumn(got, got, new Matrix(rows, 1, inWasm(b)));
+      expect(bits(got.data)).toEqual(bits(want));
+
+      const sumWant = new Float32Array(rows);
+      sumColumns(sumWant, z, rows, cols, 1, cs);
+      const sumGot = new Matrix(rows, 1, wasm.alloc(rows));
+      sumCols(sumGot, Matrix.view(inWasm(z), rows, cols, 1, cs));
+      expect(bits(sumGot.data)).toEqual(bits(sumWant));
+    });
+  }
+});

@@ -39,6 +39,7 @@ type PoolBackwardExport = (dx: number, dy: number, where: number, count: number,
 type MapsExport = (out: number, x: number, b: number, f: number, m: number, p: number) => void;
 type ArraysExport = (out: number, x: number, n: number) => void;
 type MomentumExport = (w: number, v: number, g: number, mu: number, a: number, d: number, n: number) => void;
+type ColumnsExport = (out: number, x: number, rows: number, cols: number, cs: number) => void;
 
 export class WasmKernels {
   readonly memory: WebAssembly.Memory;
@@ -58,6 +59,8 @@ export class WasmKernels {
   private readonly reluBackwardExport: ArraysExport;
   private readonly sigmoidForwardExport: ArraysExport;
   private readonly sigmoidBackwardExport: ArraysExport;
+  private readonly addColumnExport: ColumnsExport;
+  private readonly sumColumnsExport: ColumnsExport;
   /** fdlibm's eˣ as the sigmoid uses it (for the tests). */
   readonly exp: (x: number) => number;
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
@@ -94,6 +97,8 @@ export class WasmKernels {
     this.sigmoidForwardExport = instance.exports.sigmoidForward as ArraysExport;
     this.sigmoidBackwardExport = instance.exports.sigmoidBackward as ArraysExport;
     this.exp = instance.exports.exp as (x: number) => number;
+    this.addColumnExport = instance.exports.addColumn as ColumnsExport;
+    this.sumColumnsExport = instance.exports.sumColumns as ColumnsExport;
   }
 
   /**
@@ -204,6 +209,16 @@ export class WasmKernels {
   /** nn/activations.ts's sigmoid.backward: δ ⊙= a(1 − a). */
   sigmoidBackward(delta: Float32Array, a: Float32Array, n: number): void {
     this.sigmoidBackwardExport(delta.byteOffset, a.byteOffset, n);
+  }
+
+  /** kernels/elementwise.ts's addColumnInPlace for rows stride 1: z(i, j) = z[j·cs + i] += b[i] (assembly/bias.ts). */
+  addColumn(z: Float32Array, b: Float32Array, rows: number, cols: number, cs: number): void {
+    this.addColumnExport(z.byteOffset, b.byteOffset, rows, cols, cs);
+  }
+
+  /** kernels/elementwise.ts's sumColumns for rows stride 1: out[i] = Σⱼ a[j·cs + i]. */
+  sumColumns(out: Float32Array, a: Float32Array, rows: number, cols: number, cs: number): void {
+    this.sumColumnsExport(out.byteOffset, a.byteOffset, rows, cols, cs);
   }
 
   /** v = mu·v − a·g − d·w, w = w + v over n floats. */

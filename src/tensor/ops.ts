@@ -30,6 +30,8 @@ interface MemoryKernels {
   reluBackward(delta: Float32Array, a: Float32Array, n: number): void;
   sigmoidForward(a: Float32Array, z: Float32Array, n: number): void;
   sigmoidBackward(delta: Float32Array, a: Float32Array, n: number): void;
+  addColumn(z: Float32Array, b: Float32Array, rows: number, cols: number, cs: number): void;
+  sumColumns(out: Float32Array, a: Float32Array, rows: number, cols: number, cs: number): void;
 }
 const wasmInstances: MemoryKernels[] = [];
 
@@ -100,7 +102,9 @@ export function addColumn(out: Matrix, a: Matrix, b: Matrix): Matrix {
     sameShape('addColumn', out, a);
     out.data.set(a.data);
   }
-  addColumnInPlace(out.data, b.data, a.rows, a.cols, a.rowStride, a.colStride);
+  const wasm = out === a ? columnsInWasm(a, b.data) : null;
+  if (wasm) wasm.addColumn(a.data, b.data, a.rows, a.cols, a.colStride);
+  else addColumnInPlace(out.data, b.data, a.rows, a.cols, a.rowStride, a.colStride);
   return out;
 }
 
@@ -109,8 +113,23 @@ export function sumCols(out: Matrix, a: Matrix): Matrix {
   if (out.cols !== 1 || out.rows !== a.rows) {
     throw new RangeError(`sumCols: out must be ${a.rows}×1; a is ${a.shape}, out is ${out.shape}`);
   }
-  sumColumns(out.data, a.data, a.rows, a.cols, a.rowStride, a.colStride);
+  const wasm = columnsInWasm(a, out.data);
+  if (wasm) wasm.sumColumns(out.data, a.data, a.rows, a.cols, a.colStride);
+  else sumColumns(out.data, a.data, a.rows, a.cols, a.rowStride, a.colStride);
   return out;
+}
+
+/**
+ * The WebAssembly kernels for a bias loop, when m's rows are contiguous (one
+ * sample per column) and m and the column v both live in their memory; they
+ * take bare pointers, so m must fit its array (checked here).
+ */
+function columnsInWasm(m: Matrix, v: Float32Array): MemoryKernels | null {
+  if (m.rowStride !== 1 || m.colStride < m.rows) return null;
+  const wasm = wasmFor(m.data);
+  if (!wasm || !wasm.owns(v) || v.length < m.rows) return null;
+  if ((m.cols - 1) * m.colStride + m.rows > m.data.length) throw new RangeError(`${m.shape} with column stride ${m.colStride} does not fit its ${m.data.length} values`);
+  return wasm;
 }
 
 /** out = f(a) entry by entry (out may be a). */

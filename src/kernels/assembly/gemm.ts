@@ -11,10 +11,11 @@
 //   anything else: plain loops.
 // Also axpy (y += αx), the SGD update, four vectors at a time; and, from
 // conv.ts, the loops around a convolution's gemm, from activations.ts, ReLU
-// and the sigmoid.
+// and the sigmoid, from bias.ts, the dense layer's bias loops.
 
 export { im2col, col2im, maxPool2Forward, maxPool2Backward, addBiasMaps, mapsToRows } from './conv';
 export { reluForward, reluBackward, sigmoidForward, sigmoidBackward, exp } from './activations';
+export { addColumn, sumColumns } from './bias';
 
 @inline function ld(base: usize, index: i32): v128 {
   return v128.load(base + (<usize>index << 2));
