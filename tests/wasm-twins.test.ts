@@ -3,8 +3,9 @@
 // twins (kernels/conv.ts), bit for bit: im2col, col2im, pooling forward and
 // backward, and the layout changes around the gemm, on shapes whose rows are
 // and are not multiples of four, with zeros, ties, −0 and NaN in the data;
-// and ReLU and the sigmoid (kernels/assembly/activations.ts, with fdlibm's eˣ
-// against Math.exp) against theirs.
+// ReLU and the sigmoid (kernels/assembly/activations.ts, with fdlibm's eˣ
+// against Math.exp), and a dense layer's bias loops (kernels/assembly/bias.ts,
+// run by tensor/ops.ts) against theirs.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, type Backend } from '../src/backend.js';
