@@ -68,7 +68,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--activation', 'swish'], "train: --activation must be 'sigmoid', 'tanh', 'relu'; got 'swish'"],
     [['--lambda=-1'], "train: --lambda must be a number ≥ 0; got '-1'"],
     [['--momentum', '1'], "train: --momentum must be less than 1 (the velocity would grow without end); got '1'"],
-    [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-overfit, ch3-overfit-l2, ch3-l2-100, ch3-l2-30, ch3-l2-100-30, ch3-init-large, ch3-init, ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout, fast; got 'ch9'"],
+    [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-overfit, ch3-overfit-l2, ch3-l2-100, ch3-l2-30, ch3-l2-100-30, ch3-init-large, ch3-init, ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout, fast, best; got 'ch9'"],
     [['--layers', 'conv 20 5x5 swish, softmax 10'], "train: --layers: layer 1 'conv 20 5x5 swish': unknown activation 'swish' (expected sigmoid, tanh, relu)"],
     [['--layers', 'conv 20 5x5 relu, pool 3, softmax 10'], "train: --layers: layer 2 'pool 3': only 2×2 max-pooling is supported ('pool 2'); got '3'"],
     [['--layers', 'fc 30 relu, softmax 10', '--sizes', '784,30,10'], 'train: --sizes is for fully-connected networks; with --layers, say it in the layers (e.g. "fc 100 relu, dropout 0.5, softmax 10")'],
@@ -646,7 +646,7 @@ describe('bench --layers: the training speed of a layer stack', () => {
     const r = run('bench', ['--layers', 'conv 5 5x5 relu, poll 2, softmax 10']);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(
-      "bench: --layers: layer 2 'poll 2': unknown layer 'poll' (expected conv, pool, fc, dropout, bn, softmax or sigmoid); or a preset: ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout, fast",
+      "bench: --layers: layer 2 'poll 2': unknown layer 'poll' (expected conv, pool, fc, dropout, bn, softmax or sigmoid); or a preset: ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout, fast, best",
     );
   });
 });

@@ -97,6 +97,9 @@ describe('resolveSettings: the command line, else the resumed run, else the pres
     expect(resolve(['--preset', 'fast'])).toMatchObject({ optimizer: 'adam', schedule: 'one-cycle', eta: 0.004, miniBatchSize: 64, epochs: 3, augment: false });
     expect(resolve(['--preset', 'fast', '--optimizer', 'adamw'])).toMatchObject({ optimizer: 'adamw', eta: 0.001 });
     expect(resolve(['--preset', 'fast', '--schedule', 'cosine', '--augment'])).toMatchObject({ schedule: 'cosine', augment: true });
+    // `best` distorts its images by itself
+    expect(resolve(['--preset', 'best'])).toMatchObject({ optimizer: 'adam', schedule: 'one-cycle', eta: 0.004, miniBatchSize: 64, epochs: 12, augment: true });
+    expect(resolve(['--preset', 'best']).layers).toBe('conv 32 5x5 relu, pool 2, conv 64 5x5 relu, pool 2, fc 256 relu, softmax 10');
   });
   it('takes a resumed run\'s settings, and the command line over them', () => {
     expect(resolve(['--resume', 'run.json'], saved)).toMatchObject({ sizes: [784, 5, 10], epochs: 10, miniBatchSize: 20, eta: 0.5, seed: 7, evalSet: 'validation', init: 'default', lambda: 2, momentum: 0.5, cost: CrossEntropyCost, epochsDone: 4 });
