@@ -23,7 +23,8 @@ export const PEERS_INSTALL = 'apt-get install -y python3-numpy python3-torch lib
 /** The CPU as lscpu names it: model name, family and model (machines of one kind differ by all three). */
 export function cpuName(): string {
   try {
-    return cpuNameOf(readFileSync('/proc/cpuinfo', 'utf8')) ?? cpus()[0]?.model ?? 'unknown CPU';
+    const name = cpuNameOf(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (name) return name;
   } catch {
     // not Linux: the model Node reports
   }

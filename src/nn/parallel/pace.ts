@@ -20,9 +20,8 @@ const WINDOW_MS = 20;
 /**
  * Windows run together before any is timed: a worker's code is compiled by
  * the engine only after it has run a while, and until then its steps are
- * slow. With one warm-up window, a 784-30-10 run at mini-batch 100 sometimes
- * judged two threads slower (its probes measured 210–280 samples/ms against
- * 290 alone, while two threads settle at 375) and kept thread 0 alone.
+ * slow (the first windows of a 784-30-10 run at mini-batch 100 measured 90,
+ * 183 and 233 samples/ms together, where two threads settle at 375).
  */
 const WARM_WINDOWS = 4;
 /** Windows between probes of the other way: from FIRST_INTERVAL, doubling after each losing probe, up to MAX_INTERVAL. */
