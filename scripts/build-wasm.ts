@@ -18,8 +18,8 @@ export const SOURCE = join(root, 'src/kernels/assembly/gemm.ts');
 const SOURCES = ['gemm.ts', 'conv.ts', 'activations.ts', 'bias.ts'];
 export const TARGET = join(root, 'src/kernels/wasm-module.ts');
 
-/** The compiler flags: SIMD on, no runtime or assertions, memory given by the host (256 MiB at most: kernels/wasm.ts). */
-const FLAGS = ['--enable', 'simd', '--runtime', 'stub', '--noAssert', '-O3', '--importMemory', '--initialMemory', '1', '--maximumMemory', '4096'];
+/** The compiler flags: SIMD on, no runtime or assertions, memory given by the host (1 GiB at most: kernels/wasm.ts). */
+const FLAGS = ['--enable', 'simd', '--runtime', 'stub', '--noAssert', '-O3', '--importMemory', '--initialMemory', '1', '--maximumMemory', '16384'];
 /** The same module on a shared memory, for worker threads. */
 const SHARED = ['--enable', 'threads', '--sharedMemory'];
 

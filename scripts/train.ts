@@ -91,9 +91,14 @@ async function main(): Promise<void> {
     throw new UsageError(`the last layer must have ${MNIST_CLASSES} neurons, one per digit; got --sizes ${sizes.join(',')}`);
   }
   const trainSize = args.trainSize ?? meta?.trainSize ?? preset?.trainSize ?? split.training.count;
-  if (trainSize > split.training.count) {
-    throw new UsageError(`--train-size ${trainSize} is more than the ${fmtInt(split.training.count)} training images`);
+  // above the book's training images, the validation images follow them (the training file in its order): only while they are not the yardstick
+  if (trainSize > data.sets.train.count) {
+    throw new UsageError(`--train-size ${trainSize} is more than the ${fmtInt(data.sets.train.count)} images of the training file`);
   }
+  if (trainSize > split.training.count && evalSet !== 'test') {
+    throw new UsageError(`--train-size ${trainSize} would train on validation images (the training file's last ${fmtInt(split.validation.count)}); evaluate on the test set (--eval test) or train on at most ${fmtInt(split.training.count)}`);
+  }
+  const pool = trainSize > split.training.count ? data.sets.train : split.training;
   const ours = args.resume !== undefined && resolve(args.resume) === resolve(out);
   if (!ours && !args.force && existsSync(out)) {
     refuseOtherRun(out, {
@@ -102,7 +107,7 @@ async function main(): Promise<void> {
     });
   }
   const redrawStart = performance.now();
-  const drawnToo = redrawn ? withRedrawn(slice(split.training, 0, trainSize), seed) : slice(split.training, 0, trainSize);
+  const drawnToo = redrawn ? withRedrawn(slice(pool, 0, trainSize), seed) : slice(pool, 0, trainSize);
   const redrawSeconds = (performance.now() - redrawStart) / 1000;
   const training: LabelledImages = expand ? expandByShifts(drawnToo) : drawnToo;
   const evaluation = evalSet === 'test' ? split.test : split.validation;
@@ -164,6 +169,7 @@ async function main(): Promise<void> {
 
   log(`data: ${args.dataset.title} from ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
+  if (trainSize > split.training.count) log(`training on the first ${fmtInt(trainSize)} images of the training file, ${fmtInt(trainSize - split.training.count)} validation images among them (--train-size; evaluated on test)`);
   if (redrawn) log(`redrawn: each training image also as a hand would draw it on the page (thinned, traced, redrawn, preprocessed), ${fmtInt(drawnToo.count)} images; made in ${redrawSeconds.toFixed(1)} s`);
   if (expand) log(`expanded: each training image and its four one-pixel shifts, ${fmtInt(training.count)} images`);
   if (augmentation) {

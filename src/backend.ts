@@ -60,7 +60,7 @@ export async function selectBackend(choice: BackendName | 'auto', options: Selec
   return current;
 }
 
-/** Bytes of a shared TypeScript-backend arena (as the shared WebAssembly memory: 256 MiB). */
+/** Bytes of a shared TypeScript-backend arena (as the shared WebAssembly memory: 1 GiB). */
 const ARENA_BYTES = SHARED_WASM_PAGES * 65536;
 
 /**

@@ -60,7 +60,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--backend', 'gpu'], "train: --backend must be 'auto', 'ts' or 'wasm'; got 'gpu'"],
     [['--threads', '0'], "train: --threads must be an integer from 1 to 64; got '0'"],
     [['--threads', '99'], "train: --threads must be an integer from 1 to 64; got '99'"],
-    [['--threads', '64', '--hidden', '3000', '--batch-size', '100', '--data-dir', 'DATA', '--out', 'OUTDIR/t64.json'], 'train: this network with mini-batch 100 on 64 threads needs more memory than can be had (threads: the shared memory (256 MiB) is full; train this network with one thread); try a smaller --batch-size, fewer --threads or a smaller network'],
+    [['--threads', '64', '--hidden', '12000', '--batch-size', '100', '--data-dir', 'DATA', '--out', 'OUTDIR/t64.json'], 'train: this network with mini-batch 100 on 64 threads needs more memory than can be had (threads: the shared memory (1024 MiB) is full; train this network with one thread); try a smaller --batch-size, fewer --threads or a smaller network'],
     [['--dataset', 'kmnist'], "train: --dataset must be 'mnist' or 'fashion'; got 'kmnist'"],
     [['--cost', 'log-likelihood', '--output', 'sigmoid', '--data-dir', 'DATA'], 'train: --cost log-likelihood needs the softmax output layer, not --output sigmoid'],
     [['--cost', 'cross-entropy', '--output', 'softmax', '--data-dir', 'DATA'], 'train: a softmax output layer needs --cost log-likelihood, not the CrossEntropyCost'],
@@ -79,7 +79,8 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--monitor', 'train-loss'], "train: --monitor takes train-cost, train-acc, eval-cost, eval-acc (comma-separated); got 'train-loss'"],
     [['--eta-schedule', '0'], "train: --eta-schedule must be an integer from 1 to 100000; got '0'"],
     [['--dropout', '1'], "train: --dropout must be less than 1 (1 drops every unit); got '1'"],
-    [['--train-size', '5000', '--data-dir', 'DATA'], 'train: --train-size 5000 is more than the 100 training images'],
+    [['--train-size', '5000', '--data-dir', 'DATA'], 'train: --train-size 5000 is more than the 120 images of the training file'],
+    [['--train-size', '110', '--eval', 'validation', '--data-dir', 'DATA'], "train: --train-size 110 would train on validation images (the training file's last 20); evaluate on the test set (--eval test) or train on at most 100"],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), () => {
@@ -302,6 +303,18 @@ describe('train: runs, checkpoints and resume', () => {
     const bad = run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '4']);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toMatch(/apart\.optimizer\.bin: it holds state for undefined parameters; this network has \d+; delete it to start adam's state from zero$/);
+  });
+
+  it('--train-size above the training images takes the validation images after them, in the file’s order, when the test set is the yardstick', () => {
+    const all = join(root, 'all120.json');
+    const first = join(root, 'first100.json');
+    const r = run('train', ['--data-dir', dataDir, '--epochs', '1', '--train-size', '120', '--no-shuffle', '--batch-size', '120', '--eval', 'test', '--out', all]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('training on the first 120 images of the training file, 20 validation images among them (--train-size; evaluated on test)');
+    expect(r.stdout).toMatch(/^Epoch 1\/1: \d+ \/ 30 /m);
+    expect(run('train', ['--data-dir', dataDir, '--epochs', '1', '--train-size', '100', '--no-shuffle', '--batch-size', '120', '--eval', 'test', '--out', first]).code).toBe(0);
+    // one step over all the images: the 20 more images move the weights
+    expect(JSON.parse(readFileSync(all, 'utf8')).weights).not.toEqual(JSON.parse(readFileSync(first, 'utf8')).weights);
   });
 
   it('the new options say what does not go together', () => {

@@ -10,11 +10,12 @@ import { GEMM_WASM_BASE64, GEMM_WASM_SHARED_BASE64 } from './wasm-module.js';
 export const WASM_PAGES = 1024;
 
 /**
- * Pages of the memory that training threads share (the modules' maximum): 256 MiB,
- * for every thread's arrays and the training images (100,000 of them with
- * `--redrawn`). Untouched pages cost no memory.
+ * Pages of the memory that training threads share (the modules' maximum): 1 GiB,
+ * for every thread's arrays and the training images (120,000 of them with
+ * `--redrawn` and `--train-size 60000`) and the arrays of wide conv nets.
+ * Untouched pages cost no memory.
  */
-export const SHARED_WASM_PAGES = 4096;
+export const SHARED_WASM_PAGES = 16384;
 
 /**
  * The gemm's scratch (its lists of the nonzero steps of B and its packed

