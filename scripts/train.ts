@@ -92,11 +92,12 @@ async function main(): Promise<void> {
   }
   const trainSize = args.trainSize ?? meta?.trainSize ?? preset?.trainSize ?? split.training.count;
   // above the book's training images, the validation images follow them (the training file in its order): only while they are not the yardstick
+  const asked = args.trainSize !== undefined || meta?.trainSize !== undefined ? `--train-size ${trainSize}` : `--preset ${preset?.name}'s ${fmtInt(trainSize)} training images`;
   if (trainSize > data.sets.train.count) {
-    throw new UsageError(`--train-size ${trainSize} is more than the ${fmtInt(data.sets.train.count)} images of the training file`);
+    throw new UsageError(`${asked} is more than the ${fmtInt(data.sets.train.count)} images of the training file`);
   }
   if (trainSize > split.training.count && evalSet !== 'test') {
-    throw new UsageError(`--train-size ${trainSize} would train on validation images (the training file's last ${fmtInt(split.validation.count)}); evaluate on the test set (--eval test) or train on at most ${fmtInt(split.training.count)}`);
+    throw new UsageError(`${asked} would train on validation images (the training file's last ${fmtInt(split.validation.count)}); evaluate on the test set (--eval test) or train on at most ${fmtInt(split.training.count)}`);
   }
   const pool = trainSize > split.training.count ? data.sets.train : split.training;
   const ours = args.resume !== undefined && resolve(args.resume) === resolve(out);

@@ -48,6 +48,35 @@ describe('batch norm', () => {
     expect(worstGradientError('conv 3 3x3 tanh, bn, pool 2, fc 5 tanh, softmax 3', { c: 2, h: 6, w: 6 }, 5)).toBeLessThan(0.03);
   });
 
+  it('"bn tanh" / "bn sigmoid" after linear layers: backprop through the activation and the normalisation matches finite differences', () => {
+    expect(worstGradientError('conv 3 3x3 linear, bn tanh, pool 2, fc 5 linear, bn sigmoid, softmax 3', { c: 2, h: 6, w: 6 }, 7)).toBeLessThan(0.03);
+  });
+
+  it('"bn relu" is relu of "bn": the same outputs with ReLU applied, zero gradient where the output is zero; the model file keeps it', () => {
+    const input = { c: 1, h: 6, w: 6 };
+    const rng = new Rng(8);
+    const plain = new LayerStack('conv 3 3x3 linear, bn, pool 2, softmax 4', input);
+    plain.init(rng);
+    const fused = new LayerStack('conv 3 3x3 linear, bn relu, pool 2, softmax 4', input);
+    fused.params.set(plain.params);
+    const m = 5;
+    const { x, y } = batchFor(plain, m, rng);
+    plain.forward(x, m, true);
+    fused.forward(x, m, true);
+    const a = plain.layerOutput(1, m);
+    const r = fused.layerOutput(1, m);
+    expect(Array.from(r)).toEqual(Array.from(a, (v) => (v > 0 ? v : 0)));
+    expect(r.some((v) => v === 0) && r.some((v) => v > 0)).toBe(true);
+    // a gradient check through the relu (this batch has no output near its kink)
+    fused.backward(fused.forward(x, m, true), y, m);
+    const analytic = fused.grads.slice();
+    const C = () => fused.cost.fn(fused.forward(x, m, true), y, y.length);
+    for (let i = 0; i < fused.params.length; i++) expect(gradientError(centralSlope(fused.params, i, 2e-3, C), analytic[i]), `parameter ${i}`).toBeLessThan(0.03);
+    const back = parseModel(serializeModel(fused), 'bnrelu.json').network as LayerStack;
+    expect(back.spec).toBe('conv 3 3x3 linear, bn relu, pool 2, softmax 4');
+    expect((back.layers[1] as BatchNorm).describe).toBe('bn relu');
+  });
+
   it('normalises each channel over the batch while training: mean 0, variance 1, then γ and β', () => {
     const net = new LayerStack('conv 3 3x3 tanh, bn, softmax 2', { c: 1, h: 5, w: 5 });
     const rng = new Rng(2);

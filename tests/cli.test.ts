@@ -69,7 +69,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--lambda=-1'], "train: --lambda must be a number ≥ 0; got '-1'"],
     [['--momentum', '1'], "train: --momentum must be less than 1 (the velocity would grow without end); got '1'"],
     [['--preset', 'ch9'], "train: --preset must be one of ch1-30, ch1-100, ch3-ce-30, ch3-ce-100, ch3-overfit, ch3-overfit-l2, ch3-l2-100, ch3-l2-30, ch3-l2-100-30, ch3-init-large, ch3-init, ch6-fc, ch6-conv1, ch6-conv2, ch6-relu, ch6-expanded, ch6-dropout, fast, best; got 'ch9'"],
-    [['--layers', 'conv 20 5x5 swish, softmax 10'], "train: --layers: layer 1 'conv 20 5x5 swish': unknown activation 'swish' (expected sigmoid, tanh, relu)"],
+    [['--layers', 'conv 20 5x5 swish, softmax 10'], "train: --layers: layer 1 'conv 20 5x5 swish': unknown activation 'swish' (expected sigmoid, tanh, relu, linear)"],
     [['--layers', 'conv 20 5x5 relu, pool 3, softmax 10'], "train: --layers: layer 2 'pool 3': only 2×2 max-pooling is supported ('pool 2'); got '3'"],
     [['--layers', 'fc 30 relu, softmax 10', '--sizes', '784,30,10'], 'train: --sizes is for fully-connected networks; with --layers, say it in the layers (e.g. "fc 100 relu, dropout 0.5, softmax 10")'],
     [['--layers', 'fc 30 relu, softmax 9', '--data-dir', 'DATA'], 'train: --layers must end with 10 outputs, one per digit; got 9'],
@@ -323,7 +323,8 @@ describe('train: runs, checkpoints and resume', () => {
       [['--optimizer', 'nesterov', '--momentum', '0'], '--optimizer nesterov needs a --momentum above 0'],
       [['--optimizer', 'rmsprop'], "--optimizer must be 'sgd', 'momentum', 'nesterov', 'adam', 'adamw'; got 'rmsprop'"],
       [['--schedule', 'cosine', '--eta-schedule', '3'], '--eta-schedule halves η by accuracy; it does not go with --schedule cosine'],
-      [['--layers', 'fc 10 relu, bn 3, softmax 10'], "--layers: layer 2 'bn 3': unexpected '3'"],
+      [['--layers', 'fc 10 relu, bn 3, softmax 10'], "--layers: layer 2 'bn 3': unknown activation '3' (expected sigmoid, tanh, relu, linear)"],
+      [['--layers', 'fc 10 relu, bn relu 3, softmax 10'], "--layers: layer 2 'bn relu 3': unexpected '3'"],
     ];
     for (const [args, message] of cases) {
       const r = run('train', ['--data-dir', dataDir, ...args]);

@@ -138,6 +138,11 @@ describe('the layer language', () => {
     expect(layers[0]).toEqual({ kind: 'conv', maps: 20, size: 5, activation: 'relu' });
     expect(shapes.map(shapeText)).toEqual(['20×24×24', '20×12×12', '40×8×8', '40×4×4', '100', '100', '10']);
     expect(parseLayers('fc 30, sigmoid 10').layers[0]).toEqual({ kind: 'fc', units: 30, activation: 'sigmoid' });
+    // batch norm between the weighted input and the nonlinearity: a linear layer, then bn with the activation
+    const bn = parseLayers('conv 8 5x5 linear, bn relu, pool 2, fc 30 linear, bn, softmax 10');
+    expect(bn.layers.slice(0, 2)).toEqual([{ kind: 'conv', maps: 8, size: 5, activation: 'linear' }, { kind: 'bn', activation: 'relu' }]);
+    expect(bn.layers[4]).toEqual({ kind: 'bn', activation: 'linear' });
+    expect(bn.shapes.map(shapeText)).toEqual(['8×24×24', '8×24×24', '8×12×12', '30', '30', '10']);
   });
 
   it('names the offending layer and token', () => {

@@ -6,7 +6,7 @@
 import { wasmFor } from '../tensor/ops.js';
 
 export interface Activation {
-  readonly name: 'sigmoid' | 'tanh' | 'relu';
+  readonly name: 'sigmoid' | 'tanh' | 'relu' | 'linear';
   /** a = f(z); `a` may be `z`. */
   forward(a: Float32Array, z: Float32Array, n: number): void;
   /** delta ⊙= f′(z), given a = f(z). */
@@ -92,7 +92,21 @@ export const reluTs: Activation = {
 
 export const relu = withTwin(reluTs, 'reluForward', 'reluBackward');
 
-export const activations: Record<Activation['name'], Activation> = { sigmoid, tanh, relu };
+/**
+ * No activation: a = z, f′ = 1. For a layer whose output a batch norm
+ * normalises before the nonlinearity ("conv 32 5x5 linear, bn relu").
+ */
+export const linear: Activation = {
+  name: 'linear',
+  forward(a, z, n) {
+    if (a !== z) a.set(z.subarray(0, n));
+  },
+  backward() {
+    // δ ⊙= 1
+  },
+};
+
+export const activations: Record<Activation['name'], Activation> = { sigmoid, tanh, relu, linear };
 
 /**
  * The softmax output layer (chapter 3), column by column: a column-major

@@ -6,11 +6,11 @@
 // stack; this is the language to ask for them in.
 
 export type LayerSpec =
-  | { kind: 'conv'; maps: number; size: number; activation: 'sigmoid' | 'tanh' | 'relu' }
+  | { kind: 'conv'; maps: number; size: number; activation: ActivationName }
   | { kind: 'pool'; size: 2 }
-  | { kind: 'fc'; units: number; activation: 'sigmoid' | 'tanh' | 'relu' }
+  | { kind: 'fc'; units: number; activation: ActivationName }
   | { kind: 'dropout'; p: number }
-  | { kind: 'bn' }
+  | { kind: 'bn'; activation: ActivationName }
   | { kind: 'softmax'; units: number }
   | { kind: 'sigmoid'; units: number };
 
@@ -25,7 +25,8 @@ export class LayerSpecError extends Error {
   override name = 'LayerSpecError';
 }
 
-const ACTIVATIONS = ['sigmoid', 'tanh', 'relu'] as const;
+const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'linear'] as const;
+export type ActivationName = (typeof ACTIVATIONS)[number];
 
 /** The largest layer (units, or values per sample out of a layer) and parameter count a network may have: checked before anything is allocated. */
 export const MAX_LAYER_SIZE = 1 << 20;
@@ -37,12 +38,12 @@ function positiveInt(token: string | undefined, what: string, where: string): nu
   return n;
 }
 
-function activation(token: string | undefined, where: string): 'sigmoid' | 'tanh' | 'relu' {
-  const a = token ?? 'sigmoid';
+function activation(token: string | undefined, where: string, otherwise: ActivationName = 'sigmoid'): ActivationName {
+  const a = token ?? otherwise;
   if (!(ACTIVATIONS as readonly string[]).includes(a)) {
     throw new LayerSpecError(`${where}: unknown activation '${a}' (expected ${ACTIVATIONS.join(', ')})`);
   }
-  return a as 'sigmoid' | 'tanh' | 'relu';
+  return a as ActivationName;
 }
 
 /** Parses a description; `input` is the image's shape (MNIST: 1×28×28). */
@@ -103,8 +104,8 @@ export function parseLayers(text: string, input: Shape = { c: 1, h: 28, w: 28 })
         break;
       }
       case 'bn': {
-        extra(0);
-        layer = { kind: 'bn' };
+        extra(1);
+        layer = { kind: 'bn', activation: activation(rest[0], where, 'linear') };
         break;
       }
       case 'softmax':

@@ -54,6 +54,8 @@ export interface StackPreset {
   schedule?: LrSchedule;
   augment?: boolean;
   evalSet: 'test' | 'validation';
+  /** Train on the first N images of the training file; above 50,000 the validation images follow (with evalSet 'test' only). */
+  trainSize?: number;
   /** What the book reports for the run; a preset beyond the book says what it aims for instead. */
   book?: { accuracy: number; on: 'test' | 'validation'; chapter: number; words?: string };
   aim?: string;

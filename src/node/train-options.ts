@@ -14,7 +14,7 @@ import { isStackPreset, PRESETS, type FcPreset, type StackPreset } from '../nn/p
 import { MAX_THREADS } from '../nn/parallel/threads.js';
 import { OPTIMIZER_NAMES, type OptimizerName } from '../nn/optimizers/index.js';
 import { LR_SCHEDULES, type LrSchedule } from '../nn/schedules.js';
-import type { LayerSpec } from '../nn/layer-spec.js';
+import type { ActivationName, LayerSpec } from '../nn/layer-spec.js';
 export { USAGE } from './train-usage.js';
 import { datasetOption, intOption, listOption, parseCommandLine, positiveOption, UsageError } from './cli.js';
 
@@ -335,19 +335,18 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
 }
 
 /** A fully-connected network of `sizes` in the layer language (the output layer as the cost needs it). */
-function denseSpec(sizes: readonly number[], cost: Cost, activation: 'sigmoid' | 'tanh' | 'relu'): LayerSpec[] {
+function denseSpec(sizes: readonly number[], cost: Cost, activation: ActivationName): LayerSpec[] {
   const layers: LayerSpec[] = sizes.slice(1, -1).map((units) => ({ kind: 'fc', units, activation }));
   layers.push({ kind: cost.output, units: sizes[sizes.length - 1] });
   return layers;
 }
 
-/** The description with a bn layer after every hidden conv or fc layer (before its pooling or dropout). */
+/** The description with a bn layer after every hidden conv or fc layer (before its pooling or dropout) that has none; bn layers given are kept as they are. */
 export function withBatchNorm(layers: LayerSpec[]): string {
   const out: string[] = [];
-  for (const l of layers) {
-    if (l.kind === 'bn') continue;
-    out.push(l.kind === 'conv' ? `conv ${l.maps} ${l.size}x${l.size} ${l.activation}` : l.kind === 'fc' ? `fc ${l.units} ${l.activation}` : l.kind === 'pool' ? 'pool 2' : l.kind === 'dropout' ? `dropout ${l.p}` : `${l.kind} ${l.units}`);
-    if (l.kind === 'conv' || l.kind === 'fc') out.push('bn');
-  }
+  layers.forEach((l, i) => {
+    out.push(l.kind === 'conv' ? `conv ${l.maps} ${l.size}x${l.size} ${l.activation}` : l.kind === 'fc' ? `fc ${l.units} ${l.activation}` : l.kind === 'pool' ? 'pool 2' : l.kind === 'dropout' ? `dropout ${l.p}` : l.kind === 'bn' ? (l.activation === 'linear' ? 'bn' : `bn ${l.activation}`) : `${l.kind} ${l.units}`);
+    if ((l.kind === 'conv' || l.kind === 'fc') && layers[i + 1]?.kind !== 'bn') out.push('bn');
+  });
   return out.join(', ');
 }

@@ -9,17 +9,21 @@
 // Backward, with N values per channel and δ = ∂C/∂y:
 //   ∇β = Σ δ,  ∇γ = Σ δ·x̂,  ∂C/∂x = γ/(N·√(σ² + ε)) · (N·δ − ∇β − x̂·∇γ).
 // Sums are taken in float64, so a channel of 20 × 576 values adds up cleanly.
+// "bn relu" applies an activation after it, a = f(y), as the paper places
+// batch norm between a layer's weighted input and its nonlinearity
+// ("conv 32 5x5 linear, bn relu"); backward first takes δ = ∂C/∂a ⊙ f′.
 
+import { linear, type Activation } from '../activations.js';
 import { shapeText, type Shape } from '../layer-spec.js';
 import type { Backend } from '../../backend.js';
-import { Buffers, type Cols, type Layer, type ParamGroup, type StateGroup } from './layer.js';
+import { Buffers, fName, type Cols, type Layer, type ParamGroup, type StateGroup } from './layer.js';
 
 /** ε under the square root, and the running averages' momentum: PyTorch's BatchNorm defaults. */
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
 export class BatchNorm implements Layer {
-  readonly describe = 'bn';
+  readonly describe: string;
   readonly output: Shape;
   readonly groups: readonly ParamGroup[];
   readonly paramCount: number;
@@ -41,8 +45,9 @@ export class BatchNorm implements Layer {
   /** The last training batch's 1/√(σ² + ε) per channel, for backward. */
   private readonly invStd: Float64Array;
 
-  constructor(readonly input: Shape, backend: Backend) {
+  constructor(readonly input: Shape, backend: Backend, readonly f: Activation = linear) {
     this.output = input;
+    this.describe = f === linear ? 'bn' : `bn ${f.name}`;
     this.channels = input.c;
     this.positions = input.h * input.w;
     const C = this.channels;
@@ -55,14 +60,16 @@ export class BatchNorm implements Layer {
 
   traceForward(m: number, train: boolean): string {
     const over = this.positions > 1 ? `${m} samples × ${this.positions} positions` : `${m} samples`;
+    const out = this.f === linear ? `y = γ⊙x̂ + β` : `a = ${fName(this.f)}(γ⊙x̂ + β)`;
     return train
-      ? `${this.name}  x̂ = (x − μ)/√(σ² + ε), μ and σ² of each of ${this.channels} channels over ${over}; y = γ⊙x̂ + β → (${shapeText(this.output)})`
-      : `${this.name}  x̂ = (x − running μ)/√(running σ² + ε); y = γ⊙x̂ + β → (${shapeText(this.output)})`;
+      ? `${this.name}  x̂ = (x − μ)/√(σ² + ε), μ and σ² of each of ${this.channels} channels over ${over}; ${out} → (${shapeText(this.output)})`
+      : `${this.name}  x̂ = (x − running μ)/√(running σ² + ε); ${out} → (${shapeText(this.output)})`;
   }
 
   traceBackward(_m: number, needDx: boolean): string {
     const down = needDx ? `; ∂C/∂x = γ/(N√(σ²+ε))·(Nδ − ∇β − x̂⊙∇γ) → (${shapeText(this.input)})` : '';
-    return `${this.name}  ∇β = Σ δ (${this.channels}); ∇γ = Σ δ⊙x̂ (${this.channels})${down}`;
+    const first = this.f === linear ? '' : `δ = ∂C/∂a ⊙ ${fName(this.f)}′ (${shapeText(this.output)}); `;
+    return `${this.name}  ${first}∇β = Σ δ (${this.channels}); ∇γ = Σ δ⊙x̂ (${this.channels})${down}`;
   }
 
   bind(params: Float32Array, grads: Float32Array, state: Float32Array): void {
@@ -129,6 +136,7 @@ export class BatchNorm implements Layer {
         }
       }
     }
+    if (this.f !== linear) this.f.forward(y, y, N * C); // a = f(y), in place
     return y;
   }
 
@@ -138,6 +146,13 @@ export class BatchNorm implements Layer {
     const N = m * P;
     const xhat = this.buf.get(b, 'xhat', C * P);
     const dx = needDx ? this.buf.get(b, 'dx', C * P) : null;
+    if (this.f !== linear) {
+      // δ = ∂C/∂a ⊙ f′, from the saved a = f(y)
+      const delta = this.buf.get(b, 'delta', C * P);
+      delta.set(dy.subarray(0, N * C));
+      this.f.backward(delta, this.buf.get(b, 'y', C * P), N * C);
+      dy = delta;
+    }
     for (let c = 0; c < C; c++) {
       let sumD = 0;
       let sumDX = 0;

@@ -22,7 +22,7 @@ export function makeLayer(l: LayerSpec, shape: Shape, backend: Backend): Layer {
     case 'pool': return new Pool(shape, backend);
     case 'fc': return new Dense(shape, l.units, activations[l.activation], false, backend);
     case 'dropout': return new Dropout(shape, l.p, backend);
-    case 'bn': return new BatchNorm(shape, backend);
+    case 'bn': return new BatchNorm(shape, backend, activations[l.activation]);
     case 'softmax': return new Dense(shape, l.units, 'softmax', true, backend);
     case 'sigmoid': return new Dense(shape, l.units, activations.sigmoid, true, backend);
   }
