@@ -53,7 +53,7 @@ describe('parseTrainOptions', () => {
 describe('--help', () => {
   it('lists every optimizer, schedule and batch norm', () => {
     for (const name of [...OPTIMIZER_NAMES, ...LR_SCHEDULES]) expect(USAGE).toContain(`'${name}'`);
-    for (const flag of ['--optimizer sgd', '--schedule constant', '--batch-norm', 'dropout P, bn,']) expect(USAGE).toContain(flag);
+    for (const flag of ['--optimizer sgd', '--schedule constant', '--batch-norm', 'bn [act]']) expect(USAGE).toContain(flag);
   });
 });
 

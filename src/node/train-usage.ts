@@ -21,8 +21,9 @@ Network and training
   --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
   --layers SPEC         a layer stack instead (chapter 6), e.g. "conv 20 5x5 relu,
                         pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10";
-                        layers: conv N KxK [act], pool 2, fc N [act], dropout P, bn,
-                        and last softmax N or sigmoid N; with conv layers, each
+                        layers: conv N KxK [act], pool 2, fc N [act], dropout P,
+                        bn [act], and last softmax N or sigmoid N (act: sigmoid,
+                        tanh, relu or linear); with conv layers, each
                         thread takes part of every mini-batch (the same seed and
                         --threads give the same weights; another count rounds
                         differently)
