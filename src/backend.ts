@@ -5,7 +5,7 @@
 // backend; the matrix ops then pick the kernel from where the arrays live.
 // `selectBackend('auto')` takes 'wasm' where WebAssembly SIMD exists.
 
-import { loadWasmKernels, SHARED_WASM_PAGES, wasmSimdSupported, type WasmKernels } from './kernels/wasm.js';
+import { loadWasmKernels, SHARED_WASM_PAGES, WASM_PAGES, wasmSimdSupported, type WasmKernels } from './kernels/wasm.js';
 import { useWasmKernels } from './tensor/ops.js';
 
 export type BackendName = 'ts' | 'wasm';
@@ -22,6 +22,16 @@ export interface Backend {
 export const tsBackend: Backend = { name: 'ts', alloc: (n) => new Float32Array(n) };
 
 let wasm: WasmKernels | null = null;
+let wasmPages = WASM_PAGES;
+
+/**
+ * How many 64 KiB pages the one-thread WebAssembly memory reserves when the
+ * kernels load (before the first selectBackend('wasm'); WASM_PAGES, 64 MiB,
+ * unless set). Node's scripts set the threads' 1 GiB: untouched pages cost nothing.
+ */
+export function setWasmPages(pages: number): void {
+  wasmPages = pages;
+}
 let current: Backend = tsBackend;
 
 /** The WebAssembly kernels the 'wasm' backend uses, once selected. */
@@ -52,7 +62,7 @@ export async function selectBackend(choice: BackendName | 'auto', options: Selec
   }
   if (!simd) throw new Error('the wasm backend needs WebAssembly SIMD, which this engine does not support; use the ts backend');
   if (!wasm) {
-    wasm = await loadWasmKernels();
+    wasm = await loadWasmKernels({ pages: wasmPages });
     useWasmKernels(wasm);
   }
   const kernels = wasm;

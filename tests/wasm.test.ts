@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultBackend, selectBackend, tsBackend, wasmKernels, type Backend } from '../src/backend.js';
 import { gemmStrided } from '../src/kernels/gemm.js';
 import { axpy as axpyTs } from '../src/kernels/elementwise.js';
-import { loadWasmKernels, wasmSimdSupported, type WasmKernels } from '../src/kernels/wasm.js';
+import { loadWasmKernels, SHARED_WASM_PAGES, WASM_PAGES, wasmSimdSupported, type WasmKernels } from '../src/kernels/wasm.js';
 import { Network } from '../src/nn/network.js';
 import { CrossEntropyCost } from '../src/nn/costs.js';
 import { sgd } from '../src/nn/sgd.js';
@@ -345,5 +345,13 @@ describe('backend selection', () => {
     const spill = own.alloc(2 * 1024 * 1024);
     expect(own.owns(spill)).toBe(false);
     expect(spill.length).toBe(2 * 1024 * 1024);
+  });
+
+  it("reserves the pages asked for (Node's scripts: 1 GiB, as the threads), at most the module's 1 GiB", async () => {
+    const node = await loadWasmKernels({ pages: SHARED_WASM_PAGES });
+    expect(node.memory.buffer.byteLength).toBe(SHARED_WASM_PAGES * 65536);
+    expect(node.owns(node.alloc(100 * 1024 * 1024))).toBe(true); // 400 MiB: a conv net's arrays with batch norm at mini-batch 64 fit
+    expect((await loadWasmKernels()).memory.buffer.byteLength).toBe(WASM_PAGES * 65536); // the page's 64 MiB
+    expect((await loadWasmKernels({ pages: 2 * SHARED_WASM_PAGES })).memory.buffer.byteLength).toBe(SHARED_WASM_PAGES * 65536);
   });
 });

@@ -6,7 +6,12 @@
 
 import { GEMM_WASM_BASE64, GEMM_WASM_SHARED_BASE64 } from './wasm-module.js';
 
-/** 64 KiB pages reserved up front: 64 MiB, more than one network needs, for the page and one-thread runs. */
+/**
+ * 64 KiB pages of the one-thread memory, reserved up front: 64 MiB, what the page
+ * needs to classify. Node's scripts ask for the threads' 1 GiB (setWasmPages), so a
+ * conv net with batch norm at mini-batch 64 trains on one thread in WebAssembly
+ * too, not in the TypeScript kernels that take over when this memory is full.
+ */
 export const WASM_PAGES = 1024;
 
 /**
@@ -250,9 +255,11 @@ export function sharedMemorySupported(): boolean {
  * one (shared between threads if `shared`); a worker thread passes the memory
  * its parent made, to work on the same arrays, and its thread number as `slot`.
  */
-export async function loadWasmKernels(options: { shared?: boolean; memory?: WebAssembly.Memory; slot?: number } = {}): Promise<WasmKernels> {
+export async function loadWasmKernels(
+  options: { shared?: boolean; memory?: WebAssembly.Memory; slot?: number; pages?: number } = {},
+): Promise<WasmKernels> {
   const shared = options.shared ?? options.memory?.buffer instanceof SharedArrayBuffer;
-  const pages = shared ? SHARED_WASM_PAGES : WASM_PAGES;
+  const pages = shared ? SHARED_WASM_PAGES : Math.min(options.pages ?? WASM_PAGES, SHARED_WASM_PAGES);
   const memory = options.memory ?? new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
   const { instance } = await WebAssembly.instantiate(moduleBytes(shared), { env: { memory } });
   return new WasmKernels(instance, memory, options.slot);

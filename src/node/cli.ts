@@ -8,6 +8,8 @@ import { DATASETS, type Dataset } from '../data/datasets.js';
 import { DataFileError } from '../data/idx.js';
 import { ModelFileError } from '../nn/model-file.js';
 import { NotAFileError } from './atomic.js';
+import { setWasmPages } from '../backend.js';
+import { SHARED_WASM_PAGES } from '../kernels/wasm.js';
 
 /** A mistake in the command line: exit 2 with a hint to read --help. */
 export class UsageError extends Error {
@@ -25,6 +27,8 @@ export async function runMain(command: string, main: () => Promise<void> | void)
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+  // Node reserves as much WebAssembly memory for one thread as for two (1 GiB; the page keeps 64 MiB)
+  setWasmPages(SHARED_WASM_PAGES);
   try {
     await main();
   } catch (err) {
