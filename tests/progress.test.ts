@@ -38,4 +38,12 @@ describe('Progress', () => {
     expect(fmtSeconds(0.084)).toBe('0.08 s');
     expect(fmtSeconds(106)).toBe('1 min 46 s');
   });
+
+  it('rounds before it splits minutes from seconds: never "60 s" in a minute', () => {
+    expect(fmtSeconds(659.6)).toBe('11 min 00 s'); // not "10 min 60 s"
+    expect(fmtSeconds(119.5)).toBe('2 min 00 s');
+    expect(fmtSeconds(59.97)).toBe('1 min 00 s');
+    expect(fmtSeconds(59.94)).toBe('59.9 s');
+    expect(fmtSeconds(60.4)).toBe('1 min 00 s');
+  });
 });

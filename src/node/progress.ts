@@ -6,9 +6,10 @@ export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US
 
 export function fmtSeconds(s: number): string {
   if (s < 1) return `${s.toFixed(2)} s`;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${String(Math.round(s - 60 * m)).padStart(2, '0')} s`;
+  if (s < 59.95) return `${s.toFixed(1)} s`;
+  const whole = Math.round(s); // rounded before the split: 659.6 s is 11 min 00 s, not 10 min 60 s
+  const m = Math.floor(whole / 60);
+  return `${m} min ${String(whole - 60 * m).padStart(2, '0')} s`;
 }
 
 interface Stream {
