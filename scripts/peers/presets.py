@@ -66,7 +66,9 @@ def make_augment(torch, gen, size=28):
         interp[x, k0] += 1 - f
         interp[x, min(k0 + 1, nodes - 1)] += f
     c = (size - 1) / 2
-    coords = torch.arange(size, dtype=torch.float32) - c
+    # each pixel's (x, y) about the centre, as rows of (size*size, 2)
+    ys, xs = torch.meshgrid(torch.arange(size, dtype=torch.float32) - c, torch.arange(size, dtype=torch.float32) - c, indexing="ij")
+    centred = torch.stack((xs, ys), dim=-1).view(1, size * size, 2)
 
     def uniform(*shape):
         return 2 * torch.rand(*shape, generator=gen) - 1
@@ -76,29 +78,30 @@ def make_augment(torch, gen, size=28):
         # the pen: 20% of the images half a pixel wider (towards the 3x3 maximum) or narrower (towards the cross's minimum)
         pick = torch.rand(m, generator=gen) < WIDTH
         grow = torch.rand(m, generator=gen) < 0.5
-        if bool(pick.any()):
-            wider = (F.max_pool2d(x, 3, stride=1, padding=1) + x) / 2
-            p = F.pad(x, (1, 1, 1, 1))
-            cross = torch.minimum(torch.minimum(torch.minimum(x, p[:, :, 1:-1, :-2]), torch.minimum(p[:, :, 1:-1, 2:], p[:, :, :-2, 1:-1])), p[:, :, 2:, 1:-1])
-            narrower = (cross + x) / 2
-            pen = torch.where(grow.view(m, 1, 1, 1), wider, narrower)
-            x = torch.where(pick.view(m, 1, 1, 1), pen, x)
+        wider, narrower = (pick & grow).nonzero().flatten(), (pick & ~grow).nonzero().flatten()
+        if len(wider) or len(narrower):
+            x = x.clone()
+        if len(wider):
+            s = x[wider]
+            x[wider] = (F.max_pool2d(s, 3, stride=1, padding=1) + s) / 2
+        if len(narrower):
+            s = x[narrower]
+            p = F.pad(s, (1, 1, 1, 1))
+            cross = torch.minimum(torch.minimum(s, p[:, :, 1:-1, :-2]), torch.minimum(torch.minimum(p[:, :, 1:-1, 2:], p[:, :, :-2, 1:-1]), p[:, :, 2:, 1:-1]))
+            x[narrower] = (cross + s) / 2
+        # the affine map output -> source (turn, size, shear inverted), then the shift and the elastic field before it
         turn = uniform(m) * ROTATE * math.pi / 180
         scale = 1 + uniform(m) * SCALE
         shear = uniform(m) * SHEAR
-        tx, ty = uniform(m) * SHIFT, uniform(m) * SHIFT
+        shift = uniform(m, 2) * SHIFT
         cos, sin = torch.cos(turn), torch.sin(turn)
         a, b = scale * cos, scale * (cos * shear - sin)
         cc, d = scale * sin, scale * (sin * shear + cos)
-        det = a * d - b * cc
-        ia, ib, ic, id_ = d / det, -b / det, -cc / det, a / det
-        g = uniform(m, 2, nodes, nodes) * (ELASTIC / FIELD_STD)
-        field = torch.einsum("yk,mckl,xl->mcyx", interp, g, interp)  # (m, 2, 28, 28): dx, dy
-        u = coords.view(1, 1, size) - tx.view(m, 1, 1) + field[:, 0]
-        v = coords.view(1, size, 1) - ty.view(m, 1, 1) + field[:, 1]
-        sx = ia.view(m, 1, 1) * u + ib.view(m, 1, 1) * v + c
-        sy = ic.view(m, 1, 1) * u + id_.view(m, 1, 1) * v + c
-        grid = torch.stack((sx / (size - 1) * 2 - 1, sy / (size - 1) * 2 - 1), dim=-1)
+        inverse = torch.stack((torch.stack((d, -b), 1), torch.stack((-cc, a), 1)), 1) / (a * d - b * cc).view(m, 1, 1)
+        field = (interp @ uniform(m, 2, nodes, nodes) @ interp.T) * (ELASTIC / FIELD_STD)  # (m, 2, size, size): dx, dy
+        points = centred - shift.view(m, 1, 2) + field.view(m, 2, size * size).transpose(1, 2)
+        source = torch.bmm(points, inverse.transpose(1, 2))  # about the centre
+        grid = (source * (2 / (size - 1))).view(m, size, size, 2)  # grid_sample's -1..1, the centre at 0
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=True)
 
     return augment
