@@ -124,6 +124,36 @@ describe('batch norm', () => {
     expect(Array.from(net.predict(x.subarray(0, 5)).output)).not.toEqual(Array.from(alone));
   });
 
+  it('frozen: a step on one example uses the running averages and keeps them; its gradients are those of the model as it evaluates', () => {
+    for (const [spec, input] of [['fc 6 linear, bn tanh, fc 5 sigmoid, bn, softmax 4', { c: 7, h: 1, w: 1 }], ['conv 3 3x3 linear, bn relu, pool 2, fc 5 tanh, softmax 3', { c: 2, h: 6, w: 6 }]] as const) {
+      const rng = new Rng(11);
+      const net = new LayerStack(spec, input);
+      net.init(rng);
+      for (let i = 0; i < net.params.length; i++) net.params[i] += 0.1 * rng.gaussian();
+      const bns = net.layers.filter((l): l is BatchNorm => l instanceof BatchNorm);
+      for (const bn of bns) bn.runningMean.set(bn.runningMean.map(() => 0.3 * rng.gaussian())), bn.runningVar.set(bn.runningVar.map(() => 0.5 + rng.uniform()));
+      const state = net.state.slice();
+      const { x, y } = batchFor(net, 1, rng);
+      const C = () => net.cost.fn(net.forward(x, 1), y, y.length); // evaluation mode: the running averages
+      const evaluated = net.forward(x, 1).slice();
+      net.frozenBatchNorm(() => {
+        expect(Array.from(net.forward(x, 1, true)), 'a frozen training pass computes what evaluation does').toEqual(Array.from(evaluated));
+        net.backward(net.forward(x, 1, true), y, 1);
+      });
+      const analytic = net.grads.slice();
+      expect(analytic.every(Number.isFinite), 'one example: no division by a batch variance of 0').toBe(true);
+      let worst = 0;
+      for (let i = 0; i < net.params.length; i++) worst = Math.max(worst, gradientError(centralSlope(net.params, i, 2e-3, C), analytic[i]));
+      expect(worst, spec).toBeLessThan(0.03);
+      net.frozenBatchNorm(() => net.updateMiniBatch(net.input(1), net.target(1), 0.1));
+      expect(Array.from(net.state), 'the running averages are kept').toEqual(Array.from(state));
+      expect(bns.every((bn) => !bn.frozen), 'unfrozen after').toBe(true);
+      // unfrozen, the same step moves the running averages
+      net.updateMiniBatch(net.input(1), net.target(1), 0.1);
+      expect(Array.from(net.state)).not.toEqual(Array.from(state));
+    }
+  });
+
   it('the model file keeps γ, β and the running averages; a file without them is refused', () => {
     const net = new LayerStack('conv 2 3x3 relu, bn, pool 2, fc 4 relu, bn, softmax 3', { c: 1, h: 8, w: 8 });
     const rng = new Rng(4);

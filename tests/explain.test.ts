@@ -1,15 +1,17 @@
 // The backprop explorer's numbers (src/explain/): what the trace hook records
 // for one SGD step equals a float64 twin of network.py's backprop and what the
 // library computes without the hook; the step is exactly one updateMiniBatch;
-// every stage's formula arrives at the stage's value; the gradient check agrees.
+// every stage's formula arrives at the stage's value; the gradient check agrees;
+// batch norm, frozen for the step, explained with its running averages.
 
 import { describe, expect, it } from 'vitest';
-import { learnOne, gradientCheck, cannotExplain } from '../src/explain/step.js';
+import { learnOne, gradientCheck } from '../src/explain/step.js';
 import { stepStages, type Stage } from '../src/explain/stages.js';
 import { num, sumText } from '../src/explain/formula.js';
 import { place } from '../src/explain/tiles.js';
 import { Network } from '../src/nn/network.js';
 import { LayerStack } from '../src/nn/stack.js';
+import { BatchNorm } from '../src/nn/layers/index.js';
 import { Matrix } from '../src/tensor/matrix.js';
 import { Rng } from '../src/rng.js';
 import { refUpdateMiniBatch, sigmoid64, type RefNet } from './reference.js';
@@ -157,10 +159,67 @@ describe('one SGD step of a convolutional net, recorded', () => {
     for (const s of stages) for (const i of [0, s.values.length - 1]) expect(s.explain(i).value, s.id).toBe(s.part === 'update' ? rec.after[s.param!(i)] : s.values[i]);
   });
 
-  it('refuses a model with batch norm, saying why', () => {
-    expect(cannotExplain(new LayerStack('conv 4 5x5 relu, bn, pool 2, softmax 10'))).toMatch(/batch norm/);
-    expect(cannotExplain(net)).toBeNull();
+  it('refuses a label outside the model\'s digits', () => {
     expect(() => learnOne(net, x, 10, 0.1)).toThrow(/label must be a whole number from 0 to 9/);
+  });
+});
+
+describe('one SGD step of a net with batch norm, frozen', () => {
+  const spec = 'conv 4 5x5 linear, pool 2, bn relu, fc 12 linear, bn, softmax 10';
+  const net = new LayerStack(spec);
+  const rng = new Rng(5);
+  net.init(rng);
+  const bns = net.layers.filter((l): l is BatchNorm => l instanceof BatchNorm);
+  for (const bn of bns) {
+    for (let c = 0; c < bn.channels; c++) [bn.runningMean[c], bn.runningVar[c], bn.gamma[c], bn.beta[c]] = [0.2 * rng.gaussian(), 0.3 + rng.uniform(), 1 + 0.3 * rng.gaussian(), 0.1 * rng.gaussian()];
+  }
+  const state = net.state.slice();
+  const x = drawing();
+  const rec = learnOne(net, x, 4, 0.1);
+  const stages = stepStages(net, rec);
+
+  it('normalises with the running averages, keeps them, and says so in its trace', () => {
+    const bn = bns[0];
+    const z = find(stages, 'z4');
+    const pooled = rec.layers[1].a!;
+    const [gamma, beta] = [rec.before.subarray(rec.offsets[2]), rec.before.subarray(rec.offsets[2] + 4)]; // before the step
+    for (const q of [0, 5, 2 * 144 + 77, z.values.length - 1]) {
+      const c = Math.floor(q / 144);
+      const want = gamma[c] * (pooled[q] - bn.runningMean[c]) / Math.sqrt(bn.runningVar[c] + 1e-5) + beta[c];
+      expect(z.values[q]).toBeCloseTo(want, 5);
+      expect(z.explain(q).text).toContain(`(map ${c}, `);
+    }
+    expect(Array.from(net.state), 'the running averages are kept').toEqual(Array.from(state));
+    expect(bns.every((b) => !b.frozen), 'unfrozen after the step').toBe(true);
+    expect(rec.trace.join('\n')).toMatch(/frozen/);
+    expect(find(stages, 'a4').values).toEqual(rec.layers[2].a);
+  });
+
+  it('has a stage for δ, ∂C/∂γ, ∂C/∂β, the error passed down and the update of γ and β, each formula at its value', () => {
+    for (const id of ['bn-delta-4', 'bn-gamma-4', 'bn-beta-4', 'bn-down-4', 'bn-delta-6', 'bn-gamma-6', 'bn-beta-6', 'bn-down-6', 'γ-4', 'β-4', 'γ-6', 'β-6']) find(stages, id);
+    // the error bn passes down is γ·δ/√(σ² + ε): a fixed scale per channel
+    const down = find(stages, 'bn-down-6');
+    const d = rec.layers[4].delta!;
+    const bn = bns[1];
+    const gamma = rec.before.subarray(rec.offsets[4]);
+    for (let j = 0; j < 12; j++) expect(down.values[j]).toBeCloseTo(gamma[j] * d[j] / Math.sqrt(bn.runningVar[j] + 1e-5), 6);
+    // ∂C/∂γ of a map: Σ δ·x̂ over its positions
+    const g = find(stages, 'bn-gamma-4');
+    const first = bns[0];
+    let want = 0;
+    for (let p = 0; p < 144; p++) want += rec.layers[2].delta![144 + p] * (rec.layers[1].a![144 + p] - first.runningMean[1]) / Math.sqrt(first.runningVar[1] + 1e-5);
+    expect(g.values[1]).toBeCloseTo(want, 5);
+    for (const s of stages) for (const i of [0, s.values.length - 1]) expect(s.explain(i).value, s.id).toBe(s.part === 'update' ? rec.after[s.param!(i)] : s.values[i]);
+  });
+
+  it('agrees with the gradient check: γ, β, and the convolution\'s weights below the batch norm', () => {
+    for (const id of ['bn-gamma-4', 'bn-beta-4', 'bn-gamma-6', 'bp4-2', 'bp3-5']) {
+      const s = find(stages, id);
+      let i = 0;
+      for (let q = 0; q < s.values.length; q++) if (Math.abs(s.values[q]) > Math.abs(s.values[i])) i = q;
+      const check = gradientCheck(net, rec, s.param!(i));
+      expect(Math.abs(check.backprop - check.numeric), id).toBeLessThan(0.02 * Math.abs(check.backprop) + 1e-4);
+    }
   });
 });
 

@@ -1,7 +1,10 @@
 // explain/formula.ts: writing a formula with its numbers plugged in: numbers
 // to four significant digits (negative ones in parentheses where they are
 // multiplied), index subscripts, and a long sum as its largest terms and the
-// rest ("+ … 148 more terms (0.0312)").
+// rest ("+ … 148 more terms (0.0312)"); an activation and its derivative
+// with their numbers.
+
+import type { Activation } from '../nn/activations.js';
 
 const SUBSCRIPTS = '₀₁₂₃₄₅₆₇₈₉';
 const MINUS = '−';
@@ -62,4 +65,34 @@ export function sumText(terms: readonly Term[], show = 4, plain = false): { text
 /** Σ of plain values, written as sumText writes products. */
 export function valuesText(values: readonly number[], show = 4): { text: string; sum: number } {
   return sumText(values.map((v) => ({ a: v, b: 1 })), show, true);
+}
+
+/** An activation's symbol in the formulas: σ, relu, tanh, softmax, linear. */
+export const fSym = (f: Activation | 'softmax'): string => (f === 'softmax' ? 'softmax' : f.name === 'sigmoid' ? 'σ' : f.name);
+
+/** f(z) with the numbers (zs: the layer's z, for softmax). */
+export function activationText(f: Activation | 'softmax', z: number, a: number, zs: Float32Array, j: number): string {
+  if (f === 'softmax') {
+    let max = -Infinity;
+    for (const v of zs) max = Math.max(max, v);
+    let sum = 0;
+    for (const v of zs) sum += Math.exp(v - max);
+    return `e^(z${sub(j)} − max z) / Σₖ e^(zₖ − max z) = e^(${num(z - max)}) / ${num(sum)} = ${num(Math.exp(z - max))} / ${num(sum)} = ${num(a)}`;
+  }
+  if (f.name === 'sigmoid') return `1 / (1 + e^(−z)) = 1 / (1 + e^(${num(-z)})) = ${num(a)}`;
+  if (f.name === 'relu') return `max(0, z) = max(0, ${num(z)}) = ${num(a)}`;
+  if (f.name === 'linear') return `${num(a)} (linear: a = z)`;
+  return `tanh(${num(z)}) = ${num(a)}`;
+}
+
+/** f′(z) with the numbers (from a = f(z), as the library takes it). */
+export function derivative(f: Activation, z: number, a: number): { text: string; value: number } {
+  if (f.name === 'sigmoid') {
+    const v = a * (1 - a);
+    return { text: `σ′(z) = a(1 − a) = ${num(a)}·(1 − ${num(a)}) = ${num(v)}`, value: v };
+  }
+  if (f.name === 'relu') return { text: `relu′(z) = ${z > 0 ? `1 (z = ${num(z)} > 0)` : `0 (z = ${num(z)} ≤ 0)`}`, value: z > 0 ? 1 : 0 };
+  if (f.name === 'linear') return { text: 'linear′(z) = 1', value: 1 };
+  const v = 1 - a * a;
+  return { text: `tanh′(z) = 1 − a² = 1 − ${num(a)}² = ${num(v)}`, value: v };
 }

@@ -7,20 +7,16 @@
 // layer with weights is layer 2 (z², a², δ², W²); neurons, maps and rows are
 // counted from 0, so output neuron j stands for digit j.
 
-import { Conv, Dense, Dropout, Pool, size, sup } from '../nn/layers/index.js';
-import type { Activation } from '../nn/activations.js';
+import { BatchNorm, Conv, Dense, Dropout, Pool, size, sup } from '../nn/layers/index.js';
+import { linear, type Activation } from '../nn/activations.js';
 import { shapeText, type Shape } from '../nn/layer-spec.js';
 import type { LayerStack } from '../nn/stack.js';
 import type { StepRecord } from './step.js';
-import { factor, num, sub, sumText, valuesText } from './formula.js';
+import { activationText, derivative, factor, fSym, num, sub, sumText, valuesText } from './formula.js';
+import { at, shapeLayout, vec, weightLayout, where, type Layout } from './layout.js';
+import { bnBackwardStages, bnForwardStages } from './bn-stages.js';
 
-/** How a stage's values are drawn: `tiles` tiles (a neuron's weights, a filter), each `c` channels of h×w; value i is ((tile·c + channel)·h + row)·w + column. */
-export interface Layout {
-  tiles: number;
-  c: number;
-  h: number;
-  w: number;
-}
+export type { Layout } from './layout.js';
 
 export interface Explained {
   /** The formula, then the same with the numbers plugged in (lines). */
@@ -47,61 +43,6 @@ export interface Stage {
   param?: (i: number) => number;
 }
 
-const vec = (n: number): Layout => ({ tiles: 1, c: 1, h: 1, w: n });
-
-/** A tensor of one sample: 784 inputs as the 28×28 image they are, maps as maps, a vector as a row. */
-function shapeLayout(s: Shape): Layout {
-  const n = size(s);
-  if (s.h === 1 && s.w === 1) return n === 784 ? { tiles: 1, c: 1, h: 28, w: 28 } : vec(n);
-  return { tiles: 1, c: s.c, h: s.h, w: s.w };
-}
-
-/** A weight matrix, units × inputs: one tile per unit shaped as its input (a 28×28 image, maps), or one matrix for a vector input. */
-function weightLayout(units: number, input: Shape): Layout {
-  const one = shapeLayout(input);
-  return one.h === 1 ? { tiles: 1, c: 1, h: units, w: one.w } : { ...one, tiles: units };
-}
-
-/** (map, row, column) of value i of a C×H×W tensor. */
-function at(i: number, s: Shape): [number, number, number] {
-  const hw = s.h * s.w;
-  return [Math.floor(i / hw), Math.floor((i % hw) / s.w), i % s.w];
-}
-
-/** Value i of a tensor of shape s, as the formulas name it: aⱼ, a(row, col) of an image, a(map, row, col). */
-const where = (s: Shape, i: number): string => {
-  if (s.h === 1 && s.w === 1) return s.c === 784 ? where({ c: 1, h: 28, w: 28 }, i) : sub(i);
-  const [c, r, col] = at(i, s);
-  return s.c === 1 ? `(row ${r}, col ${col})` : `(map ${c}, row ${r}, col ${col})`;
-};
-
-const fSym = (f: Activation | 'softmax') => (f === 'softmax' ? 'softmax' : f.name === 'sigmoid' ? 'σ' : f.name);
-
-/** f(z) with the numbers. */
-function activationText(f: Activation | 'softmax', z: number, a: number, zs: Float32Array, j: number): string {
-  if (f === 'softmax') {
-    let max = -Infinity;
-    for (const v of zs) max = Math.max(max, v);
-    let sum = 0;
-    for (const v of zs) sum += Math.exp(v - max);
-    return `e^(z${sub(j)} − max z) / Σₖ e^(zₖ − max z) = e^(${num(z - max)}) / ${num(sum)} = ${num(Math.exp(z - max))} / ${num(sum)} = ${num(a)}`;
-  }
-  if (f.name === 'sigmoid') return `1 / (1 + e^(−z)) = 1 / (1 + e^(${num(-z)})) = ${num(a)}`;
-  if (f.name === 'relu') return `max(0, z) = max(0, ${num(z)}) = ${num(a)}`;
-  return `tanh(${num(z)}) = ${num(a)}`;
-}
-
-/** f′(z) with the numbers (from a = f(z), as the library takes it). */
-function derivative(f: Activation, z: number, a: number): { text: string; value: number } {
-  if (f.name === 'sigmoid') {
-    const v = a * (1 - a);
-    return { text: `σ′(z) = a(1 − a) = ${num(a)}·(1 − ${num(a)}) = ${num(v)}`, value: v };
-  }
-  if (f.name === 'relu') return { text: `relu′(z) = ${z > 0 ? `1 (z = ${num(z)} > 0)` : `0 (z = ${num(z)} ≤ 0)`}`, value: z > 0 ? 1 : 0 };
-  const v = 1 - a * a;
-  return { text: `tanh′(z) = 1 − a² = 1 − ${num(a)}² = ${num(v)}`, value: v };
-}
-
 /** Weight q of a layer, as the formulas name it: w²ⱼ,ₖ (row j, column k), or a filter's W²(filter, map, row, col). */
 function weightName(layer: Dense | Conv, l: string, q: number): string {
   const nIn = layer.groups[0].cols;
@@ -125,6 +66,11 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
   const traceOf = (text: string, prefix: string) => lines(text).filter((l) => l.startsWith(prefix)).join('\n') || text;
   const stages: Stage[] = [];
   const last = layers.length - 1;
+  const bn = (i: number, layer: BatchNorm) => ({
+    layer, n: numbers[i], below: i === 0 ? 1 : numbers[i - 1], l: L(i), k: L(i - 1), x: inputOf(i), v: rec.layers[i],
+    params: W(i), offset: rec.offsets[i], grads: rec.grads,
+    ...stack.frozenBatchNorm(() => ({ fwd: layer.traceForward(1, true), bwd: layer.traceBackward(1, i > 0) })), // as the step ran
+  });
 
   // ---- forward
   stages.push({
@@ -150,7 +96,7 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
         },
       });
       stages.push({
-        id: `a${numbers[i]}`, part: 'forward', title: `a${l} = ${fSym(layer.f)}(z${l})`, note: layer.f === 'softmax' ? 'The output layer: softmax turns the ten weighted inputs into probabilities that add up to 1.' : `Each neuron's activation: ${fSym(layer.f)} of its weighted input.`,
+        id: `a${numbers[i]}`, part: 'forward', title: `a${l} = ${fSym(layer.f)}(z${l})`, note: layer.f === 'softmax' ? 'The output layer: softmax turns the ten weighted inputs into probabilities that add up to 1.' : layer.f === linear ? 'No activation: a = z.' : `Each neuron's activation: ${fSym(layer.f)} of its weighted input.`,
         shape: lines(fwd).slice(-1)[0], values: v.a!, layout: vec(layer.units),
         explain: (j) => ({ text: `a${l}${sub(j)} = ${fSym(layer.f)}(z${l}${sub(j)}) = ${activationText(layer.f, v.z![j], v.a![j], v.z!, j)}`, value: v.a![j] }),
       });
@@ -190,7 +136,7 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
         },
       });
       stages.push({
-        id: `a${numbers[i]}`, part: 'forward', title: `a${l} = ${fSym(layer.f)}(z${l})`, note: `The feature maps: ${fSym(layer.f)} of each weighted input.`,
+        id: `a${numbers[i]}`, part: 'forward', title: `a${l} = ${fSym(layer.f)}(z${l})`, note: layer.f === linear ? 'No activation: a = z.' : `The feature maps: ${fSym(layer.f)} of each weighted input.`,
         shape: fwd, values: v.a!, layout: shapeLayout(layer.output),
         explain: (q) => ({ text: `a${l}${where(layer.output, q)} = ${fSym(layer.f)}(z) = ${activationText(layer.f, v.z![q], v.a![q], v.z!, q)}`, value: v.a![q] }),
       });
@@ -205,6 +151,8 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
           return { text: `a${l}(map ${f}, row ${r}, col ${col}) = max of a${k}(map ${f}, rows ${2 * r}–${2 * r + 1}, cols ${2 * col}–${2 * col + 1})\n= max(${win.map(num).join(', ')}) = ${num(v.a![q])}`, value: v.a![q] };
         },
       });
+    } else if (layer instanceof BatchNorm) {
+      stages.push(...bnForwardStages(bn(i, layer)));
     } else if (layer instanceof Dropout && layer.p > 0) {
       stages.push({
         id: `drop${i}`, part: 'forward', title: `a${l} ⊙ mask / (1 − p)`, note: `Dropout (p = ${layer.p}): some units are silenced for this step, the others scaled up.`,
@@ -327,6 +275,8 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
           return { text: `∂C/∂${weightName(layer, l, q)} = Σ over positions (r, c) of δ${l}(map ${j}, r, c)·a${k}(map ${ch}, r + ${u}, c + ${t})\n= ${sum.text} = ${num(g)}`, value: g };
         },
       });
+    } else if (layer instanceof BatchNorm) {
+      stages.push(...bnBackwardStages(bn(i, layer), (j) => error(i, j), i > 0 ? rec.layers[i - 1].dy! : null));
     } else if (layer instanceof Pool && i > 0) {
       const below = rec.layers[i - 1].dy!;
       const s = layer.input;
@@ -356,25 +306,26 @@ export function stepStages(stack: LayerStack, rec: StepRecord): Stage[] {
   const { lambda, n: trainN, name } = opt.settings;
   const plain = name === 'sgd' || (name === 'momentum' && opt.steps === 1); // momentum's first step from rest is plain SGD
   layers.forEach((layer, i) => {
-    if (!(layer instanceof Dense || layer instanceof Conv)) return;
+    if (!(layer instanceof Dense || layer instanceof Conv || layer instanceof BatchNorm)) return;
     const l = L(i);
+    const scales = layer instanceof BatchNorm; // γ and β, one per channel
     const o = rec.offsets[i];
     layer.groups.forEach((g, gi) => {
       const from = o + (gi === 0 ? 0 : layer.groups[0].rows * layer.groups[0].cols);
       const count = g.rows * g.cols;
       const change = new Float32Array(count);
       for (let q = 0; q < count; q++) change[q] = rec.after[from + q] - rec.before[from + q];
-      const sym = gi === 0 ? 'w' : 'b';
+      const sym = scales ? (gi === 0 ? 'γ' : 'β') : gi === 0 ? 'w' : 'b';
       const decay = g.decay && lambda > 0;
-      const layout = gi === 1 ? vec(count) : layer instanceof Dense ? weightLayout(g.rows, layer.input) : { tiles: layer.maps, c: layer.input.c, h: layer.k, w: layer.k };
+      const layout = gi === 1 || scales ? vec(count) : layer instanceof Dense ? weightLayout(g.rows, layer.input) : { tiles: layer.maps, c: layer.input.c, h: layer.k, w: layer.k };
       stages.push({
         id: `${sym}-${numbers[i]}`, part: 'update',
         title: decay ? `${sym}${l} ← (1 − ηλ/n)·${sym}${l} − η·∂C/∂${sym}${l}` : `${sym}${l} ← ${sym}${l} − η·∂C/∂${sym}${l}`,
-        note: `The update of layer ${numbers[i]}'s ${gi === 0 ? 'weights' : 'biases'} (m = 1, η = ${rec.eta}${decay ? `, λ = ${lambda}, n = ${trainN}` : ''}); the map shows each one's change.`,
+        note: `The update of layer ${numbers[i]}'s ${scales ? (gi === 0 ? 'scales γ' : 'shifts β') : gi === 0 ? 'weights' : 'biases'} (m = 1, η = ${rec.eta}${decay ? `, λ = ${lambda}, n = ${trainN}` : ''}); the map shows each one's change.`,
         shape: rec.rule, values: change, layout, param: (q) => from + q,
         explain: (q) => {
           const [w0, w1, gr] = [rec.before[from + q], rec.after[from + q], rec.grads[from + q]];
-          const what = gi === 1 ? `b${l}${sub(q)}` : weightName(layer, l, q);
+          const what = layer instanceof BatchNorm || gi === 1 ? `${sym}${l}${sub(q)}` : weightName(layer, l, q);
           if (!plain) return { text: `${what}: ${num(w0)} → ${num(w1)} (∂C/∂${sym} = ${num(gr)}; ${rec.rule})`, value: w1 };
           const text = decay
             ? `${what} ← (1 − ${rec.eta}·${lambda}/${trainN})·${factor(w0)} − ${rec.eta}·${factor(gr)} = ${num(w1)}`

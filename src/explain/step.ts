@@ -4,8 +4,11 @@
 // δ as the layers make them; the parameters before and after, the gradients,
 // and the outputs and cost before and after. Nothing here computes a value of
 // the network a second way: the stages (explain/stages.ts) only read this.
+// Batch norm is frozen for the step (nn/layers/batch-norm.ts): one example is
+// no batch to take statistics of, so it normalises with the running averages
+// of training, as the model does when it reads a drawing, and keeps them.
 
-import { BatchNorm, Dropout } from '../nn/layers/index.js';
+import { Dropout } from '../nn/layers/index.js';
 import { parseModel } from '../nn/model-file.js';
 import { Network } from '../nn/network.js';
 import { makeOptimizer } from '../nn/optimizers/index.js';
@@ -67,20 +70,17 @@ export interface StepRecord {
   ms: number;
 }
 
-/** Why a model cannot be explored, or null: batch norm needs a batch, and one example is none. */
-export function cannotExplain(stack: LayerStack): string | null {
-  if (stack.layers.some((l) => l instanceof BatchNorm)) return 'this model has batch norm, whose statistics need a mini-batch of more than one example; pick a model without it';
-  return null;
-}
-
 /**
  * One SGD step of `stack` on one example (input: C·H·W values in [0, 1];
  * label: its digit) with learning rate η and the stack's own cost and
- * optimizer, recorded. The stack is updated, as training would update it.
+ * optimizer, recorded. The stack is updated, as training would update it,
+ * but for batch norm's running averages, which it uses and keeps.
  */
 export function learnOne(stack: LayerStack, input: ArrayLike<number>, label: number, eta: number): StepRecord {
-  const why = cannotExplain(stack);
-  if (why) throw new Error(`The explorer cannot run: ${why}.`);
+  return stack.frozenBatchNorm(() => recordStep(stack, input, label, eta));
+}
+
+function recordStep(stack: LayerStack, input: ArrayLike<number>, label: number, eta: number): StepRecord {
   if (input.length !== stack.inputSize) throw new RangeError(`learnOne: the input has ${input.length} values; the model takes ${stack.inputSize}`);
   if (!Number.isInteger(label) || label < 0 || label >= stack.classes) throw new RangeError(`learnOne: the label must be a whole number from 0 to ${stack.classes - 1}; got ${label}`);
   if (!(eta > 0) || !Number.isFinite(eta)) throw new RangeError(`learnOne: η must be a positive number; got ${eta}`);

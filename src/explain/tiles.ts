@@ -4,7 +4,7 @@
 // gap between channels and between tiles. The same placement draws the map
 // and turns a pointer position back into the value under it.
 
-import type { Layout } from './stages.js';
+import type { Layout } from './layout.js';
 
 export interface Placement {
   width: number;

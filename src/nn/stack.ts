@@ -335,6 +335,17 @@ export class LayerStack extends Classifier {
     }
   }
 
+  /** Runs fn with every batch norm frozen (its running averages in place of the batch's statistics, and kept): a step on one example, or on a few. */
+  frozenBatchNorm<T>(fn: () => T): T {
+    const bns = this.layers.filter((l): l is BatchNorm => l instanceof BatchNorm && !l.frozen);
+    for (const l of bns) l.frozen = true;
+    try {
+      return fn();
+    } finally {
+      for (const l of bns) l.frozen = false;
+    }
+  }
+
   /** --debug-shapes with replicas on threads: the shapes of one step on x and y (forward, backprop), printed, with no update. */
   traceStep(x: Matrix, y: Matrix, trace: ShapeTrace): void {
     // no masks drawn: the run's generator must draw exactly what the threads' steps draw

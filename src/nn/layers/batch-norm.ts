@@ -12,11 +12,16 @@
 // "bn relu" applies an activation after it, a = f(y), as the paper places
 // batch norm between a layer's weighted input and its nonlinearity
 // ("conv 32 5x5 linear, bn relu"); backward first takes δ = ∂C/∂a ⊙ f′.
+// Frozen (`frozen`), a training step uses the running μ and σ² as evaluation
+// does and leaves them as they are: y is then a fixed affine map of x, and
+// ∂C/∂x = γ·δ/√(σ² + ε). That is how a step on one example can be taken
+// (the backprop explorer's), and how fine-tuning on a few images keeps the
+// statistics of the many the model learnt from.
 
 import { linear, type Activation } from '../activations.js';
 import { shapeText, type Shape } from '../layer-spec.js';
 import type { Backend } from '../../backend.js';
-import { Buffers, fName, type Cols, type Layer, type ParamGroup, type StateGroup } from './layer.js';
+import { Buffers, fName, type Cols, type Layer, type LayerProbe, type ParamGroup, type StateGroup } from './layer.js';
 
 /** ε under the square root, and the running averages' momentum: PyTorch's BatchNorm defaults. */
 export const BN_EPS = 1e-5;
@@ -29,13 +34,15 @@ export class BatchNorm implements Layer {
   readonly paramCount: number;
   readonly stateGroups: readonly StateGroup[];
   name = 'bn';
-  probe = null;
+  probe: LayerProbe | null = null;
   readonly buf: Buffers;
   /** Channels C and values per channel per sample P (H·W; 1 after a dense layer). */
   readonly channels: number;
   readonly positions: number;
   /** Whether training updates the running averages (off for a thread's replica: thread 0's are kept, as PyTorch's DDP keeps rank 0's). */
   tracks = true;
+  /** Whether a training step uses the running averages (and keeps them) instead of the batch's statistics. */
+  frozen = false;
   gamma!: Float32Array;
   beta!: Float32Array;
   runningMean!: Float32Array;
@@ -61,13 +68,15 @@ export class BatchNorm implements Layer {
   traceForward(m: number, train: boolean): string {
     const over = this.positions > 1 ? `${m} samples × ${this.positions} positions` : `${m} samples`;
     const out = this.f === linear ? `y = γ⊙x̂ + β` : `a = ${fName(this.f)}(γ⊙x̂ + β)`;
-    return train
+    const frozen = train && this.frozen ? ' (frozen: the running averages of training, kept as they are)' : '';
+    return train && !this.frozen
       ? `${this.name}  x̂ = (x − μ)/√(σ² + ε), μ and σ² of each of ${this.channels} channels over ${over}; ${out} → (${shapeText(this.output)})`
-      : `${this.name}  x̂ = (x − running μ)/√(running σ² + ε); ${out} → (${shapeText(this.output)})`;
+      : `${this.name}  x̂ = (x − running μ)/√(running σ² + ε)${frozen}; ${out} → (${shapeText(this.output)})`;
   }
 
   traceBackward(_m: number, needDx: boolean): string {
-    const down = needDx ? `; ∂C/∂x = γ/(N√(σ²+ε))·(Nδ − ∇β − x̂⊙∇γ) → (${shapeText(this.input)})` : '';
+    const dx = this.frozen ? 'γ⊙δ/√(running σ²+ε)' : 'γ/(N√(σ²+ε))·(Nδ − ∇β − x̂⊙∇γ)';
+    const down = needDx ? `; ∂C/∂x = ${dx} → (${shapeText(this.input)})` : '';
     const first = this.f === linear ? '' : `δ = ∂C/∂a ⊙ ${fName(this.f)}′ (${shapeText(this.output)}); `;
     return `${this.name}  ${first}∇β = Σ δ (${this.channels}); ∇γ = Σ δ⊙x̂ (${this.channels})${down}`;
   }
@@ -100,10 +109,11 @@ export class BatchNorm implements Layer {
     const y = this.buf.get(b, 'y', C * P);
     const xhat = this.buf.get(b, 'xhat', C * P);
     const N = m * P;
+    const batchStats = train && !this.frozen;
     for (let c = 0; c < C; c++) {
       let mean: number;
       let variance: number;
-      if (train) {
+      if (batchStats) {
         let sum = 0;
         for (let s = 0; s < m; s++) for (let p = 0, i = (s * C + c) * P; p < P; p++, i++) sum += x[i];
         mean = sum / N;
@@ -136,6 +146,7 @@ export class BatchNorm implements Layer {
         }
       }
     }
+    this.probe?.('z', y); // y = γ·x̂ + β, before the activation
     if (this.f !== linear) this.f.forward(y, y, N * C); // a = f(y), in place
     return y;
   }
@@ -153,6 +164,7 @@ export class BatchNorm implements Layer {
       this.f.backward(delta, this.buf.get(b, 'y', C * P), N * C);
       dy = delta;
     }
+    this.probe?.('delta', dy);
     for (let c = 0; c < C; c++) {
       let sumD = 0;
       let sumDX = 0;
@@ -167,6 +179,12 @@ export class BatchNorm implements Layer {
         this.gGamma[c] = sumDX; // ∇γ = Σ δ·x̂
       }
       if (!dx) continue;
+      if (this.frozen) {
+        // μ and σ² are constants here: y = γ·(x − μ)/√(σ² + ε) + β, so ∂y/∂x = γ/√(σ² + ε)
+        const k = this.gamma[c] * this.invStd[c];
+        for (let s = 0; s < m; s++) for (let p = 0, i = (s * C + c) * P; p < P; p++, i++) dx[i] = k * dy[i];
+        continue;
+      }
       const k = (this.gamma[c] * this.invStd[c]) / N;
       for (let s = 0; s < m; s++) {
         for (let p = 0, i = (s * C + c) * P; p < P; p++, i++) dx[i] = k * (N * dy[i] - sumD - xhat[i] * sumDX);
