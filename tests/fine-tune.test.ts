@@ -1,6 +1,7 @@
 // Fine-tuning on the page's corrections (web/fine-tune.ts, the code the
 // page's worker runs): one correction takes effect on the drawing it was
-// made for, and the rest of what the network knows stays.
+// made for, and the rest of what the network knows stays; batch norm stays
+// frozen.
 
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
@@ -10,6 +11,7 @@ import { strokesToInput } from '../src/draw/preprocess.js';
 import { parseModel, serializeModel } from '../src/nn/model-file.js';
 import { CrossEntropyCost } from '../src/nn/costs.js';
 import { Network } from '../src/nn/network.js';
+import { LayerStack } from '../src/nn/stack.js';
 import { sgd } from '../src/nn/sgd.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { Rng } from '../src/rng.js';
@@ -24,6 +26,22 @@ describe('fine-tuning on corrections', () => {
     expect(Array.from(set.images.subarray(0, 4))).toEqual([1, 2, 3, 4]);
     expect(set.labels[FINE_TUNE.copies]).toBe(3);
   });
+
+  it('keeps batch norm frozen: the running averages of training stay as they are, γ and β learn', async () => {
+    await selectBackend('wasm');
+    const { training, test } = bookSplit((await loadMnist()).sets);
+    const net = new LayerStack('conv 4 5x5 linear, pool 2, bn relu, fc 16 linear, bn relu, softmax 10');
+    const rng = new Rng(2);
+    net.init(rng);
+    sgd(net, { ...training, count: 2000 }, { epochs: 1, miniBatchSize: 20, eta: 0.05, rng });
+    const state = net.state.slice();
+    const params = net.params.slice();
+    const input = strokesToInput(digitStrokes(4, variant(4, 300, 7)))!;
+    fineTune(net, [{ pixels: Array.from(input, (v) => Math.round(255 * v)), label: 9 }], training, { ...test, count: 500 }, 1);
+    expect(Array.from(net.state)).toEqual(Array.from(state));
+    expect(Array.from(net.params)).not.toEqual(Array.from(params));
+    expect(net.predict(input).digit, 'the correction is learnt').toBe(9);
+  }, 120_000);
 
   it('one correction is read as corrected afterwards, and the test accuracy barely moves', async () => {
     await selectBackend('wasm');
