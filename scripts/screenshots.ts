@@ -92,8 +92,8 @@ async function main(): Promise<void> {
     const conv = await explorer(browser, server.url, '/models/default/default.json');
     await showStage(conv, 'z2', 0.5, 0.37);
     await conv.locator('#explain').screenshot({ path: join(shots, 'conv-step.png') });
-    // the stages a fully-connected network has not: pooling forward and back, a filter's gradient and its change
-    const convStages = ['a3', 'pool-3', 'bp4-2', 'w-2'];
+    // the stages a fully-connected network has not: pooling forward and back, a filter's gradient and its change, batch norm forward and back
+    const convStages = ['a3', 'pool-3', 'bp4-2', 'w-2', 'z4', 'bn-down-4'];
     for (const id of convStages) {
       await showStage(conv, id, 0.35, 0.45);
       await conv.locator('#explain .stage').screenshot({ path: join(shots, `conv-${id}.png`) });
