@@ -41,4 +41,3 @@ export const where = (s: Shape, i: number): string => {
   const [c, r, col] = at(i, s);
   return s.c === 1 ? `(row ${r}, col ${col})` : `(map ${c}, row ${r}, col ${col})`;
 };
-
