@@ -14,7 +14,7 @@ import { CrossEntropyCost, LogLikelihoodCost, type Cost } from './costs.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
-import { BatchNorm, Buffers, Dense, Dropout, makeLayer, part, size, sup, type Cols, type Layer, type ShapeTrace, type StackProbe } from './layers/index.js';
+import { Buffers, Dense, Dropout, makeLayer, part, size, sup, type Cols, type Layer, type ShapeTrace, type StackProbe, withBatchNorm } from './layers/index.js';
 import { countOf } from './layers/layer.js';
 import { droppedText, dropoutGradientScale } from './layers/dropout.js';
 import { initStack, type StackInit } from './init.js';
@@ -326,24 +326,12 @@ export class LayerStack extends Classifier {
 
   /** Runs fn with batch norm's running averages left as they are (a pass that must change nothing). */
   untracked<T>(fn: () => T): T {
-    const bns = this.layers.filter((l): l is BatchNorm => l instanceof BatchNorm && l.tracks);
-    for (const l of bns) l.tracks = false;
-    try {
-      return fn();
-    } finally {
-      for (const l of bns) l.tracks = true;
-    }
+    return withBatchNorm(this.layers, 'tracks', false, fn);
   }
 
   /** Runs fn with every batch norm frozen (its running averages in place of the batch's statistics, and kept): a step on one example, or on a few. */
   frozenBatchNorm<T>(fn: () => T): T {
-    const bns = this.layers.filter((l): l is BatchNorm => l instanceof BatchNorm && !l.frozen);
-    for (const l of bns) l.frozen = true;
-    try {
-      return fn();
-    } finally {
-      for (const l of bns) l.frozen = false;
-    }
+    return withBatchNorm(this.layers, 'frozen', true, fn);
   }
 
   /** --debug-shapes with replicas on threads: the shapes of one step on x and y (forward, backprop), printed, with no update. */

@@ -193,3 +193,14 @@ export class BatchNorm implements Layer {
     return dx;
   }
 }
+
+/** Runs fn with `flag` set to `value` on every batch-norm layer of `layers`, and back after. */
+export function withBatchNorm<T>(layers: readonly Layer[], flag: 'tracks' | 'frozen', value: boolean, fn: () => T): T {
+  const changed = layers.filter((l): l is BatchNorm => l instanceof BatchNorm && l[flag] !== value);
+  for (const l of changed) l[flag] = value;
+  try {
+    return fn();
+  } finally {
+    for (const l of changed) l[flag] = !value;
+  }
+}

@@ -10,9 +10,9 @@ import { Dense } from './dense.js';
 import { Conv } from './conv.js';
 import { Pool } from './pool.js';
 import { Dropout } from './dropout.js';
-import { BatchNorm } from './batch-norm.js';
+import { BatchNorm, withBatchNorm } from './batch-norm.js';
 
-export { Dense, Conv, Pool, Dropout, BatchNorm };
+export { Dense, Conv, Pool, Dropout, BatchNorm, withBatchNorm };
 export { Buffers, part, size, sup, type Cols, type Layer, type LayerProbe, type StackProbe, type ParamGroup, type ShapeTrace, type StateGroup } from './layer.js';
 
 /** The layer a spec asks for, taking `shape` in, its arrays in `backend`'s memory. */
