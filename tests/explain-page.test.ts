@@ -163,6 +163,21 @@ for (const [kind, url, eta] of [['conv', '/models/default/default.json', null], 
       const numeric = Number(await check.getAttribute('data-numeric'));
       expect(Math.abs(numeric - rec.grads[s.param!(big)])).toBeLessThan(0.05 * Math.abs(rec.grads[s.param!(big)]) + 1e-4);
       expect(await check.textContent()).toMatch(/backprop says ∂C\/∂w = .*\(C\(w \+ ε\) − C\(w − ε\)\) \/ 2ε/);
+      const g = stages.findIndex((t) => t.id.startsWith('bn-gamma-'));
+      if (kind === 'conv') {
+        // the default model has batch norm: its scales γ are checked as well, and named so
+        expect(g).toBeGreaterThan(0);
+        await page.getByTestId('explain-stages').locator('button').nth(g).click();
+        const t = stages[g];
+        let top = 0;
+        for (let q = 0; q < t.values.length; q++) if (Math.abs(t.values[q]) > Math.abs(t.values[top])) top = q;
+        await hover(page, t, top);
+        await page.mouse.down();
+        await page.mouse.up();
+        await expect.poll(() => check.getAttribute('data-backprop')).toBe(String(rec.grads[t.param!(top)]));
+        expect(Math.abs(Number(await check.getAttribute('data-numeric')) - rec.grads[t.param!(top)])).toBeLessThan(0.05 * Math.abs(rec.grads[t.param!(top)]) + 1e-4);
+        expect(await check.textContent()).toMatch(/^Gradient check of this scale .*∂C\/∂γ = .*\(C\(γ \+ ε\) − C\(γ − ε\)\) \/ 2ε/);
+      }
       // play: every stage of the step, then one more step on the same drawing
       await page.getByTestId('explain-speed').selectOption('100');
       await page.getByTestId('explain-steps').fill('2');

@@ -223,6 +223,24 @@ describe('one SGD step of a net with batch norm, frozen', () => {
   });
 });
 
+describe('one SGD step of a net with dropout', () => {
+  it('agrees with the gradient check: the finite differences take the step\'s own dropout masks', () => {
+    const net = new LayerStack('fc 30 relu, dropout 0.5, softmax 10');
+    net.init(new Rng(9));
+    const rec = learnOne(net, drawing(), 6, 0.1);
+    const bp4 = find(stepStages(net, rec), 'bp4-2');
+    let checked = 0;
+    for (let q = 0; q < bp4.values.length && checked < 5; q += 97) {
+      if (Math.abs(bp4.values[q]) < 1e-3) continue;
+      const g = gradientCheck(net, rec, bp4.param!(q));
+      expect(Math.abs(g.backprop - g.numeric), `weight ${q}`).toBeLessThan(0.02 * Math.abs(g.backprop));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(2);
+    expect(rec.layers[1].a!.some((v) => v === 0), 'some units dropped').toBe(true);
+  });
+});
+
 describe('formulas and heat maps', () => {
   it('writes a long sum as its largest terms and the rest', () => {
     const s = sumText([{ a: 1, b: 2 }, { a: 0, b: 5 }, { a: -3, b: 1 }, { a: 0.5, b: 0.5 }, { a: 0.1, b: 0.1 }, { a: 2, b: 2 }, { a: 0.01, b: 1 }], 3);

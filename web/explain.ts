@@ -325,10 +325,12 @@ export function startExplorer(source: ExplorerSource): void {
     if (!s.param) return;
     const g = gradientCheck(stack, rec, s.param(i));
     const diff = Math.abs(g.numeric - g.backprop) / Math.max(1e-12, Math.abs(g.numeric) + Math.abs(g.backprop));
+    // the parameter and its symbol: a weight w, a bias b, or batch norm's scale γ and shift β
+    const [what, w] = /^(bn-gamma|γ)-/.test(s.id) ? ['scale', 'γ'] : /^(bn-beta|β)-/.test(s.id) ? ['shift', 'β'] : /^(bp3|b)-/.test(s.id) ? ['bias', 'b'] : ['weight', 'w'];
     check.textContent =
-      `Gradient check of this ${/^(bp3|b-)/.test(s.id) ? 'bias' : 'weight'} (before the step): backprop says ∂C/∂w = ${num(g.backprop)}; ` +
-      `(C(w + ε) − C(w − ε)) / 2ε = (${num(g.costPlus)} − ${num(g.costMinus)}) / ${num(2 * g.eps)} = ${num(g.numeric)}; ` +
-      `relative difference ${num(diff)}: ${diff < 1e-2 ? 'they agree' : 'more than 1%: either the gradient is too small for a difference of two float32 costs to resolve, or w ± ε crosses a ReLU\'s kink'}.`;
+      `Gradient check of this ${what} (before the step): backprop says ∂C/∂${w} = ${num(g.backprop)}; ` +
+      `(C(${w} + ε) − C(${w} − ε)) / 2ε = (${num(g.costPlus)} − ${num(g.costMinus)}) / ${num(2 * g.eps)} = ${num(g.numeric)}; ` +
+      `relative difference ${num(diff)}: ${diff < 1e-2 ? 'they agree' : `more than 1%: either the gradient is too small for a difference of two float32 costs to resolve, or ${w} ± ε crosses a ReLU's kink`}.`;
     check.dataset.backprop = String(g.backprop);
     check.dataset.numeric = String(g.numeric);
   });

@@ -34,6 +34,9 @@ export function explorerModel(text: string, name: string): { stack: LayerStack; 
   return { stack: network, eta: meta?.eta ?? (network instanceof Network ? 3 : 0.03), reset };
 }
 
+/** Dropout's masks for a step: drawn from a generator of their own, seeded, so the same example gives the same step (and the gradient check the same masks). */
+const stepMasks = () => new Rng(1);
+
 /** What one layer made during the step: z (layers with weights), a, and on the way down ∂C/∂a (dy) and δ = ∂C/∂z. */
 export interface LayerValues {
   z?: Float32Array;
@@ -98,8 +101,7 @@ function recordStep(stack: LayerStack, input: ArrayLike<number>, label: number, 
   const before = stack.params.slice();
   const layers: LayerValues[] = stack.layers.map(() => ({}));
   const trace: string[] = [];
-  // dropout draws its masks from a generator of its own, seeded: the same example gives the same step
-  if (stack.layers.some((l) => l instanceof Dropout && l.p > 0)) stack.dropoutRng = new Rng(1);
+  if (stack.layers.some((l) => l instanceof Dropout && l.p > 0)) stack.dropoutRng = stepMasks();
   stack.setProbe((i, what, values) => {
     layers[i][what] = values.slice();
   });
@@ -136,7 +138,9 @@ export interface GradientCheck {
 /**
  * The gradient check for parameter p of the step: backprop's ∂C/∂w beside the
  * finite difference of the cost at the parameters before the step, computed
- * now with two forward passes. The stack's parameters are put back after.
+ * now with two forward passes of the network the step differentiated: the
+ * same dropout masks (drawn again from a generator seeded as learnOne seeds
+ * it) and batch norm frozen. The stack's parameters are put back after.
  */
 export function gradientCheck(stack: LayerStack, rec: StepRecord, p: number, eps = 1e-3): GradientCheck {
   if (!(p >= 0 && p < stack.params.length)) throw new RangeError(`gradientCheck: no parameter ${p}`);
@@ -146,7 +150,7 @@ export function gradientCheck(stack: LayerStack, rec: StepRecord, p: number, eps
   const cost = (w: number) => {
     stack.params.set(rec.before);
     stack.params[p] = w;
-    const out = stack.forward(x.data, 1);
+    const out = stack.frozenBatchNorm(() => stack.forward(x.data, 1, true, stepMasks()));
     return stack.cost.fn(out, rec.y, out.length);
   };
   try {
