@@ -93,6 +93,18 @@ async function hover(page: Page, stage: Stage, i: number): Promise<{ text: strin
   return { text: (await f.textContent()) ?? '', value: Number(await f.getAttribute('data-value')), index: Number(await f.getAttribute('data-index')), stage: (await f.getAttribute('data-stage')) ?? '' };
 }
 
+/** Opens stage k of `stages` and clicks its largest value (a gradient check for a parameter stage); returns that value's index. */
+async function clickLargest(page: Page, stages: Stage[], k: number): Promise<number> {
+  await page.getByTestId('explain-stages').locator('button').nth(k).click();
+  const s = stages[k];
+  let big = 0;
+  for (let q = 0; q < s.values.length; q++) if (Math.abs(s.values[q]) > Math.abs(s.values[big])) big = q;
+  await hover(page, s, big);
+  await page.mouse.down();
+  await page.mouse.up();
+  return big;
+}
+
 for (const [kind, url, eta] of [['conv', '/models/default/default.json', null], ['fc', '/models/data/fc30.json', null]] as const) {
   describe(`the explorer on the ${kind === 'conv' ? 'default convolutional model' : '784-30-10 model'}`, () => {
     it('learns the drawing as the digit you say, and every stage shows what the library computes', async () => {
@@ -150,13 +162,8 @@ for (const [kind, url, eta] of [['conv', '/models/default/default.json', null], 
       const rec = learnOne(stack, view.input!, 8, eta);
       const stages = stepStages(stack, rec);
       const k = stages.findIndex((s) => s.id.startsWith('bp4-'));
-      await page.getByTestId('explain-stages').locator('button').nth(k).click();
       const s = stages[k];
-      let big = 0;
-      for (let q = 0; q < s.values.length; q++) if (Math.abs(s.values[q]) > Math.abs(s.values[big])) big = q;
-      await hover(page, s, big);
-      await page.mouse.down();
-      await page.mouse.up();
+      const big = await clickLargest(page, stages, k);
       const check = page.getByTestId('gradcheck');
       await expect.poll(() => check.getAttribute('data-backprop')).not.toBeNull();
       expect(Number(await check.getAttribute('data-backprop'))).toBe(rec.grads[s.param!(big)]);
@@ -167,13 +174,8 @@ for (const [kind, url, eta] of [['conv', '/models/default/default.json', null], 
       if (kind === 'conv') {
         // the default model has batch norm: its scales γ are checked as well, and named so
         expect(g).toBeGreaterThan(0);
-        await page.getByTestId('explain-stages').locator('button').nth(g).click();
         const t = stages[g];
-        let top = 0;
-        for (let q = 0; q < t.values.length; q++) if (Math.abs(t.values[q]) > Math.abs(t.values[top])) top = q;
-        await hover(page, t, top);
-        await page.mouse.down();
-        await page.mouse.up();
+        const top = await clickLargest(page, stages, g);
         await expect.poll(() => check.getAttribute('data-backprop')).toBe(String(rec.grads[t.param!(top)]));
         expect(Math.abs(Number(await check.getAttribute('data-numeric')) - rec.grads[t.param!(top)])).toBeLessThan(0.05 * Math.abs(rec.grads[t.param!(top)]) + 1e-4);
         expect(await check.textContent()).toMatch(/^Gradient check of this scale .*∂C\/∂γ = .*\(C\(γ \+ ε\) − C\(γ − ε\)\) \/ 2ε/);

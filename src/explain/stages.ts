@@ -9,7 +9,7 @@
 
 import { BatchNorm, Conv, Dense, Dropout, Pool, size, sup } from '../nn/layers/index.js';
 import { linear, type Activation } from '../nn/activations.js';
-import { shapeText, type Shape } from '../nn/layer-spec.js';
+import { shapeText } from '../nn/layer-spec.js';
 import type { LayerStack } from '../nn/stack.js';
 import type { StepRecord } from './step.js';
 import { activationText, derivative, factor, fSym, num, sub, sumText, valuesText } from './formula.js';
