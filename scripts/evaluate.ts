@@ -4,6 +4,7 @@
 // Several --model options: each one's accuracy, then the ensemble's vote.
 // `--drawn SET`: on drawn digits instead (stroke sets, draw/stroke-set.ts),
 // each through the page's own preprocessing (draw/preprocess.ts).
+// `--errors FILE`: the images it got wrong, as a PNG (plot/digit-grid.ts).
 
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { describeModel } from '../src/nn/model-file.js';
@@ -18,6 +19,13 @@ import { SIDE, strokesToInput } from '../src/draw/preprocess.js';
 import type { StrokeSet } from '../src/draw/stroke-set.js';
 import type { LayerStack } from '../src/nn/stack.js';
 import { readStrokeSets } from '../src/node/stroke-files.js';
+import { digitGrid, type GridCell } from '../src/plot/digit-grid.js';
+import { grayPng } from '../src/node/png.js';
+import { writeFileAtomic } from '../src/node/atomic.js';
+import { checkReplaceable } from '../src/node/run-files.js';
+
+/** At most this many images in the --errors picture (the first, in the set's order). */
+const MAX_SHOWN = 600;
 
 const USAGE = `Usage: npm run evaluate -- --model FILE [--model FILE2 ...] [options]
 
@@ -32,6 +40,10 @@ votes for its most likely digit (a tie goes to the larger summed output).
                    folder of them (npm run drawn-set writes data/drawn/mnist-test.json
                    and templates.json); each digit goes through the page's
                    preprocessing. Repeat it to evaluate several sets together
+  --errors FILE    also write the images it gets wrong to FILE, a PNG: each as the
+                   network sees it, the true digit at its top right and the network's
+                   answer at its bottom right (as the book shows its errors), the
+                   first ${MAX_SHOWN} in the set's order
   --set test       'test' (10,000 images) or 'validation' (the last 10,000 of training)
   --dataset mnist  'mnist' or 'fashion'
   --data-dir DIR   a folder with the four IDX files (default: the cache in data/<dataset>/,
@@ -43,6 +55,7 @@ async function main(): Promise<void> {
   const { values } = parseCommandLine(process.argv.slice(2), {
       model: { type: 'string', multiple: true },
       drawn: { type: 'string', multiple: true },
+      errors: { type: 'string' },
       set: { type: 'string' },
       'data-dir': { type: 'string' },
       dataset: { type: 'string' },
@@ -60,6 +73,13 @@ async function main(): Promise<void> {
   const drawn = values.drawn ?? [];
   if (drawn.length && (values.set !== undefined || values.dataset !== undefined || values['data-dir'] !== undefined)) {
     throw new UsageError('--drawn evaluates drawn digits: it takes no --set, --dataset or --data-dir');
+  }
+
+  const errorsFile = values.errors;
+  if (errorsFile !== undefined) {
+    if (errorsFile.trim() === '') throw new UsageError('--errors must name a file, e.g. --errors errors.png');
+    if (errorsFile.endsWith('/')) throw new UsageError(`--errors ${errorsFile} names a folder; give a file name, e.g. ${errorsFile}errors.png`);
+    checkReplaceable(errorsFile, '--errors', 'a path for a new file or a picture to replace');
   }
 
   await selectBackend('auto'); // the WebAssembly SIMD kernels where supported, as npm run train
@@ -116,6 +136,20 @@ async function main(): Promise<void> {
   out.push(`true\\pred${Array.from({ length: classes }, (_, d) => String(d).padStart(width)).join('')}`);
   for (let d = 0; d < classes; d++) {
     out.push(`${String(d).padStart(9)}${confusion[d].map((v) => String(v).padStart(width)).join('')}`);
+  }
+  if (errorsFile !== undefined) {
+    const wrong: GridCell[] = [];
+    let count = 0;
+    for (let i = 0; i < set.count; i++) {
+      if (answers[i] === set.labels[i]) continue;
+      if (count++ >= MAX_SHOWN) continue;
+      const seen = images ? Float32Array.from(images.images.subarray(i * pixels, (i + 1) * pixels), (v) => v / 255) : inputs!.inputs[i];
+      wrong.push({ pixels: seen, truth: set.labels[i], answer: answers[i] });
+    }
+    writeFileAtomic(errorsFile, grayPng(digitGrid(wrong, SIDE)));
+    const which = count > MAX_SHOWN ? `the first ${MAX_SHOWN} of the ${fmtInt(count)} images` : `the ${fmtInt(count)} image${count === 1 ? '' : 's'}`;
+    out.push('');
+    out.push(`wrote ${errorsFile}: ${which} it got wrong, each with the true digit at its top right and the answer at its bottom right`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

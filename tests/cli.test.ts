@@ -8,6 +8,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomImages, writeMnistDir } from './fixtures.js';
+import { digitGrid } from '../src/plot/digit-grid.js';
 
 const root = mkdtempSync(join(tmpdir(), 'digitnet-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -497,6 +498,19 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
     expect(both.stdout).toMatch(/\naccuracy: \d+ \/ 70 \(/);
   });
 
+  it('writes the images it got wrong as a PNG (--errors), one cell each', () => {
+    const png = join(root, 'errors', 'wrong.png');
+    const r = run('evaluate', ['--model', 'web/models/default.json', '--data-dir', dataDir, '--errors', png]); // random images: most answers wrong
+    expect(r.code).toBe(0);
+    const wrong = 30 - Number(r.stdout.match(/\naccuracy: (\d+) \/ 30 \(/)![1]);
+    expect(wrong).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`\nwrote ${png}: the ${wrong} image${wrong === 1 ? '' : 's'} it got wrong, each with the true digit at its top right and the answer at its bottom right\n`);
+    const b = readFileSync(png);
+    expect(b.toString('latin1', 12, 16)).toBe('IHDR');
+    const expected = digitGrid(Array.from({ length: wrong }, () => ({ pixels: null, truth: 0, answer: 0 })));
+    expect([b.readUInt32BE(16), b.readUInt32BE(20)]).toEqual([expected.width, expected.height]);
+  });
+
   const cases: [string, string[], number, string][] = [
     ['drawn-set', ['--from', 'photos'], 2, "drawn-set: --from must be 'mnist-test' or 'templates'; got 'photos'"],
     ['drawn-set', ['--from', 'templates', '--count', '5'], 2, "drawn-set: --from templates is the page test's 50 digits: it takes no --count or --seed"],
@@ -504,13 +518,17 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
     ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/drawn/a.json', '--set', 'test'], 2, 'evaluate: --drawn evaluates drawn digits: it takes no --set, --dataset or --data-dir'],
     ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/no-such.json'], 1, 'evaluate: DIR/no-such.json: no such file or folder'],
     ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/not-strokes.json'], 1, 'evaluate: DIR/not-strokes.json: not a stroke set: expected "format": "digitnet-strokes 1"'],
+    ['evaluate', ['--model', 'web/models/default.json', '--errors', ''], 2, 'evaluate: --errors must name a file, e.g. --errors errors.png'],
+    ['evaluate', ['--model', 'web/models/default.json', '--errors', 'DIR/'], 2, 'evaluate: --errors DIR/ names a folder; give a file name, e.g. DIR/errors.png'],
+    ['evaluate', ['--model', 'web/models/default.json', '--errors', 'DIR'], 2, 'evaluate: --errors DIR is a folder; refusing to replace it: pass a path for a new file or a picture to replace'],
+    ['evaluate', ['--model', 'web/models/default.json', '--errors', '/dev/null'], 2, 'evaluate: --errors /dev/null is a device; refusing to replace it: pass a path for a new file or a picture to replace'],
   ];
   writeFileSync(join(root, 'not-strokes.json'), '{"sizes": [784, 30, 10]}'); // JSON, but a model's
   for (const [script, args, code, message] of cases) {
     it(`${script} ${args.join(' ')}`, () => {
       const r = run(script as 'evaluate', args.map((a) => a.replace('DIR', root)));
       expect(r.code).toBe(code);
-      expect(r.stderr.split('\n')[0]).toBe(message.replace('DIR', root));
+      expect(r.stderr.split('\n')[0]).toBe(message.replaceAll('DIR', root));
       expect(r.stderr).not.toContain('    at '); // no stack trace
     });
   }

@@ -33,10 +33,10 @@ function kindOf(path: string): string | null {
   return 'not a regular file';
 }
 
-/** Throws unless `path` is absent or a regular file (never replace a link, a device or a folder). */
-export function checkReplaceable(path: string, flag = '--out'): void {
+/** Throws unless `path` is absent or a regular file (never replace a link, a device or a folder); `instead` says what to pass. */
+export function checkReplaceable(path: string, flag = '--out', instead = 'a path for a new file or a model file'): void {
   const kind = kindOf(path);
-  if (kind) throw new UsageError(`${flag} ${path} is ${kind}; refusing to replace it: pass a path for a new file or a model file`);
+  if (kind) throw new UsageError(`${flag} ${path} is ${kind}; refusing to replace it: pass ${instead}`);
 }
 
 function why(err: unknown): string {
