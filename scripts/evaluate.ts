@@ -149,7 +149,9 @@ async function main(): Promise<void> {
     writeFileAtomic(errorsFile, grayPng(digitGrid(wrong, SIDE)));
     const which = count > MAX_SHOWN ? `the first ${MAX_SHOWN} of the ${fmtInt(count)} images` : `the ${fmtInt(count)} image${count === 1 ? '' : 's'}`;
     out.push('');
-    out.push(`wrote ${errorsFile}: ${which} it got wrong, each with the true digit at its top right and the answer at its bottom right`);
+    out.push(count === 0
+      ? `wrote ${errorsFile}: an empty picture, since it got every image right`
+      : `wrote ${errorsFile}: ${which} it got wrong, each with the true digit at its top right and the answer at its bottom right`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

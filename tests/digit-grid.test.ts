@@ -67,6 +67,13 @@ describe('digit grid', () => {
     expect(bits[1]).toBe('010110010010111');
   });
 
+  it('makes a blank strip of no cells (a model that got every image right), which still writes as a PNG', () => {
+    const g = digitGrid([]);
+    expect(g.height).toBe(8);
+    expect(g.data.every((v) => v === 255)).toBe(true);
+    expect(chunks(grayPng(g)).map((k) => k.type)).toEqual(['IHDR', 'IDAT', 'IEND']);
+  });
+
   it('refuses what it cannot draw', () => {
     expect(() => digitGrid([{ pixels: new Float32Array(783), truth: 1, answer: 2 }])).toThrow('digitGrid: cell 0 has 783 pixels; a 28×28 image has 784');
     expect(() => digitGrid([{ pixels: null, truth: 10, answer: 2 }])).toThrow('digitGrid: cell 0 has digits 10 and 2; each must be 0 to 9');

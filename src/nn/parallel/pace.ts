@@ -46,8 +46,9 @@ const GIVE_UP_RATIO = 1.5;
 export class Pace {
   /** Whether steps run on every thread (true) or on thread 0 alone. */
   together = true;
-  /** Samples per ms of the last RECENT windows of each way, newest last: [alone, together]. */
+  /** Samples per ms of the last RECENT windows of each way, newest last, and their mean (0: none yet): [alone, together]. */
   private readonly recent: [number[], number[]] = [[], []];
+  private readonly mean = [0, 0];
   private ms = 0;
   private samples = 0;
   private steps = 0;
@@ -66,22 +67,17 @@ export class Pace {
   /** The first windows warm up (every thread's code compiled, workers woken) and decide nothing. */
   private warm = WARM_WINDOWS;
 
-  /** Samples per ms of a way: the mean of its recent windows (0: none yet). */
-  private rateOf(together: boolean): number {
-    const r = this.recent[+together];
-    return r.length ? r.reduce((s, v) => s + v, 0) / r.length : 0;
-  }
-
   /** After a step of m samples that took `ms` milliseconds the current way. */
   record(m: number, ms: number): void {
     this.ms += ms;
     this.samples += m;
-    const other = this.rateOf(!this.together);
+    const other = this.mean[+!this.together]; // samples/ms of the other way, its recent windows' mean
     const losing = other > 0 && this.ms * other > GIVE_UP_RATIO * this.samples; // plainly slower so far
     const giveUp = this.probing > 0 && losing && this.ms + this.probeMs >= GIVE_UP_MS;
     if ((++this.steps < WINDOW_STEPS || this.ms < WINDOW_MS) && !giveUp) return;
     const rate = this.samples / this.ms;
-    const [samples, took] = [this.samples, this.ms];
+    const samples = this.samples;
+    const took = this.ms;
     this.ms = this.samples = this.steps = 0;
     if (this.warm > 0) {
       this.warm--;
@@ -94,7 +90,7 @@ export class Pace {
       const probe = this.probeSamples / this.probeMs;
       this.probeSamples = this.probeMs = this.probing = 0;
       this.remember(this.together, probe);
-      const won = probe > this.rateOf(this.best);
+      const won = probe > this.mean[+this.best];
       if (won) this.best = this.together;
       this.interval = won ? FIRST_INTERVAL : Math.min(2 * this.interval, MAX_INTERVAL);
       this.until = this.interval;
@@ -120,5 +116,8 @@ export class Pace {
     const r = this.recent[+together];
     r.push(rate);
     if (r.length > RECENT) r.shift();
+    let sum = 0;
+    for (const v of r) sum += v;
+    this.mean[+together] = sum / r.length;
   }
 }
