@@ -32,6 +32,9 @@ no model trains on, for npm run evaluate -- --model FILE --drawn SET.
                      end-to-end test
   --count 1000       how many (mnist-test: the first N test images, at most 10,000)
   --seed 1           seeds the redrawing; the same seed gives the same file
+  --trace-scale 1    mnist-test: thin and trace each image enlarged this many times
+                     (1 to 8): 4 keeps short stubs and gaps a 28-pixel thinning
+                     loses (a 4's crossbar end), so fewer drawings change digit
   --out FILE         default: data/drawn/<from>.json
   --help             this text
 `;
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     from: { type: 'string' },
     count: { type: 'string' },
     seed: { type: 'string' },
+    'trace-scale': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -50,10 +54,11 @@ async function main(): Promise<void> {
   }
   const from = values.from ?? 'mnist-test';
   if (from !== 'mnist-test' && from !== 'templates') throw new UsageError(`--from must be 'mnist-test' or 'templates'; got '${from}'`);
-  if (from === 'templates' && (values.count !== undefined || values.seed !== undefined)) {
-    throw new UsageError('--from templates is the page test\'s 50 digits: it takes no --count or --seed');
+  if (from === 'templates' && (values.count !== undefined || values.seed !== undefined || values['trace-scale'] !== undefined)) {
+    throw new UsageError('--from templates is the page test\'s 50 digits: it takes no --count, --seed or --trace-scale');
   }
   const seed = values.seed === undefined ? 1 : intOption('seed', values.seed, 0);
+  const traceScale = values['trace-scale'] === undefined ? 1 : intOption('trace-scale', values['trace-scale'], 1, 8);
   const out = values.out ?? join(import.meta.dirname, '..', 'data', 'drawn', `${from}.json`);
   const digits: DrawnDigit[] = [];
   let source: string;
@@ -65,10 +70,11 @@ async function main(): Promise<void> {
     const count = values.count === undefined ? 1000 : intOption('count', values.count, 1, test.count);
     const pixels = test.rows * test.cols;
     for (let i = 0; i < count; i++) {
-      const strokes = redrawImage(test.images.subarray(i * pixels, (i + 1) * pixels), test.cols, test.rows, new Rng(seed * 100_003 + i), PAD);
+      const strokes = redrawImage(test.images.subarray(i * pixels, (i + 1) * pixels), test.cols, test.rows, new Rng(seed * 100_003 + i), PAD, traceScale);
       if (strokes.length) digits.push({ label: test.labels[i], strokes });
     }
-    source = `MNIST test images 0-${count - 1} thinned, traced and redrawn on a 320-pixel pad (npm run drawn-set -- --count ${count} --seed ${seed})`;
+    const scaled = traceScale > 1 ? ` --trace-scale ${traceScale}` : '';
+    source = `MNIST test images 0-${count - 1} thinned, traced and redrawn on a 320-pixel pad (npm run drawn-set -- --count ${count} --seed ${seed}${scaled})`;
   }
   writeFileAtomic(out, strokeSetText({ source, pad: PAD, digits }));
   process.stdout.write(`wrote ${fmtInt(digits.length)} drawn digits to ${out}\n`);
