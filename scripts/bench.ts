@@ -9,7 +9,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_HEADER, benchCase, benchLayers, benchLine, drawingLatency, type BenchCase, type BenchResult, type Spread } from '../src/bench.js';
+import { BENCH_HEADER, benchCase, benchLayers, benchLine, drawingLatency, type BenchCase, type BenchResult, type DrawingLatency } from '../src/bench.js';
 import { selectBackend } from '../src/backend.js';
 import { describeModel, parseModel } from '../src/nn/model-file.js';
 import { PRESETS, isStackPreset } from '../src/nn/presets.js';
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
 
   let results: BenchResult[];
   let where: string;
-  let latency: Spread | null = null;
+  let latency: DrawingLatency | null = null;
   let latencyOf = '';
   if (values.browser) {
     say(`digitnet bench in headless Chromium: ${cpu}, ${cpus().length} cores`);
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     }
   }
   if (!values.browser) {
-    await selectBackend('ts'); // as the page: inference on the TypeScript kernels
+    await selectBackend('auto'); // as the page: WebAssembly SIMD where the engine has it
     const model = join(import.meta.dirname, '..', 'web', 'models', 'default.json');
     const { network } = parseModel(readFileSync(model, 'utf8'), model);
     latencyOf = describeModel(network);
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   say('');
   if (latency) {
     say(
-      `drawing → prediction (the page's work: preprocess the strokes + feedforward, web/models/default.json${latencyOf ? ` ${latencyOf}` : ''}, ts kernels): ` +
+      `drawing → prediction (the page's work: preprocess the strokes + feedforward, web/models/default.json${latencyOf ? ` ${latencyOf}` : ''}, ${latency.kernels} kernels): ` +
         `median ${latency.median.toFixed(0)} µs (${latency.min.toFixed(0)}–${latency.max.toFixed(0)}) over 50 generated drawings × 20`,
     );
   }

@@ -28,7 +28,7 @@ export interface BrowserRun {
   checks: CheckReport | Record<string, unknown> | null;
   error: string | null;
   /** Microseconds per drawing (preprocess + forward) in the browser, mode 'bench'. */
-  latency: import('../src/bench.js').Spread | null;
+  latency: import('../src/bench.js').DrawingLatency | null;
   userAgent: string;
   isolated: boolean;
   consoleErrors: string[];

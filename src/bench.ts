@@ -6,7 +6,7 @@
 
 import { makeOptimizer } from './nn/optimizers/index.js';
 import { gatherBatch, type LabelledImages } from './data/dataset.js';
-import { selectBackend, sharedBackend, type BackendName } from './backend.js';
+import { selectBackend, sharedBackend, wasmKernels, type BackendName } from './backend.js';
 import { Network } from './nn/network.js';
 import { LayerStack } from './nn/stack.js';
 import { ThreadedSteps, type SpawnThread } from './nn/parallel/threads.js';
@@ -171,12 +171,15 @@ export function benchLine(r: BenchResult): string {
   );
 }
 
+/** Microseconds per drawing, and the kernels the forward pass ran on. */
+export type DrawingLatency = Spread & { kernels: BackendName };
+
 /**
  * What a drawing costs the page: preprocessing its strokes and one forward
  * pass, for 50 generated drawings (5 of each digit on a 320-pixel pad), each
  * timed `repeats` times; microseconds per drawing.
  */
-export function drawingLatency(net: { predict(pixels: ArrayLike<number>): unknown }, repeats = 20): Spread {
+export function drawingLatency(net: Network | LayerStack, repeats = 20): DrawingLatency {
   const drawings = [];
   for (let d = 0; d < 10; d++) for (let k = 0; k < 5; k++) drawings.push(digitStrokes(d, variant(k, 320, d * 10 + k)));
   const times: number[] = [];
@@ -188,7 +191,8 @@ export function drawingLatency(net: { predict(pixels: ArrayLike<number>): unknow
       times.push((performance.now() - t0) * 1000);
     }
   }
-  return spread(times);
+  // the kernels a matmul runs on are decided by where its arrays live (tensor/ops.ts)
+  return { ...spread(times), kernels: wasmKernels()?.owns(net.params) ? 'wasm' : 'ts' };
 }
 
 /**

@@ -14,6 +14,26 @@ const meta: TrainingMeta = {
 };
 
 describe('model file', () => {
+  it('puts the weights in the memory of the backend it is given, or of the selected one', async () => {
+    const { selectBackend, tsBackend, wasmKernels } = await import('../src/backend.js');
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const fc = serializeModel(Network.random([7, 5, 3], new Rng(2)));
+    const conv = new LayerStack('conv 2 3x3 relu, fc 4 sigmoid, softmax 3', { c: 1, h: 6, w: 6 });
+    conv.init(new Rng(3));
+    try {
+      await selectBackend('wasm');
+      const kernels = wasmKernels()!;
+      for (const text of [fc, serializeModel(conv)]) {
+        expect(kernels.owns(parseModel(text, 'm.json').network.params)).toBe(true);
+        const ts = parseModel(text, 'm.json', tsBackend).network;
+        expect(kernels.owns(ts.params)).toBe(false);
+        expect(ts.params.buffer).toBeInstanceOf(ArrayBuffer);
+      }
+    } finally {
+      await selectBackend('ts');
+    }
+  });
+
   it('round-trips every weight bit for bit, and the metadata', () => {
     const net = Network.random([7, 5, 3], new Rng(2), { cost: CrossEntropyCost });
     const text = serializeModel(net, meta);

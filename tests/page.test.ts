@@ -122,6 +122,8 @@ describe('the drawing page', () => {
     expect(await page.getByTestId('model-picker').inputValue()).toBe('/models/default/default.json');
     expect(await page.getByTestId('status').textContent()).toBe('Draw a digit in the box.');
     expect(await predictionOf(page)).toBe('');
+    // drawings are read on the WebAssembly SIMD kernels, which Chromium has
+    expect(await page.evaluate(() => (window as unknown as { digitnetPage: { kernels: string | null } }).digitnetPage.kernels)).toBe('wasm');
     // the default model's first layer, as the page shows it: conv filters, or hidden neurons
     const shipped = parseModel(readFileSync(join(root, 'web', 'models', 'default.json'), 'utf8'), 'default.json').network;
     if (shipped instanceof Network) {

@@ -8,6 +8,7 @@
 // no batch to take statistics of, so it normalises with the running averages
 // of training, as the model does when it reads a drawing, and keeps them.
 
+import { tsBackend } from '../backend.js';
 import { Dropout } from '../nn/layers/index.js';
 import { parseModel } from '../nn/model-file.js';
 import { Network } from '../nn/network.js';
@@ -23,7 +24,9 @@ import { Rng } from '../rng.js';
  * parse serves every "Learn this".
  */
 export function explorerModel(text: string, name: string): { stack: LayerStack; eta: number; reset(): void } {
-  const { network, meta } = parseModel(text, name);
+  // on the TypeScript kernels, whatever reads the drawings: the explorer shows what
+  // the readable reference code computes (kernels/gemm.ts), value for value
+  const { network, meta } = parseModel(text, name, tsBackend);
   const settings = { name: meta?.optimizer ?? 'sgd', lambda: meta?.lambda ?? 0, n: meta?.trainSize ?? 1, momentum: meta?.momentum ?? 0 };
   const start = network.params.slice();
   const reset = () => {

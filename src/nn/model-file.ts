@@ -5,6 +5,7 @@
 // version and training metadata, which network2.py ignores.
 // Text in, text out: reading and writing files is src/node's business.
 
+import type { Backend } from '../backend.js';
 import { costs, type Cost } from './costs.js';
 import { activations, type Activation } from './activations.js';
 import { checkSizes, Network } from './network.js';
@@ -126,8 +127,11 @@ export function nestingDepth(text: string, limit: number): number {
   return deepest;
 }
 
-/** Reads a model file's text (`name` is used in messages), validating every field. */
-export function parseModel(text: string, name: string): LoadedModel {
+/**
+ * Reads a model file's text (`name` is used in messages), validating every
+ * field, into arrays of `backend` (default: the selected one, backend.ts).
+ */
+export function parseModel(text: string, name: string, backend?: Backend): LoadedModel {
   const fail = (what: string): never => {
     throw new ModelFileError(`${name}: ${what}`);
   };
@@ -146,7 +150,7 @@ export function parseModel(text: string, name: string): LoadedModel {
     fail(`format version ${preview(d.version)} is newer than this digitnet reads (${MODEL_VERSION}); update digitnet`);
   }
 
-  if ('layers' in d) return parseStack(d, fail);
+  if ('layers' in d) return parseStack(d, fail, backend);
   const sizes = d.sizes;
   if (!Array.isArray(sizes)) fail('"sizes" (or "layers") is missing or not a list such as [784, 30, 10]');
   try {
@@ -173,7 +177,7 @@ export function parseModel(text: string, name: string): LoadedModel {
     fail(`output ${preview(d.output)} does not go with ${cost.name}, whose output layer is ${cost.output}`);
   }
 
-  const network = new Network(s, { cost, activation });
+  const network = new Network(s, { cost, activation, backend });
   const layers = s.length - 1;
   const readLayers = (key: 'weights' | 'biases') => {
     const v = d[key];
@@ -193,7 +197,7 @@ export function parseModel(text: string, name: string): LoadedModel {
 }
 
 /** A layer stack's file: "layers", "input", then weights and biases for each layer that has them. */
-function parseStack(d: Record<string, unknown>, fail: (what: string) => never): LoadedModel {
+function parseStack(d: Record<string, unknown>, fail: (what: string) => never, backend: Backend | undefined): LoadedModel {
   if (typeof d.layers !== 'string') fail('"layers" must be a description such as "conv 20 5x5 relu, pool 2, fc 100 relu, softmax 10"');
   const dims = d.input ?? [1, 28, 28];
   if (!Array.isArray(dims) || dims.length !== 3 || !dims.every((v) => Number.isInteger(v) && v >= 1 && v <= 4096)) {
@@ -203,7 +207,7 @@ function parseStack(d: Record<string, unknown>, fail: (what: string) => never): 
   const image: Shape = { c, h, w };
   let stack: LayerStack | null = null;
   try {
-    stack = new LayerStack(d.layers as string, image);
+    stack = new LayerStack(d.layers as string, image, backend);
   } catch (err) {
     if (err instanceof LayerSpecError) fail(`"layers": ${err.message}`);
     throw err;

@@ -57,7 +57,7 @@ self.onmessage = async (e: MessageEvent<BenchRequest>) => {
       for (const c of req.cases) {
         self.postMessage({ result: await benchCase(c, { training, test, repeats: req.repeats, seconds: req.seconds, spawn }) });
       }
-      await selectBackend('ts'); // as the page
+      await selectBackend('auto'); // as the page
       const model = await (await fetch('/models/default/default.json')).text();
       self.postMessage({ latency: drawingLatency(parseModel(model, 'default.json').network) });
     }
