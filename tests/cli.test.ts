@@ -33,6 +33,8 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
   const cases: [string[], string][] = [
     [['--epochs', '0'], "train: --epochs must be an integer from 1 to 100000; got '0'"],
     [['--redrawn', '--dataset', 'fashion'], 'train: --redrawn redraws digits as a hand draws them on the page; it goes with MNIST, not --dataset fashion'],
+    [['--trace-scale', '4'], 'train: --trace-scale says how --redrawn traces each training image; add --redrawn'],
+    [['--redrawn', '--trace-scale', '9'], "train: --trace-scale must be an integer from 1 to 8; got '9'"],
     [['--epochs', 'ten'], "train: --epochs must be an integer from 1 to 100000; got 'ten'"],
     [['--epochs', '-1'], "train: --epochs must be an integer from 1 to 100000; got '-1'"],
     [['--epochs', '1e12'], "train: --epochs must be an integer from 1 to 100000; got '1e12'"],
@@ -264,6 +266,21 @@ describe('train: runs, checkpoints and resume', () => {
     const other = run('train', [...common, '--epochs', '2', '--out', whole]);
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('redrawn true there, false here');
+    // traced at 4×: other images, said, recorded, and carried on by a resumed run
+    const fine = join(root, 'redrawn-fine.json');
+    const f = run('train', [...common, '--epochs', '2', '--redrawn', '--trace-scale', '4', '--out', fine]);
+    expect(f.code).toBe(0);
+    expect(f.stdout).toContain('(thinned enlarged 4×, traced, redrawn, preprocessed), 200 images');
+    const fineModel = JSON.parse(readFileSync(fine, 'utf8'));
+    expect(fineModel.meta).toMatchObject({ redrawn: true, traceScale: 4 });
+    expect(fineModel.weights).not.toEqual(JSON.parse(readFileSync(whole, 'utf8')).weights);
+    const finePart = join(root, 'redrawn-fine-part.json');
+    expect(run('train', [...common, '--epochs', '1', '--redrawn', '--trace-scale', '4', '--out', finePart]).code).toBe(0);
+    expect(run('train', ['--data-dir', dataDir, '--resume', finePart, '--epochs', '2']).code).toBe(0);
+    expect(readFileSync(finePart, 'utf8')).toBe(readFileSync(fine, 'utf8'));
+    const notFine = run('train', [...common, '--epochs', '2', '--redrawn', '--out', fine]);
+    expect(notFine.code).toBe(1);
+    expect(notFine.stderr).toContain('traceScale 4 there, 1 here');
   });
 
   it('with momentum, a resumed run still ends exactly as an uninterrupted one (the velocities are kept)', () => {

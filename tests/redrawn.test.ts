@@ -5,7 +5,9 @@ import { withRedrawn } from '../src/data/redrawn.js';
 import { bookSplit } from '../src/data/mnist.js';
 import { slice } from '../src/data/dataset.js';
 import { loadMnist } from '../src/node/mnist-files.js';
-import { centreOfMass } from '../src/draw/preprocess.js';
+import { centreOfMass, strokesToInput } from '../src/draw/preprocess.js';
+import { redrawImage, REDRAW_PAD } from '../src/draw/redraw.js';
+import { Rng } from '../src/rng.js';
 
 describe('withRedrawn', async () => {
   const { training } = bookSplit((await loadMnist()).sets);
@@ -31,5 +33,17 @@ describe('withRedrawn', async () => {
     expect(withRedrawn(set, 2).images.subarray(40 * 784)).not.toEqual(both.images.subarray(40 * 784));
     const longer = withRedrawn(slice(training, 0, 60), 1);
     expect(longer.images.subarray(60 * 784, 100 * 784)).toEqual(both.images.subarray(40 * 784));
+  });
+
+  it('traces each image enlarged traceScale times when asked: the same poses, finer strokes', () => {
+    const fine = withRedrawn(set, 1, 4);
+    expect(fine.images.subarray(0, 40 * 784)).toEqual(set.images.subarray(0, 40 * 784));
+    expect(fine.images.subarray(40 * 784)).not.toEqual(both.images.subarray(40 * 784));
+    // copy i is image i traced at 4×, redrawn and preprocessed, from the same generator as at 1×
+    const rng = new Rng((1 ^ 0x5edd0a3) >>> 0);
+    for (let i = 0; i < 3; i++) {
+      const x = strokesToInput(redrawImage(set.images.subarray(i * 784, (i + 1) * 784), 28, 28, rng, REDRAW_PAD, 4))!;
+      expect(fine.images.subarray((40 + i) * 784, (41 + i) * 784)).toEqual(Uint8Array.from(x, (v) => Math.round(255 * v)));
+    }
   });
 });

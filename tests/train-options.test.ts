@@ -75,6 +75,7 @@ describe('settingsInName', () => {
     expect(settingsInName({ ...base, momentum: 0.9, optimizer: 'nesterov', schedule: 'one-cycle' })).toEqual(['mu0.9', 'nesterov', 'one-cycle']);
     expect(settingsInName({ ...base, momentum: 0.5, optimizer: 'momentum' })).toEqual(['mu0.5']);
     expect(settingsInName({ ...base, expand: true, augment: true, redrawn: true })).toEqual(['expanded', 'augmented', 'redrawn']);
+    expect(settingsInName({ ...base, redrawn: true, traceScale: 4 })).toEqual(['redrawn', 'trace4']);
   });
 });
 

@@ -48,6 +48,8 @@ export interface TrainingMeta {
   expand?: boolean;
   /** Trained with a redrawn copy of each training image too (data/redrawn.ts; --redrawn). */
   redrawn?: boolean;
+  /** With redrawn: each image was thinned and traced enlarged this many times (--trace-scale; absent: 1). */
+  traceScale?: number;
   /** The distortions the training images were drawn with, if any (data/augment.ts; --augment). */
   augment?: AugmentSettings;
   /** The preset the run came from, if any. */
@@ -141,6 +143,10 @@ export function checkMeta(v: unknown, fail: (what: string) => never): TrainingMe
   if (m.redrawn !== undefined) {
     if (typeof m.redrawn !== 'boolean') fail('meta.redrawn must be true or false');
     meta.redrawn = m.redrawn as boolean;
+  }
+  if (m.traceScale !== undefined) {
+    if (!Number.isInteger(m.traceScale) || (m.traceScale as number) < 1 || (m.traceScale as number) > 8) fail('meta.traceScale must be a whole number from 1 to 8');
+    meta.traceScale = m.traceScale as number;
   }
   if (m.augment !== undefined) {
     const a = m.augment as Record<string, unknown>;

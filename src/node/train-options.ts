@@ -49,6 +49,7 @@ export function parseTrainOptions(argv: string[]) {
       expand: { type: 'boolean' },
       augment: { type: 'boolean' },
       redrawn: { type: 'boolean' },
+      'trace-scale': { type: 'string' },
       'eta-schedule': { type: 'string' },
       'early-stop': { type: 'string' },
       monitor: { type: 'string' },
@@ -146,6 +147,7 @@ export function parseTrainOptions(argv: string[]) {
     expand: values.expand ?? false,
     augment: values.augment ?? false,
     redrawn: values.redrawn ?? false,
+    traceScale: values['trace-scale'] !== undefined ? intOption('trace-scale', values['trace-scale'], 1, 8) : undefined,
     etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule'], 1, MAX_EPOCHS) : undefined,
     earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop'], 1, MAX_EPOCHS) : undefined,
     monitor,
@@ -206,6 +208,7 @@ export interface NameSettings {
   expand: boolean;
   augment: boolean;
   redrawn?: boolean;
+  traceScale?: number;
   evalSet: string;
   shuffle: boolean;
   dataset: string;
@@ -240,6 +243,7 @@ export function settingsInName(r: NameSettings): string[] {
   differs(r.expand, r.stackPreset?.expand ?? false, 'expanded');
   differs(r.augment, r.stackPreset?.augment ?? false, 'augmented');
   differs(r.redrawn ?? false, false, 'redrawn');
+  differs(r.traceScale ?? 1, 1, `trace${r.traceScale}`);
   differs(r.evalSet, p?.evalSet ?? DEFAULTS.evalSet, r.evalSet);
   differs(r.shuffle, true, 'no-shuffle');
   return parts;
@@ -303,6 +307,8 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
   const augment = args.augment || meta?.augment !== undefined || (!meta && (stackPreset?.augment ?? false));
   const redrawn = args.redrawn || (meta?.redrawn ?? false);
+  if (args.traceScale !== undefined && !redrawn) throw new UsageError('--trace-scale says how --redrawn traces each training image; add --redrawn');
+  const traceScale = redrawn ? args.traceScale ?? meta?.traceScale ?? 1 : 1;
   const init = args.init ?? meta?.init ?? (layers || args.batchNorm ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
   const cost: Cost = args.cost
     ? COSTS[args.cost]
@@ -330,7 +336,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   }
   return {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, traceScale, init, cost, activation, epochsDone, stackCost,
   };
 }
 

@@ -63,6 +63,9 @@ Chapter 3
                         the page: thinned, traced into strokes, redrawn at another
                         size, place, lean and pen width, and preprocessed as the page
                         does (twice the images; seeded by --seed)
+  --trace-scale 1       with --redrawn: thin and trace each image enlarged this many
+                        times (1 to 8), as npm run drawn-set does; 4 keeps short stubs
+                        and ends a 28-pixel thinning takes off
   --augment             distort each training image anew each epoch: turned, sized,
                         sheared, shifted, bent by a smooth elastic field, and now and
                         then drawn with a wider or narrower pen (seeded by --seed)
