@@ -350,8 +350,8 @@ async function loadDetector(): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  // WebAssembly SIMD reads a drawing with the default conv net in about a fifth of the
-  // TypeScript kernels' time; where the engine lacks SIMD or refuses the module, 'ts'
+  // WebAssembly SIMD reads a drawing with the default conv net six to eight times as fast
+  // as the TypeScript kernels (docs/page.md); where the engine lacks SIMD or refuses the module, 'ts'
   state.kernels = await selectBackend('auto').then((b) => b.name, () => 'ts');
   await loadDetector();
   let models: ModelEntry[] = [];

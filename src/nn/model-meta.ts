@@ -144,10 +144,7 @@ export function checkMeta(v: unknown, fail: (what: string) => never): TrainingMe
     if (typeof m.redrawn !== 'boolean') fail('meta.redrawn must be true or false');
     meta.redrawn = m.redrawn as boolean;
   }
-  if (m.traceScale !== undefined) {
-    if (!Number.isInteger(m.traceScale) || (m.traceScale as number) < 1 || (m.traceScale as number) > 8) fail('meta.traceScale must be a whole number from 1 to 8');
-    meta.traceScale = m.traceScale as number;
-  }
+  if (m.traceScale !== undefined) meta.traceScale = int('traceScale', 1, 8);
   if (m.augment !== undefined) {
     const a = m.augment as Record<string, unknown>;
     if (typeof a !== 'object' || a === null || Array.isArray(a)) fail('meta.augment must be an object of distortion settings');
