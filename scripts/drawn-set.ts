@@ -35,6 +35,9 @@ no model trains on, for npm run evaluate -- --model FILE --drawn SET.
   --trace-scale 1    mnist-test: thin and trace each image enlarged this many times
                      (1 to 8): 4 keeps short stubs and gaps a 28-pixel thinning
                      loses (a 4's crossbar end), so fewer drawings change digit
+  --outline-blobs    mnist-test: trace a blob of ink (a loop the writer filled in)
+                     by its outline, so a heavy 6 or 8 keeps its loop instead of
+                     thinning to a line
   --out FILE         default: data/drawn/<from>.json
   --help             this text
 `;
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     count: { type: 'string' },
     seed: { type: 'string' },
     'trace-scale': { type: 'string' },
+    'outline-blobs': { type: 'boolean' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -54,11 +58,12 @@ async function main(): Promise<void> {
   }
   const from = values.from ?? 'mnist-test';
   if (from !== 'mnist-test' && from !== 'templates') throw new UsageError(`--from must be 'mnist-test' or 'templates'; got '${from}'`);
-  if (from === 'templates' && (values.count !== undefined || values.seed !== undefined || values['trace-scale'] !== undefined)) {
-    throw new UsageError('--from templates is the page test\'s 50 digits: it takes no --count, --seed or --trace-scale');
+  if (from === 'templates' && (values.count !== undefined || values.seed !== undefined || values['trace-scale'] !== undefined || values['outline-blobs'])) {
+    throw new UsageError('--from templates is the page test\'s 50 digits: it takes no --count, --seed, --trace-scale or --outline-blobs');
   }
   const seed = values.seed === undefined ? 1 : intOption('seed', values.seed, 0);
   const traceScale = values['trace-scale'] === undefined ? 1 : intOption('trace-scale', values['trace-scale'], 1, 8);
+  const outline = values['outline-blobs'] === true;
   const out = values.out ?? join(import.meta.dirname, '..', 'data', 'drawn', `${from}.json`);
   const digits: DrawnDigit[] = [];
   let source: string;
@@ -70,10 +75,10 @@ async function main(): Promise<void> {
     const count = values.count === undefined ? 1000 : intOption('count', values.count, 1, test.count);
     const pixels = test.rows * test.cols;
     for (let i = 0; i < count; i++) {
-      const strokes = redrawImage(test.images.subarray(i * pixels, (i + 1) * pixels), test.cols, test.rows, new Rng(seed * 100_003 + i), PAD, traceScale);
+      const strokes = redrawImage(test.images.subarray(i * pixels, (i + 1) * pixels), test.cols, test.rows, new Rng(seed * 100_003 + i), PAD, { scale: traceScale, outline });
       if (strokes.length) digits.push({ label: test.labels[i], strokes });
     }
-    const scaled = traceScale > 1 ? ` --trace-scale ${traceScale}` : '';
+    const scaled = (traceScale > 1 ? ` --trace-scale ${traceScale}` : '') + (outline ? ' --outline-blobs' : '');
     source = `MNIST test images 0-${count - 1} thinned, traced and redrawn on a 320-pixel pad (npm run drawn-set -- --count ${count} --seed ${seed}${scaled})`;
   }
   writeFileAtomic(out, strokeSetText({ source, pad: PAD, digits }));

@@ -501,6 +501,13 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
     expect(run('drawn-set', ['--count', '20', '--trace-scale', '4', '--out', fine]).code).toBe(0);
     expect(readFileSync(fine, 'utf8')).toContain('(npm run drawn-set -- --count 20 --seed 1 --trace-scale 4)');
     expect(JSON.parse(readFileSync(fine, 'utf8')).digits).not.toEqual(JSON.parse(readFileSync(a, 'utf8')).digits); // traced on a finer grid
+    const outlined = join(root, 'drawn-outlined.json');
+    expect(run('drawn-set', ['--count', '20', '--trace-scale', '4', '--outline-blobs', '--out', outlined]).code).toBe(0);
+    expect(readFileSync(outlined, 'utf8')).toContain('(npm run drawn-set -- --count 20 --seed 1 --trace-scale 4 --outline-blobs)');
+    const [plain, hollow] = [fine, outlined].map((f) => JSON.parse(readFileSync(f, 'utf8')).digits as unknown[]);
+    const changed = plain.map((d, i) => JSON.stringify(d) !== JSON.stringify(hollow[i]));
+    expect(changed.filter(Boolean).length).toBeGreaterThan(0); // the heavy parts of some digits traced by their outline
+    expect(changed.filter(Boolean).length).toBeLessThan(10); // the others as they were
     const t = run('drawn-set', ['--from', 'templates', '--out', join(root, 'drawn', 'b.json')]);
     expect(t.stdout).toContain('wrote 50 drawn digits');
   });
@@ -534,7 +541,7 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
 
   const cases: [string, string[], number, string][] = [
     ['drawn-set', ['--from', 'photos'], 2, "drawn-set: --from must be 'mnist-test' or 'templates'; got 'photos'"],
-    ['drawn-set', ['--from', 'templates', '--count', '5'], 2, "drawn-set: --from templates is the page test's 50 digits: it takes no --count, --seed or --trace-scale"],
+    ['drawn-set', ['--from', 'templates', '--count', '5'], 2, "drawn-set: --from templates is the page test's 50 digits: it takes no --count, --seed, --trace-scale or --outline-blobs"],
     ['drawn-set', ['--trace-scale', '9'], 2, "drawn-set: --trace-scale must be an integer from 1 to 8; got '9'"],
     ['drawn-set', ['--count', '0'], 2, "drawn-set: --count must be an integer from 1 to 10000; got '0'"],
     ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/drawn/a.json', '--set', 'test'], 2, 'evaluate: --drawn evaluates drawn digits: it takes no --set, --dataset or --data-dir'],

@@ -3,7 +3,7 @@
 // redraw.ts), and the stroke-set files that carry them (stroke-set.ts).
 
 import { describe, expect, it } from 'vitest';
-import { enlarge, thin, traceImage, traceStrokes } from '../src/draw/skeleton.js';
+import { enlarge, inkDistance, outlineBlobs, thin, traceImage, traceStrokes } from '../src/draw/skeleton.js';
 import { randomPose, redraw, type Pose } from '../src/draw/redraw.js';
 import { parseStrokeSet, strokeSetText, StrokeSetError } from '../src/draw/stroke-set.js';
 import { strokeBounds, strokesToInput, type Stroke } from '../src/draw/preprocess.js';
@@ -95,11 +95,11 @@ describe('tracing on an enlarged image', () => {
   it('at scale 1 is the plain thinning and tracing; at 4 its strokes lie on the ink, in the image\'s own pixels', () => {
     const ring = image(20, 20, (x, y) => Math.hypot(x - 9.5, y - 9.5) >= 4 && Math.hypot(x - 9.5, y - 9.5) <= 7);
     expect(traceImage(ring, 20, 20)).toEqual(traceStrokes(thin(ring, 20, 20), 20, 20));
-    const strokes = traceImage(ring, 20, 20, 4);
+    const strokes = traceImage(ring, 20, 20, { scale: 4 });
     expect(strokes.length).toBe(1); // one closed loop
     for (const p of strokes[0]) expect(Math.hypot(p.x - 10, p.y - 10)).toBeGreaterThan(4);
     for (const p of strokes[0]) expect(Math.hypot(p.x - 10, p.y - 10)).toBeLessThan(7.5);
-    expect(() => traceImage(ring, 20, 20, 0)).toThrow('traceImage: scale must be an integer from 1 to 8; got 0');
+    expect(() => traceImage(ring, 20, 20, { scale: 0 })).toThrow('traceImage: scale must be an integer from 1 to 8; got 0');
   });
 
   it('loses less of MNIST\'s ink at 4× than at 1× (stubs and ends the thinning took off)', async () => {
@@ -129,10 +129,65 @@ describe('tracing on an enlarged image', () => {
     const n = 200;
     for (let i = 0; i < n; i++) {
       const img = test.images.subarray(i * 784, (i + 1) * 784);
-      one += untraced(img, traceImage(img, 28, 28, 1)) / n;
-      four += untraced(img, traceImage(img, 28, 28, 4)) / n;
+      one += untraced(img, traceImage(img, 28, 28, { scale: 1 })) / n;
+      four += untraced(img, traceImage(img, 28, 28, { scale: 4 })) / n;
     }
     expect(four).toBeLessThan(0.75 * one); // over MNIST's first 1,000 test images: 1.42% of the ink at 1×, 0.85% at 4×
+  });
+});
+
+describe('loops filled in (outline)', () => {
+  // a heavy 6: a filled disk of radius 6 and a stroke 3 pixels wide rising from it
+  const six = image(40, 40, (x, y) => Math.hypot(x - 19.5, y - 26.5) <= 6 || (x >= 12 && x <= 14 && y >= 4 && y <= 24));
+  /** Whether some stroke goes all the way round (cx, cy): its turning angle about the point adds up to a full turn. */
+  const circles = (strokes: Stroke[], cx: number, cy: number) => strokes.some((s) => {
+    let turn = 0;
+    for (let i = 1; i < s.length; i++) {
+      let d = Math.atan2(s[i].y - cy, s[i].x - cx) - Math.atan2(s[i - 1].y - cy, s[i - 1].x - cx);
+      if (d > Math.PI) d -= 2 * Math.PI;
+      if (d < -Math.PI) d += 2 * Math.PI;
+      turn += d;
+    }
+    return Math.abs(turn) > 1.9 * Math.PI;
+  });
+
+  it('measures each ink pixel\'s distance to the nearest pixel without ink within 8% of the Euclidean distance', () => {
+    const on = Uint8Array.from(six, (v) => (v ? 1 : 0));
+    const d = inkDistance(on, 40, 40);
+    for (let i = 0; i < 1600; i++) {
+      if (!on[i]) {
+        expect(d[i]).toBe(0);
+        continue;
+      }
+      let best = Infinity;
+      for (let j = 0; j < 1600; j++) if (!on[j]) best = Math.min(best, Math.hypot((i % 40) - (j % 40), Math.floor(i / 40) - Math.floor(j / 40)));
+      best = Math.min(best, (i % 40) + 1, 40 - (i % 40), Math.floor(i / 40) + 1, 40 - Math.floor(i / 40)); // past the edge is no ink
+      expect(Math.abs(d[i] - best)).toBeLessThanOrEqual(0.08 * best + 1e-6);
+    }
+  });
+
+  it('traces a filled loop round its outline, where thinning alone makes it a line', () => {
+    expect(circles(traceImage(six, 40, 40), 19.5, 26.5)).toBe(false);
+    const strokes = traceImage(six, 40, 40, { outline: true });
+    expect(circles(strokes, 19.5, 26.5)).toBe(true);
+    const hollow = outlineBlobs(six, 40, 40);
+    expect(hollow[26 * 40 + 19]).toBe(0); // the middle of the disk taken out
+    expect(hollow[26 * 40 + 14]).toBe(255); // its rim kept
+    expect(hollow[10 * 40 + 13]).toBe(255); // and the stroke
+    expect(circles(traceImage(six, 40, 40, { scale: 4, outline: true }), 19.5, 26.5)).toBe(true);
+  });
+
+  it('leaves strokes of even width as they are: a ring, a bar and a cross trace the same either way', () => {
+    const shapes = [
+      image(28, 28, (x, y) => Math.hypot(x - 13.5, y - 13.5) >= 6 && Math.hypot(x - 13.5, y - 13.5) <= 9),
+      image(28, 28, (x, y) => x >= 4 && x < 24 && y >= 12 && y < 17),
+      image(28, 28, (x, y) => (x >= 12 && x < 16 && y >= 3 && y < 25) || (y >= 12 && y < 16 && x >= 3 && x < 25)),
+    ];
+    for (const img of shapes) {
+      expect(outlineBlobs(img, 28, 28)).toBe(img); // nothing deep enough to take out
+      expect(traceImage(img, 28, 28, { outline: true })).toEqual(traceImage(img, 28, 28));
+    }
+    expect(outlineBlobs(new Uint8Array(100), 10, 10)).toHaveLength(100); // a blank image has no strokes to measure
   });
 });
 

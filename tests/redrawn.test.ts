@@ -42,7 +42,7 @@ describe('withRedrawn', async () => {
     // copy i is image i traced at 4×, redrawn and preprocessed, from the same generator as at 1×
     const rng = new Rng((1 ^ 0x5edd0a3) >>> 0);
     for (let i = 0; i < 3; i++) {
-      const x = strokesToInput(redrawImage(set.images.subarray(i * 784, (i + 1) * 784), 28, 28, rng, REDRAW_PAD, 4))!;
+      const x = strokesToInput(redrawImage(set.images.subarray(i * 784, (i + 1) * 784), 28, 28, rng, REDRAW_PAD, { scale: 4 }))!;
       expect(fine.images.subarray((40 + i) * 784, (41 + i) * 784)).toEqual(Uint8Array.from(x, (v) => Math.round(255 * v)));
     }
   });

@@ -34,7 +34,7 @@ export function withRedrawn(set: LabelledImages, seed: number, traceScale = 1): 
   const rng = new Rng((seed ^ STREAM) >>> 0);
   for (let i = 0; i < set.count; i++) {
     const original = set.images.subarray(i * pixels, (i + 1) * pixels);
-    const x = strokesToInput(redrawImage(original, cols, rows, rng, REDRAW_PAD, traceScale));
+    const x = strokesToInput(redrawImage(original, cols, rows, rng, REDRAW_PAD, { scale: traceScale }));
     const at = (set.count + i) * pixels;
     if (!x) images.set(original, at);
     else for (let k = 0; k < pixels; k++) images[at + k] = Math.round(255 * x[k]);

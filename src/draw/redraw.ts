@@ -8,17 +8,17 @@
 import type { Point, Stroke } from './preprocess.js';
 import { strokeBounds } from './preprocess.js';
 import type { Rng } from '../rng.js';
-import { traceImage } from './skeleton.js';
+import { traceImage, type Tracing } from './skeleton.js';
 
 /** The pad the redrawn digits are drawn on, in pixels (the page's is about this size). */
 export const REDRAW_PAD = 320;
 
 /**
  * An image of w×h bytes (white ink on black) as a hand would draw it on the pad: thinned, traced into strokes
- * (on the image enlarged `traceScale` times, skeleton.ts's traceImage), redrawn in a random pose; no strokes for an empty image.
+ * as `tracing` says (skeleton.ts's traceImage), redrawn in a random pose; no strokes for an empty image.
  */
-export function redrawImage(image: ArrayLike<number>, w: number, h: number, rng: Rng, pad = REDRAW_PAD, traceScale = 1): Stroke[] {
-  return redraw(traceImage(image, w, h, traceScale), randomPose(rng, pad), rng);
+export function redrawImage(image: ArrayLike<number>, w: number, h: number, rng: Rng, pad = REDRAW_PAD, tracing: Tracing = {}): Stroke[] {
+  return redraw(traceImage(image, w, h, tracing), randomPose(rng, pad), rng);
 }
 
 export interface Pose {
