@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const loaded = args.resume !== undefined ? loadModelFile(args.resume) : null;
   const {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, traceScale, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
   } = resolveSettings(args, loaded);
   // --augment: each training image distorted on the fly, by draws from a generator of its own (seeded from the run's seed)
   const augmentation = augment ? { settings: meta?.augment ?? AUGMENT_DEFAULTS, seed: (Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0 } : undefined;
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
   const changed = settingsInName({
     layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, dropout,
-    miniBatchSize, epochs, trainSize: args.trainSize, expand, augment, redrawn, traceScale, evalSet, shuffle, dataset: args.dataset.name,
+    miniBatchSize, epochs, trainSize: args.trainSize, expand, augment, redrawn, traceScale, outlineBlobs, evalSet, shuffle, dataset: args.dataset.name,
   });
   if (args.dataDir !== undefined) changed.unshift(`data-${basename(resolve(args.dataDir)).replace(/[^\w.-]+/g, '_')}`); // other data, another run
   const out = args.out ?? args.resume ?? `data/models/${[anyPreset?.name, slug, ...changed, `seed${seed}`].filter(Boolean).join('-')}.json`;
@@ -104,11 +104,11 @@ async function main(): Promise<void> {
   if (!ours && !args.force && existsSync(out)) {
     refuseOtherRun(out, {
       network: shape, cost: stackShape ? stackShape.costName : cost.name, ...(layers ? {} : { activation: activation.name }), seed, epochs, miniBatchSize, eta, shuffle, trainSize,
-      evaluatedOn: evalSet, init, lambda, momentum, dropout, expand, redrawn, traceScale, backend: backend.name, optimizer, schedule,
+      evaluatedOn: evalSet, init, lambda, momentum, dropout, expand, redrawn, traceScale, outlineBlobs, backend: backend.name, optimizer, schedule,
     });
   }
   const redrawStart = performance.now();
-  const drawnToo = redrawn ? withRedrawn(slice(pool, 0, trainSize), seed, traceScale) : slice(pool, 0, trainSize);
+  const drawnToo = redrawn ? withRedrawn(slice(pool, 0, trainSize), seed, { scale: traceScale, outline: outlineBlobs }) : slice(pool, 0, trainSize);
   const redrawSeconds = (performance.now() - redrawStart) / 1000;
   const training: LabelledImages = expand ? expandByShifts(drawnToo) : drawnToo;
   const evaluation = evalSet === 'test' ? split.test : split.validation;
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   log(`data: ${args.dataset.title} from ${data.source}: ${split.note}; loaded in ${data.seconds.toFixed(2)} s`);
   if (trainSize < split.training.count) log(`training on the first ${fmtInt(trainSize)} training images (--train-size)`);
   if (trainSize > split.training.count) log(`training on the first ${fmtInt(trainSize)} images of the training file, ${fmtInt(trainSize - split.training.count)} validation images among them (--train-size; evaluated on test)`);
-  if (redrawn) log(`redrawn: each training image also as a hand would draw it on the page (thinned${traceScale > 1 ? ` enlarged ${traceScale}×` : ''}, traced, redrawn, preprocessed), ${fmtInt(drawnToo.count)} images; made in ${redrawSeconds.toFixed(1)} s`);
+  if (redrawn) log(`redrawn: each training image also as a hand would draw it on the page (thinned${traceScale > 1 ? ` enlarged ${traceScale}×` : ''}${outlineBlobs ? ', filled loops by their outline' : ''}, traced, redrawn, preprocessed), ${fmtInt(drawnToo.count)} images; made in ${redrawSeconds.toFixed(1)} s`);
   if (expand) log(`expanded: each training image and its four one-pixel shifts, ${fmtInt(training.count)} images`);
   if (augmentation) {
     const a = augmentation.settings;
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
         init, lambda, momentum, ...(optimizer !== 'sgd' && optimizer !== 'momentum' ? { optimizer } : {}), ...(schedule !== 'constant' ? { schedule } : {}),
-        dropout, expand, ...(redrawn ? { redrawn } : {}), ...(traceScale > 1 ? { traceScale } : {}), ...(augmentation ? { augment: augmentation.settings } : {}), ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
+        dropout, expand, ...(redrawn ? { redrawn } : {}), ...(traceScale > 1 ? { traceScale } : {}), ...(outlineBlobs ? { outlineBlobs } : {}), ...(augmentation ? { augment: augmentation.settings } : {}), ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
       };
       saveModelFile(out, net, trainingMeta);
       if (net.optimizer.stateNames.length) writeFileAtomic(stateOut, encodeOptimizerState(net.optimizer, net.params.length));

@@ -35,6 +35,7 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--redrawn', '--dataset', 'fashion'], 'train: --redrawn redraws digits as a hand draws them on the page; it goes with MNIST, not --dataset fashion'],
     [['--trace-scale', '4'], 'train: --trace-scale says how --redrawn traces each training image; add --redrawn'],
     [['--redrawn', '--trace-scale', '9'], "train: --trace-scale must be an integer from 1 to 8; got '9'"],
+    [['--outline-blobs'], 'train: --outline-blobs says how --redrawn traces each training image; add --redrawn'],
     [['--epochs', 'ten'], "train: --epochs must be an integer from 1 to 100000; got 'ten'"],
     [['--epochs', '-1'], "train: --epochs must be an integer from 1 to 100000; got '-1'"],
     [['--epochs', '1e12'], "train: --epochs must be an integer from 1 to 100000; got '1e12'"],
@@ -281,6 +282,19 @@ describe('train: runs, checkpoints and resume', () => {
     const notFine = run('train', [...common, '--epochs', '2', '--redrawn', '--out', fine]);
     expect(notFine.code).toBe(1);
     expect(notFine.stderr).toContain('traceScale 4 there, 1 here');
+    // filled loops by their outline: said, recorded, carried on by a resumed run, and another run's file kept
+    const outlined = join(root, 'redrawn-outlined.json');
+    const o = run('train', [...common, '--epochs', '2', '--redrawn', '--trace-scale', '4', '--outline-blobs', '--out', outlined]);
+    expect(o.code).toBe(0);
+    expect(o.stdout).toContain('(thinned enlarged 4×, filled loops by their outline, traced, redrawn, preprocessed), 200 images');
+    expect(JSON.parse(readFileSync(outlined, 'utf8')).meta).toMatchObject({ redrawn: true, traceScale: 4, outlineBlobs: true });
+    const outlinedPart = join(root, 'redrawn-outlined-part.json');
+    expect(run('train', [...common, '--epochs', '1', '--redrawn', '--trace-scale', '4', '--outline-blobs', '--out', outlinedPart]).code).toBe(0);
+    expect(run('train', ['--data-dir', dataDir, '--resume', outlinedPart, '--epochs', '2']).code).toBe(0);
+    expect(readFileSync(outlinedPart, 'utf8')).toBe(readFileSync(outlined, 'utf8'));
+    const notOutlined = run('train', [...common, '--epochs', '2', '--redrawn', '--trace-scale', '4', '--out', outlined]);
+    expect(notOutlined.code).toBe(1);
+    expect(notOutlined.stderr).toContain('outlineBlobs true there, false here');
   });
 
   it('with momentum, a resumed run still ends exactly as an uninterrupted one (the velocities are kept)', () => {

@@ -36,7 +36,7 @@ describe('withRedrawn', async () => {
   });
 
   it('traces each image enlarged traceScale times when asked: the same poses, finer strokes', () => {
-    const fine = withRedrawn(set, 1, 4);
+    const fine = withRedrawn(set, 1, { scale: 4 });
     expect(fine.images.subarray(0, 40 * 784)).toEqual(set.images.subarray(0, 40 * 784));
     expect(fine.images.subarray(40 * 784)).not.toEqual(both.images.subarray(40 * 784));
     // copy i is image i traced at 4×, redrawn and preprocessed, from the same generator as at 1×
@@ -45,5 +45,17 @@ describe('withRedrawn', async () => {
       const x = strokesToInput(redrawImage(set.images.subarray(i * 784, (i + 1) * 784), 28, 28, rng, REDRAW_PAD, { scale: 4 }))!;
       expect(fine.images.subarray((40 + i) * 784, (41 + i) * 784)).toEqual(Uint8Array.from(x, (v) => Math.round(255 * v)));
     }
+    // and with filled loops traced by their outline: some copies change, each as redrawImage makes it
+    const outlined = withRedrawn(set, 1, { scale: 4, outline: true });
+    const again = new Rng((1 ^ 0x5edd0a3) >>> 0);
+    let changed = 0;
+    for (let i = 0; i < 40; i++) {
+      const x = strokesToInput(redrawImage(set.images.subarray(i * 784, (i + 1) * 784), 28, 28, again, REDRAW_PAD, { scale: 4, outline: true }))!;
+      const copy = outlined.images.subarray((40 + i) * 784, (41 + i) * 784);
+      expect(copy).toEqual(Uint8Array.from(x, (v) => Math.round(255 * v)));
+      if (copy.some((v, k) => v !== fine.images[(40 + i) * 784 + k])) changed++;
+    }
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThan(40);
   });
 });

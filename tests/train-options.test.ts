@@ -76,6 +76,7 @@ describe('settingsInName', () => {
     expect(settingsInName({ ...base, momentum: 0.5, optimizer: 'momentum' })).toEqual(['mu0.5']);
     expect(settingsInName({ ...base, expand: true, augment: true, redrawn: true })).toEqual(['expanded', 'augmented', 'redrawn']);
     expect(settingsInName({ ...base, redrawn: true, traceScale: 4 })).toEqual(['redrawn', 'trace4']);
+    expect(settingsInName({ ...base, redrawn: true, traceScale: 4, outlineBlobs: true })).toEqual(['redrawn', 'trace4', 'outlined']);
   });
 });
 

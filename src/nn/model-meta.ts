@@ -50,6 +50,8 @@ export interface TrainingMeta {
   redrawn?: boolean;
   /** With redrawn: each image was thinned and traced enlarged this many times (--trace-scale; absent: 1). */
   traceScale?: number;
+  /** With redrawn: loops filled in were traced by their outline (--outline-blobs; absent: false). */
+  outlineBlobs?: boolean;
   /** The distortions the training images were drawn with, if any (data/augment.ts; --augment). */
   augment?: AugmentSettings;
   /** The preset the run came from, if any. */
@@ -145,6 +147,10 @@ export function checkMeta(v: unknown, fail: (what: string) => never): TrainingMe
     meta.redrawn = m.redrawn as boolean;
   }
   if (m.traceScale !== undefined) meta.traceScale = int('traceScale', 1, 8);
+  if (m.outlineBlobs !== undefined) {
+    if (typeof m.outlineBlobs !== 'boolean') fail('meta.outlineBlobs must be true or false');
+    meta.outlineBlobs = m.outlineBlobs as boolean;
+  }
   if (m.augment !== undefined) {
     const a = m.augment as Record<string, unknown>;
     if (typeof a !== 'object' || a === null || Array.isArray(a)) fail('meta.augment must be an object of distortion settings');

@@ -50,6 +50,7 @@ export function parseTrainOptions(argv: string[]) {
       augment: { type: 'boolean' },
       redrawn: { type: 'boolean' },
       'trace-scale': { type: 'string' },
+      'outline-blobs': { type: 'boolean' },
       'eta-schedule': { type: 'string' },
       'early-stop': { type: 'string' },
       monitor: { type: 'string' },
@@ -148,6 +149,7 @@ export function parseTrainOptions(argv: string[]) {
     augment: values.augment ?? false,
     redrawn: values.redrawn ?? false,
     traceScale: values['trace-scale'] !== undefined ? intOption('trace-scale', values['trace-scale'], 1, 8) : undefined,
+    outlineBlobs: values['outline-blobs'] ?? false,
     etaSchedule: values['eta-schedule'] !== undefined ? intOption('eta-schedule', values['eta-schedule'], 1, MAX_EPOCHS) : undefined,
     earlyStop: values['early-stop'] !== undefined ? intOption('early-stop', values['early-stop'], 1, MAX_EPOCHS) : undefined,
     monitor,
@@ -209,6 +211,7 @@ export interface NameSettings {
   augment: boolean;
   redrawn?: boolean;
   traceScale?: number;
+  outlineBlobs?: boolean;
   evalSet: string;
   shuffle: boolean;
   dataset: string;
@@ -244,6 +247,7 @@ export function settingsInName(r: NameSettings): string[] {
   differs(r.augment, r.stackPreset?.augment ?? false, 'augmented');
   differs(r.redrawn ?? false, false, 'redrawn');
   differs(r.traceScale ?? 1, 1, `trace${r.traceScale}`);
+  differs(r.outlineBlobs ?? false, false, 'outlined');
   differs(r.evalSet, p?.evalSet ?? DEFAULTS.evalSet, r.evalSet);
   differs(r.shuffle, true, 'no-shuffle');
   return parts;
@@ -309,6 +313,8 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   const redrawn = args.redrawn || (meta?.redrawn ?? false);
   if (args.traceScale !== undefined && !redrawn) throw new UsageError('--trace-scale says how --redrawn traces each training image; add --redrawn');
   const traceScale = redrawn ? args.traceScale ?? meta?.traceScale ?? 1 : 1;
+  if (args.outlineBlobs && !redrawn) throw new UsageError('--outline-blobs says how --redrawn traces each training image; add --redrawn');
+  const outlineBlobs = redrawn && (args.outlineBlobs || (meta?.outlineBlobs ?? false));
   const init = args.init ?? meta?.init ?? (layers || args.batchNorm ? stackPreset?.stackInit ?? 'default' : preset?.init ?? 'large');
   const cost: Cost = args.cost
     ? COSTS[args.cost]
@@ -336,7 +342,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   }
   return {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, traceScale, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
   };
 }
 

@@ -66,6 +66,8 @@ Chapter 3
   --trace-scale 1       with --redrawn: thin and trace each image enlarged this many
                         times (1 to 8), as npm run drawn-set does; 4 keeps short stubs
                         and ends a 28-pixel thinning takes off
+  --outline-blobs       with --redrawn: trace a loop the writer filled in by its
+                        outline, as npm run drawn-set -- --outline-blobs does
   --augment             distort each training image anew each epoch: turned, sized,
                         sheared, shifted, bent by a smooth elastic field, and now and
                         then drawn with a wider or narrower pen (seeded by --seed)
