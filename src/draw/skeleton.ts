@@ -165,7 +165,7 @@ export function inkDistance(on: Uint8Array, w: number, h: number): Float32Array 
 }
 
 /** Ink more than this many times as far from the edge as the writer's strokes' middles is a blob (outline). */
-export const BLOB_DEPTH = 2;
+const BLOB_DEPTH = 2;
 
 /**
  * The image with the inside of its blobs taken out: where a writer filled a
