@@ -8,7 +8,8 @@
 
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { describeModel } from '../src/nn/model-file.js';
-import { vote } from '../src/nn/ensemble.js';
+import { combineViews, vote } from '../src/nn/ensemble.js';
+import { TTA_VIEWS, TTA_WORDS, viewImage, viewSet } from '../src/data/views.js';
 import { datasetOption, UsageError, parseCommandLine, runMain } from '../src/node/cli.js';
 import { selectBackend } from '../src/backend.js';
 import { loadDataset } from '../src/node/mnist-files.js';
@@ -18,6 +19,7 @@ import { Network } from '../src/nn/network.js';
 import { SIDE, strokesToInput } from '../src/draw/preprocess.js';
 import type { StrokeSet } from '../src/draw/stroke-set.js';
 import type { LayerStack } from '../src/nn/stack.js';
+import type { LabelledImages } from '../src/data/dataset.js';
 import { readStrokeSets } from '../src/node/stroke-files.js';
 import { digitGrid, type GridCell } from '../src/plot/digit-grid.js';
 import { grayPng } from '../src/node/png.js';
@@ -40,6 +42,9 @@ votes for its most likely digit (a tie goes to the larger summed output).
                    folder of them (npm run drawn-set writes data/drawn/mnist-test.json
                    and templates.json); each digit goes through the page's
                    preprocessing. Repeat it to evaluate several sets together
+  --tta            test-time augmentation: ${TTA_WORDS}, and the answer
+                   the class most likely over the ${TTA_VIEWS.length} views (the product of its
+                   probabilities); ${TTA_VIEWS.length} times the work
   --errors FILE    also write the images it gets wrong to FILE, a PNG: each as the
                    network sees it, the true digit at its top right and the network's
                    answer at its bottom right (as the book shows its errors), the
@@ -56,6 +61,7 @@ async function main(): Promise<void> {
       model: { type: 'string', multiple: true },
       drawn: { type: 'string', multiple: true },
       errors: { type: 'string' },
+      tta: { type: 'boolean' },
       set: { type: 'string' },
       'data-dir': { type: 'string' },
       dataset: { type: 'string' },
@@ -97,6 +103,8 @@ async function main(): Promise<void> {
     }
   }
 
+  // with --tta, every view of the whole set, made once for all the models
+  const views = images && values.tta ? TTA_VIEWS.map((v) => viewSet(images, v)) : null;
   const out: string[] = [];
   const accuracy = (answers: Uint8Array) => {
     let right = 0;
@@ -104,10 +112,12 @@ async function main(): Promise<void> {
     return `${fmtInt(right)} / ${fmtInt(set.count)} (${((100 * right) / set.count).toFixed(2)}%)`;
   };
   const outputs: Float32Array[] = [];
+  const plainOutputs: Float32Array[] = []; // without --tta's views, to say what they changed
   for (const { file, network } of networks) {
     const started = performance.now();
-    const o = images ? network.outputs(images) : drawnOutputs(network, inputs!);
+    const { plain, combined: o } = images ? imageOutputs(network, views ?? [images]) : drawnOutputs(network, inputs!, values.tta === true);
     outputs.push(o);
+    plainOutputs.push(plain);
     const seconds = (performance.now() - started) / 1000;
     const name = network instanceof Network ? `${describeModel(network)}, ${network.cost.name}` : describeModel(network);
     out.push(`model ${file}: ${name}`);
@@ -120,6 +130,18 @@ async function main(): Promise<void> {
 
   const correct = confusion.reduce((s, row, d) => s + row[d], 0);
   out.push(data ? `data: ${dataset.title} from ${data.source}, ${which} set` : `data: ${fmtInt(set.count)} drawn digits, each through the page's preprocessing: ${drawn.join(', ')}`);
+  if (values.tta) {
+    out.push(`test-time augmentation: ${TTA_WORDS}; the answer is the class most likely over the ${TTA_VIEWS.length} views`);
+    const plain = vote(plainOutputs, set.count, classes);
+    let [changed, fixed, broken] = [0, 0, 0];
+    for (let i = 0; i < set.count; i++) {
+      if (plain[i] === answers[i]) continue;
+      changed++;
+      if (answers[i] === set.labels[i]) fixed++;
+      else if (plain[i] === set.labels[i]) broken++;
+    }
+    out.push(`the views changed ${fmtInt(changed)} answer${changed === 1 ? '' : 's'} of the images as they are: ${fmtInt(fixed)} now right, ${fmtInt(broken)} now wrong`);
+  }
   out.push(`${networks.length > 1 ? `ensemble of ${networks.length}, by vote` : 'accuracy'}: ${fmtInt(correct)} / ${fmtInt(set.count)} (${((100 * correct) / set.count).toFixed(2)}%)`);
   out.push('');
   const named = data !== null && dataset.name !== 'mnist';
@@ -162,13 +184,28 @@ function drawnInputs(sets: { file: string; set: StrokeSet }[]): { inputs: (Float
   return { inputs: digits.map((d) => strokesToInput(d.strokes)), labels: Uint8Array.from(digits, (d) => d.label), count: digits.length };
 }
 
-/** The network's outputs for each drawn digit, one after the other (a drawing with no ink gets zeros: no digit wins). */
-function drawnOutputs(network: Network | LayerStack, drawn: ReturnType<typeof drawnInputs>): Float32Array {
-  const out = new Float32Array(drawn.count * MNIST_CLASSES);
+/** The network's outputs for each view of the images (the first the images as they are), and their combination (combineViews). */
+function imageOutputs(network: Network | LayerStack, views: readonly LabelledImages[]): { plain: Float32Array; combined: Float32Array } {
+  const outputs = views.map((v) => network.outputs(v));
+  return { plain: outputs[0], combined: outputs.length === 1 ? outputs[0] : combineViews(outputs, views[0].count, MNIST_CLASSES) };
+}
+
+/**
+ * The network's outputs for each drawn digit, one after the other (a drawing with no ink gets zeros: no digit
+ * wins); with `tta`, the combination of its outputs for every view of the input (data/views.ts).
+ */
+function drawnOutputs(network: Network | LayerStack, drawn: ReturnType<typeof drawnInputs>, tta: boolean): { plain: Float32Array; combined: Float32Array } {
+  const views = tta ? TTA_VIEWS : TTA_VIEWS.slice(0, 1);
+  const outputs = views.map(() => new Float32Array(drawn.count * MNIST_CLASSES));
+  const seen = new Float32Array(SIDE * SIDE);
   drawn.inputs.forEach((input, k) => {
-    if (input) out.set(network.predict(input).output.subarray(0, MNIST_CLASSES), k * MNIST_CLASSES);
+    if (!input) return;
+    views.forEach((view, v) => {
+      if (tta) viewImage(seen, input, SIDE, SIDE, view);
+      outputs[v].set(network.predict(tta ? seen : input).output.subarray(0, MNIST_CLASSES), k * MNIST_CLASSES);
+    });
   });
-  return out;
+  return { plain: outputs[0], combined: tta ? combineViews(outputs, drawn.count, MNIST_CLASSES) : outputs[0] };
 }
 
 void runMain('evaluate', main);

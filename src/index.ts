@@ -17,7 +17,8 @@ export { encodeOptimizerState, decodeOptimizerState, restoreOptimizerState, Opti
 export type { StackLayout } from './nn/parallel/layout.js';
 export { parseLayers, shapeText, LayerSpecError, type LayerSpec, type Shape } from './nn/layer-spec.js';
 export { Classifier } from './nn/classifier.js';
-export { vote } from './nn/ensemble.js';
+export { combineViews, vote } from './nn/ensemble.js';
+export { TTA_VIEWS, TTA_WORDS, viewImage, viewSet, type View } from './data/views.js';
 export { PRESETS, type Preset } from './nn/presets.js';
 export { sigmoid, tanh, relu, activations, type Activation } from './nn/activations.js';
 export { QuadraticCost, CrossEntropyCost, LogLikelihoodCost, costs, type Cost } from './nn/costs.js';

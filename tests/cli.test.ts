@@ -9,6 +9,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomImages, writeMnistDir } from './fixtures.js';
 import { digitGrid } from '../src/plot/digit-grid.js';
+import { selectBackend } from '../src/backend.js';
+import { bookSplit } from '../src/data/mnist.js';
+import { TTA_VIEWS, viewSet } from '../src/data/views.js';
+import { combineViews, vote } from '../src/nn/ensemble.js';
+import { loadMnist } from '../src/node/mnist-files.js';
+import { loadModelFile } from '../src/node/model-io.js';
 
 const root = mkdtempSync(join(tmpdir(), 'digitnet-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -551,6 +557,36 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
     expect(b.toString('latin1', 12, 16)).toBe('IHDR');
     const expected = digitGrid(Array.from({ length: wrong }, () => ({ pixels: null, truth: 0, answer: 0 })));
     expect([b.readUInt32BE(16), b.readUInt32BE(20)]).toEqual([expected.width, expected.height]);
+  });
+
+  it('--tta reads each image in three views and answers with the class most likely over them, MNIST images and drawn digits', async () => {
+    // MNIST's first 600 test images, among them some whose answer the views change
+    await selectBackend('wasm');
+    const mnist = bookSplit((await loadMnist()).sets).test;
+    const first = { ...mnist, images: mnist.images.slice(0, 600 * 784), labels: mnist.labels.slice(0, 600), count: 600 };
+    const realDir = join(root, 'mnist-real');
+    writeMnistDir(realDir, randomImages(1, 120), first);
+    const model = 'web/models/default.json';
+    const r = run('evaluate', ['--model', model, '--data-dir', realDir, '--tta']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\ntest-time augmentation: each image read as it is and turned 9° either way; the answer is the class most likely over the 3 views\n');
+    // the same answers, computed here from the views
+    const { network } = loadModelFile(model);
+    const answers = vote([combineViews(TTA_VIEWS.map((v) => network.outputs(viewSet(first, v))), 600, 10)], 600, 10);
+    const plain = vote([network.outputs(first)], 600, 10);
+    const right = answers.filter((a, i) => a === first.labels[i]).length;
+    const changed = answers.filter((a, i) => a !== plain[i]).length;
+    expect(changed).toBeGreaterThan(0);
+    const fixed = answers.filter((a, i) => a !== plain[i] && a === first.labels[i]).length;
+    const broken = answers.filter((a, i) => a !== plain[i] && plain[i] === first.labels[i]).length;
+    expect(r.stdout).toContain(`\nthe views changed ${changed} answer${changed === 1 ? '' : 's'} of the images as they are: ${fixed} now right, ${broken} now wrong\n`);
+    expect(r.stdout).toContain(`\naccuracy: ${right} / 600 (`);
+    const d = run('evaluate', ['--model', model, '--drawn', join(root, 'drawn', 'b.json'), '--tta']);
+    expect(d.code).toBe(0);
+    expect(d.stdout).toContain('test-time augmentation: each image read as it is and turned 9° either way');
+    expect(d.stdout).toMatch(/\nthe views changed \d+ answers? of the images as they are: \d+ now right, \d+ now wrong\n/);
+    expect(Number(d.stdout.match(/\naccuracy: (\d+) \/ 50 \(/)![1])).toBeGreaterThanOrEqual(45);
   });
 
   const cases: [string, string[], number, string][] = [

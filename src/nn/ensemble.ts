@@ -35,3 +35,26 @@ export function vote(outputs: readonly Float32Array[], count: number, classes: n
   }
   return answers;
 }
+
+/** Probabilities below this count as it in combineViews, so that a zero output is a large penalty, not −∞. */
+const FLOOR = 1e-30;
+
+/**
+ * One network's reading of several views of each sample (data/views.ts):
+ * for each sample and class, the sum over the views of ln(output), so that
+ * the largest is the class whose probabilities multiplied over the views are
+ * the largest. `outputs`: one array per view, count × classes values each.
+ */
+export function combineViews(outputs: readonly Float32Array[], count: number, classes: number): Float32Array {
+  if (outputs.length === 0) throw new RangeError('combineViews: no views');
+  for (const o of outputs) {
+    if (o.length !== count * classes) throw new RangeError(`combineViews: each view needs ${count}×${classes} outputs; got ${o.length}`);
+  }
+  const scores = new Float32Array(count * classes);
+  for (let i = 0; i < count * classes; i++) {
+    let s = 0;
+    for (const o of outputs) s += Math.log(Math.max(o[i], FLOOR));
+    scores[i] = s;
+  }
+  return scores;
+}
