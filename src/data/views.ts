@@ -22,8 +22,9 @@ export interface View {
  * The views `--tta` reads: the image, and the image turned 9° either way.
  * Chosen on the validation images, with three networks trained without them,
  * from shifts of one and two pixels, turns of 3°, 6° and 9°, and shifts and
- * turns together: every choice read 0.04–0.09 points more than the image
- * alone, within 0.03 of each other (docs/results.md, "Test-time augmentation").
+ * turns together: every choice read 0.05–0.09 points more than the image
+ * alone on average, within 0.04 of each other (docs/results.md, "Test-time
+ * augmentation").
  */
 export const TTA_VIEWS: readonly View[] = [
   { dx: 0, dy: 0, turn: 0 },
