@@ -1,7 +1,9 @@
 // nn/ensemble.ts: several trained networks voting, as the book's chapter 6
 // ends (five networks, 99.67%). Each network votes for its most likely digit;
 // the digit with the most votes wins, and a tie goes to the digit whose
-// summed output is largest among the tied ones.
+// summed output is largest among the tied ones. Also one network's outputs
+// for several views of each image, combined into one reading (test-time
+// augmentation; the views are data/views.ts's).
 
 /**
  * The ensemble's answer for each of `count` samples, given every network's
