@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const loaded = args.resume !== undefined ? loadModelFile(args.resume) : null;
   const {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
   } = resolveSettings(args, loaded);
   // --augment: each training image distorted on the fly, by draws from a generator of its own (seeded from the run's seed)
   const augmentation = augment ? { settings: meta?.augment ?? AUGMENT_DEFAULTS, seed: (Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0 } : undefined;
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const shape = stackShape ? stackShape.spec : sizes.join('-');
   const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
   const changed = settingsInName({
-    layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, dropout,
+    layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, dropout, labelSmoothing,
     miniBatchSize, epochs, trainSize: args.trainSize, expand, augment, redrawn, traceScale, outlineBlobs, evalSet, shuffle, dataset: args.dataset.name,
   });
   if (args.dataDir !== undefined) changed.unshift(`data-${basename(resolve(args.dataDir)).replace(/[^\w.-]+/g, '_')}`); // other data, another run
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   if (!ours && !args.force && existsSync(out)) {
     refuseOtherRun(out, {
       network: shape, cost: stackShape ? stackShape.costName : cost.name, ...(layers ? {} : { activation: activation.name }), seed, epochs, miniBatchSize, eta, shuffle, trainSize,
-      evaluatedOn: evalSet, init, lambda, momentum, dropout, expand, redrawn, traceScale, outlineBlobs, backend: backend.name, optimizer, schedule,
+      evaluatedOn: evalSet, init, lambda, momentum, dropout, labelSmoothing, expand, redrawn, traceScale, outlineBlobs, backend: backend.name, optimizer, schedule,
     });
   }
   const redrawStart = performance.now();
@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     }
     const lastBatch = training.count % miniBatchSize;
     if (net instanceof Network) net.dropout = dropout; // before the threads start: they copy it
+    net.labelSmoothing = labelSmoothing; // so does this
     threads =
       threadCount > 1
         ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation, { augment: augmentation })
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
   }
   if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; ${presetTarget(anyPreset)}`);
   const extras = [
-    lambda ? `λ = ${lambda}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
+    lambda ? `λ = ${lambda}` : '', labelSmoothing ? `labels smoothed by ε = ${labelSmoothing}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
     optimizer !== 'sgd' && optimizer !== 'momentum' ? optimizer : '', schedule !== 'constant' ? `${schedule} schedule` : '',
     args.etaSchedule ? `η halved after ${args.etaSchedule} epochs without progress` : '',
     args.earlyStop ? `early stop after ${args.earlyStop}` : '',
@@ -229,6 +230,7 @@ async function main(): Promise<void> {
     optimizer: { name: optimizer },
     schedule,
     dropout,
+    labelSmoothing,
     etaSchedule: args.etaSchedule,
     earlyStop: args.earlyStop,
     monitor: {
@@ -253,7 +255,7 @@ async function main(): Promise<void> {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
         init, lambda, momentum, ...(optimizer !== 'sgd' && optimizer !== 'momentum' ? { optimizer } : {}), ...(schedule !== 'constant' ? { schedule } : {}),
-        dropout, expand, ...(redrawn ? { redrawn } : {}), ...(traceScale > 1 ? { traceScale } : {}), ...(outlineBlobs ? { outlineBlobs } : {}), ...(augmentation ? { augment: augmentation.settings } : {}), ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
+        dropout, ...(labelSmoothing ? { labelSmoothing } : {}), expand, ...(redrawn ? { redrawn } : {}), ...(traceScale > 1 ? { traceScale } : {}), ...(outlineBlobs ? { outlineBlobs } : {}), ...(augmentation ? { augment: augmentation.settings } : {}), ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
       };
       saveModelFile(out, net, trainingMeta);
       if (net.optimizer.stateNames.length) writeFileAtomic(stateOut, encodeOptimizerState(net.optimizer, net.params.length));

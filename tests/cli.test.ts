@@ -42,6 +42,8 @@ describe('train: bad command lines exit 2 with one line and a hint, no stack tra
     [['--trace-scale', '4'], 'train: --trace-scale says how --redrawn traces each training image; add --redrawn'],
     [['--redrawn', '--trace-scale', '9'], "train: --trace-scale must be an integer from 1 to 8; got '9'"],
     [['--outline-blobs'], 'train: --outline-blobs says how --redrawn traces each training image; add --redrawn'],
+    [['--label-smoothing', '0.1'], "train: --label-smoothing smooths the targets of a softmax output layer; this network's output is a sigmoid (use --output softmax)"],
+    [['--label-smoothing', '1.5'], "train: --label-smoothing must be less than 1 (1 would leave no trace of the label); got '1.5'"],
     [['--epochs', 'ten'], "train: --epochs must be an integer from 1 to 100000; got 'ten'"],
     [['--epochs', '-1'], "train: --epochs must be an integer from 1 to 100000; got '-1'"],
     [['--epochs', '1e12'], "train: --epochs must be an integer from 1 to 100000; got '1e12'"],
@@ -254,6 +256,29 @@ describe('train: runs, checkpoints and resume', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('augmented: ');
     expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+  });
+
+  it('--label-smoothing: said, recorded, carried on by a resumed run to the uninterrupted weights; another run\'s file kept', () => {
+    const common = ['--data-dir', dataDir, '--seed', '6', '--eta', '0.5', '--output', 'softmax', '--cost', 'log-likelihood'];
+    const plain = join(root, 'ls-plain.json');
+    expect(run('train', [...common, '--epochs', '2', '--out', plain]).code).toBe(0);
+    const whole = join(root, 'ls-whole.json');
+    const r = run('train', [...common, '--epochs', '2', '--label-smoothing', '0.1', '--out', whole]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('η = 0.5, labels smoothed by ε = 0.1, seed 6');
+    const model = JSON.parse(readFileSync(whole, 'utf8'));
+    expect(model.meta.labelSmoothing).toBe(0.1);
+    expect(JSON.parse(readFileSync(plain, 'utf8')).meta.labelSmoothing).toBeUndefined();
+    expect(model.weights).not.toEqual(JSON.parse(readFileSync(plain, 'utf8')).weights);
+    const part = join(root, 'ls-part.json');
+    expect(run('train', [...common, '--epochs', '1', '--label-smoothing', '0.1', '--out', part]).code).toBe(0);
+    const resumed = run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '2']); // ε comes from the file
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('labels smoothed by ε = 0.1');
+    expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
+    const other = run('train', [...common, '--epochs', '2', '--out', whole]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('labelSmoothing 0.1 there, 0 here');
   });
 
   it('--redrawn: twice the training images, recorded, carried on by a resumed run to the uninterrupted weights', () => {

@@ -106,6 +106,7 @@ describe('model file', () => {
       [{ ...good, meta: { ...meta, augment: [] } }, 'meta.augment must be an object of distortion settings'],
       [{ ...good, meta: { ...meta, traceScale: 2.5 } }, 'meta.traceScale must be an integer from 1 to 8; got 2.5'],
       [{ ...good, meta: { ...meta, outlineBlobs: 'yes' } }, 'meta.outlineBlobs must be true or false'],
+      [{ ...good, meta: { ...meta, labelSmoothing: 1 } }, 'meta.labelSmoothing must be a number ≥ 0 and below 1; got 1'],
       [{ ...good, meta: { ...meta, augment: { rotate: 12, scale: 'x' } } }, 'meta.augment.scale must be a number from 0 to 360; got "x"'],
       [{ ...good, meta: { ...meta, history: ['a'] } }, 'meta.history[0] must be {"epoch": 1 to 30, "correct": 0 to total, "total": ≥ 1}; got "a"'],
       [{ ...good, meta: { ...meta, history: [{ epoch: 1, correct: 'x', total: 0 }] } }, 'meta.history[0] must be {"epoch": 1 to 30, "correct": 0 to total, "total": ≥ 1}; got epoch 1, correct "x", total 0'],

@@ -138,6 +138,102 @@ describe('a layer stack trains with sgd()', () => {
   });
 });
 
+describe('label smoothing', () => {
+  const spec = 'conv 2 3x3 tanh, fc 5 relu, softmax 10';
+  const batch = (net: LayerStack) => {
+    const x = net.input(10);
+    const y = net.target(10);
+    gatherBatch(x.data, y.data, 10, slice(data, 0, 10), null, 0, 10);
+    return { x, y };
+  };
+
+  it("BP1 takes (1 − ε)·y + ε/K as the desired output: the gradients of the one-hot labels with ε are those of the smoothed labels without", () => {
+    const net = new LayerStack(spec);
+    net.init(new Rng(4));
+    const { x, y } = batch(net);
+    const out = net.forward(x.data, 10, true).slice();
+    const e = 0.1;
+    net.labelSmoothing = e;
+    net.backward(out, y.data, 10);
+    const smoothed = net.grads.slice();
+    net.labelSmoothing = 0;
+    net.backward(out, y.data, 10);
+    const plain = net.grads.slice();
+    // the reference: the log-likelihood cost's own BP1 (aᴸ − y) against targets smoothed by hand
+    const target = Float32Array.from(y.data, (v) => (1 - e) * v + e / 10);
+    expect(target.reduce((s, v) => s + v, 0)).toBeCloseTo(10, 5); // each column still sums to 1
+    net.backward(out, target, 10);
+    const reference = net.grads.slice();
+    let worst = 0;
+    let moved = 0;
+    for (let i = 0; i < smoothed.length; i++) {
+      worst = Math.max(worst, Math.abs(smoothed[i] - reference[i]));
+      moved = Math.max(moved, Math.abs(smoothed[i] - plain[i]));
+    }
+    expect(worst).toBeLessThan(1e-6);
+    expect(moved).toBeGreaterThan(1e-3); // smoothing changes the gradients well beyond that tolerance
+  });
+
+  it('is the cost C = −Σ y′ ln a of the smoothed targets: BP1 matches its finite differences in the output biases', () => {
+    const net = new LayerStack('fc 6 tanh, softmax 10', { c: 1, h: 4, w: 4 });
+    net.init(new Rng(9));
+    const m = 3;
+    const x = Float32Array.from({ length: 16 * m }, (_, i) => ((i * 37) % 17) / 17);
+    const labels = [2, 7, 7];
+    const e = 0.2;
+    const y = new Float32Array(10 * m);
+    labels.forEach((l, j) => (y[j * 10 + l] = 1));
+    const cost = () => {
+      const a = net.forward(x, m);
+      let c = 0;
+      for (let i = 0; i < a.length; i++) c -= ((1 - e) * y[i] + e / 10) * Math.log(a[i]);
+      return c;
+    };
+    net.labelSmoothing = e;
+    net.backward(net.forward(x, m, true).slice(), y, m);
+    const offset = net.params.length - 10; // the output layer's biases come last
+    const h = 1e-2;
+    for (const k of [0, 2, 7]) {
+      const at = offset + k;
+      const v = net.params[at];
+      net.params[at] = v + h;
+      const up = cost();
+      net.params[at] = v - h;
+      const down = cost();
+      net.params[at] = v;
+      expect(net.grads[at]).toBeCloseTo((up - down) / (2 * h), 3);
+    }
+  });
+
+  it('goes with a softmax output only, from 0 up to 1, and sgd() leaves it off after its run', () => {
+    expect(() => (new LayerStack('fc 5 relu, sigmoid 10').labelSmoothing = 0.1)).toThrow('label smoothing goes with a softmax output layer; this network\'s is sigmoid');
+    const net = new LayerStack(spec);
+    for (const bad of [1, -0.1, NaN]) expect(() => (net.labelSmoothing = bad)).toThrow('label smoothing must be from 0 up to (not including) 1');
+    const run = (e: number) => {
+      const rng = new Rng(3);
+      const n = new LayerStack(spec);
+      n.init(rng);
+      sgd(n, data, { epochs: 1, miniBatchSize: 10, eta: 0.05, rng, labelSmoothing: e });
+      expect(n.labelSmoothing).toBe(0);
+      return Array.from(n.params);
+    };
+    expect(run(0.1)).toEqual(run(0.1));
+    expect(run(0.1)).not.toEqual(run(0));
+  });
+
+  it('--debug-shapes says what the targets became', () => {
+    const net = new LayerStack(spec);
+    net.init(new Rng(1));
+    net.labelSmoothing = 0.1;
+    const lines: string[] = [];
+    const { x, y } = batch(net);
+    net.updateMiniBatch(x, y, 0.01, (l) => lines.push(l));
+    const at = lines.findIndex((l) => l.startsWith('labels smoothed'));
+    expect(lines[at]).toBe('labels smoothed (ε = 0.1): BP1 below takes y as (1 − 0.1)·y + 0.1/10, not one-hot (10×10)');
+    expect(lines[at + 1]).toContain('output  δ = aᴸ − y (BP1)');
+  });
+});
+
 describe('the model file holds a layer stack', () => {
   it('round trip: the same description, parameters and predictions', () => {
     const net = trained('conv 3 5x5 relu, pool 2, conv 4 3x3 sigmoid, fc 8 tanh, sigmoid 10', { epochs: 1 });

@@ -361,6 +361,35 @@ describe('a layer stack on threads', () => {
       .toThrow('sgd: the threads were started with other --augment settings');
   }, 60_000);
 
+  it('with label smoothing, every thread smooths: 2 threads give the 1-thread weights of a fully-connected stack, and a conv stack its own rounding of them', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const go = async (spec: string, T: number, e: number) => {
+      const rng = new Rng(21);
+      const net = new LayerStack(spec, undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      net.labelSmoothing = e;
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread) : undefined;
+      if (threads) open.push(threads);
+      sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.1, rng, threads, labelSmoothing: e });
+      return { params: Array.from(net.params), threads };
+    };
+    const worst = (a: number[], b: number[]) => a.reduce((w, v, i) => Math.max(w, Math.abs(v - b[i])), 0);
+    const fc = 'fc 20 relu, softmax 10';
+    const one = await go(fc, 1, 0.1);
+    expect(worst(one.params, (await go(fc, 1, 0)).params)).toBeGreaterThan(1e-3);
+    expect((await go(fc, 2, 0.1)).params).toEqual(one.params);
+    // replicas: each thread backpropagates its own samples, so a worker that did not smooth would be off by as much as smoothing moves
+    const conv = 'conv 4 5x5 relu, pool 2, fc 16 relu, softmax 10';
+    const convOne = await go(conv, 1, 0.1);
+    const convTwo = await go(conv, 2, 0.1);
+    const moved = worst(convOne.params, (await go(conv, 1, 0)).params);
+    expect(moved).toBeGreaterThan(1e-2);
+    expect(worst(convTwo.params, convOne.params)).toBeLessThan(moved / 100);
+    const { threads } = await go(fc, 2, 0);
+    expect(() => sgd(new LayerStack(fc), train, { epochs: 1, miniBatchSize: 10, eta: 0.1, rng: new Rng(1), threads, labelSmoothing: 0.1 }))
+      .toThrow('sgd: the threads were started with another label smoothing');
+  }, 60_000);
+
   it('a conv stack with dropout: each replica gets the masks one thread would draw for its samples', async () => {
     const { LayerStack } = await import('../src/nn/stack.js');
     const go = async (T: number) => {

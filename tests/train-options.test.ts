@@ -8,7 +8,7 @@ import type { StackPreset } from '../src/nn/presets.js';
 import { OPTIMIZER_NAMES } from '../src/nn/optimizers/index.js';
 import { LR_SCHEDULES } from '../src/nn/schedules.js';
 import { parseModel, serializeModel, type TrainingMeta } from '../src/nn/model-file.js';
-import { CrossEntropyCost, QuadraticCost } from '../src/nn/costs.js';
+import { CrossEntropyCost, LogLikelihoodCost, QuadraticCost } from '../src/nn/costs.js';
 import { Network } from '../src/nn/network.js';
 import { Rng } from '../src/rng.js';
 import { PRESETS, type FcPreset } from '../src/nn/presets.js';
@@ -42,6 +42,9 @@ describe('parseTrainOptions', () => {
     expect(fails(['--threads', '99'])).toBe("--threads must be an integer from 1 to 64; got '99'");
     expect(fails(['--hidden', '1e7'])).toBe('--hidden: sizes[1] must be an integer from 1 to 1048576; got 10000000');
     expect(fails(['--lambda', '-0.5'])).toBe("--lambda must be a number ≥ 0; got '-0.5'");
+    expect(fails(['--label-smoothing', '1'])).toBe("--label-smoothing must be less than 1 (1 would leave no trace of the label); got '1'");
+    expect(fails(['--label-smoothing', 'some'])).toBe("--label-smoothing must be a number ≥ 0; got 'some'");
+    expect(parseTrainOptions(['--label-smoothing', '0.1']).labelSmoothing).toBe(0.1);
   });
 
   it('refuses what does not go together', () => {
@@ -77,6 +80,8 @@ describe('settingsInName', () => {
     expect(settingsInName({ ...base, expand: true, augment: true, redrawn: true })).toEqual(['expanded', 'augmented', 'redrawn']);
     expect(settingsInName({ ...base, redrawn: true, traceScale: 4 })).toEqual(['redrawn', 'trace4']);
     expect(settingsInName({ ...base, redrawn: true, traceScale: 4, outlineBlobs: true })).toEqual(['redrawn', 'trace4', 'outlined']);
+    expect(settingsInName({ ...base, dropout: 0.5, labelSmoothing: 0.1, miniBatchSize: 64 })).toEqual(['dropout0.5', 'smooth0.1', 'mb64']);
+    expect(settingsInName({ ...base, labelSmoothing: 0 })).toEqual([]);
   });
 });
 
@@ -112,5 +117,15 @@ describe('resolveSettings: the command line, else the resumed run, else the pres
     expect(() => resolve(['--resume', 'run.json', '--epochs', '4'], saved)).toThrow('run.json has finished 4 of 4 epochs; pass --epochs N with N > 4 to train more');
     expect(() => resolve(['--resume', 'run.json', '--cost', 'quadratic'], saved)).toThrow('run.json was trained with CrossEntropyCost and sigmoid; a resumed run keeps them');
     expect(() => resolve(['--init', 'network3'])).toThrow(UsageError);
+  });
+  it('label smoothing: from the command line or the resumed run, for a softmax output only', () => {
+    expect(resolve([]).labelSmoothing).toBe(0);
+    expect(resolve(['--preset', 'best', '--label-smoothing', '0.1']).labelSmoothing).toBe(0.1);
+    expect(resolve(['--output', 'softmax', '--label-smoothing', '0.05']).labelSmoothing).toBe(0.05);
+    const smoothed = parseModel(serializeModel(Network.random([784, 5, 10], new Rng(1), { cost: LogLikelihoodCost }), { ...meta, labelSmoothing: 0.2 }), 'run.json');
+    expect(resolve(['--resume', 'run.json'], smoothed).labelSmoothing).toBe(0.2);
+    expect(resolve(['--resume', 'run.json', '--label-smoothing', '0'], smoothed).labelSmoothing).toBe(0);
+    expect(() => resolve(['--label-smoothing', '0.1'])).toThrow("--label-smoothing smooths the targets of a softmax output layer; this network's output is a sigmoid (use --output softmax)");
+    expect(() => resolve(['--layers', 'fc 30 relu, sigmoid 10', '--label-smoothing', '0.1'])).toThrow('(use "softmax 10" as the last layer)');
   });
 });

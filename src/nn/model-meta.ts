@@ -44,6 +44,8 @@ export interface TrainingMeta {
   optimizer?: OptimizerName;
   schedule?: LrSchedule;
   dropout?: number;
+  /** Label smoothing ε of the softmax targets, when above 0 (--label-smoothing). */
+  labelSmoothing?: number;
   /** Trained on the expanded set (each image and its four one-pixel shifts). */
   expand?: boolean;
   /** Trained with a redrawn copy of each training image too (data/redrawn.ts; --redrawn). */
@@ -138,6 +140,8 @@ export function checkMeta(v: unknown, fail: (what: string) => never): TrainingMe
   }
   const dropout = num('dropout', 0, 1, true);
   if (dropout !== undefined) meta.dropout = dropout;
+  const labelSmoothing = num('labelSmoothing', 0, 1, true);
+  if (labelSmoothing !== undefined) meta.labelSmoothing = labelSmoothing;
   if (m.expand !== undefined) {
     if (typeof m.expand !== 'boolean') fail('meta.expand must be true or false');
     meta.expand = m.expand as boolean;

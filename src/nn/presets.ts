@@ -53,6 +53,8 @@ export interface StackPreset {
   optimizer?: OptimizerName;
   schedule?: LrSchedule;
   augment?: boolean;
+  /** Label smoothing ε of the softmax targets (--label-smoothing; absent: 0). */
+  labelSmoothing?: number;
   evalSet: 'test' | 'validation';
   /** Train on the first N images of the training file; above 50,000 the validation images follow (with evalSet 'test' only). */
   trainSize?: number;

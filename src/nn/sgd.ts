@@ -52,6 +52,8 @@ export interface SgdOptions {
   etaSchedule?: number;
   /** Stop after this many epochs without a better evaluation accuracy. */
   earlyStop?: number;
+  /** Label smoothing ε for a softmax output (LayerStack.labelSmoothing; default 0); with threads, they must have been started with the same. */
+  labelSmoothing?: number;
   /** Distort each training image on the fly (data/augment.ts); with threads, they must have been started with the same. */
   augment?: { settings: AugmentSettings; seed: number };
 }
@@ -160,6 +162,10 @@ export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptio
   // a stack's dropout layers draw from the run's generator; the Network's hidden-layer dropout only when asked for
   if (network) network.dropout = dropout;
   net.dropoutRng = network && !dropout ? null : rng;
+  net.labelSmoothing = options.labelSmoothing ?? 0;
+  if (options.threads && options.threads.labelSmoothing !== net.labelSmoothing) {
+    throw new RangeError('sgd: the threads were started with another label smoothing; set net.labelSmoothing before ThreadedSteps.start');
+  }
   const halving = options.etaSchedule ? new EtaSchedule(eta, options.etaSchedule) : null;
   const early = options.earlyStop ? new EarlyStop(options.earlyStop) : null;
   const l2 = (count: number) => {
@@ -242,6 +248,7 @@ export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptio
     if (options.onEpoch?.(result) === false || !finite || !go) break;
   }
   if (network) network.dropout = 0; // back to training without it, unless asked again
+  net.labelSmoothing = 0;
   net.dropoutRng = null;
   return results;
 }

@@ -64,6 +64,7 @@ export class LayerStack extends Classifier {
   readonly dropIns: readonly (Dropout | null)[];
   private readonly book: boolean;
   private costFn: Cost;
+  private smoothing = 0;
   private opt: Optimizer;
   private stepViews: RangeViews[] | null = null;
   private lastOut: Float32Array | null = null;
@@ -184,6 +185,23 @@ export class LayerStack extends Classifier {
     return this.costFn.name;
   }
 
+  /**
+   * Label smoothing ε (0: none, the default): while training, the desired
+   * output of a softmax layer is (1 − ε)·y + ε/K instead of the one-hot y
+   * (K classes), so that no output is pushed towards exactly 0 or 1. The cost
+   * stays the log-likelihood, taken against those targets; BP1 becomes
+   * δᴸ = aᴸ − ((1 − ε)·y + ε/K). Evaluation and the model file are unchanged.
+   */
+  get labelSmoothing(): number {
+    return this.smoothing;
+  }
+
+  set labelSmoothing(e: number) {
+    if (!(e >= 0 && e < 1)) throw new RangeError(`label smoothing must be from 0 up to (not including) 1; got ${e}`);
+    if (e > 0 && !this.softmax) throw new RangeError(`label smoothing goes with a softmax output layer; this network's is ${this.output}`);
+    this.smoothing = e;
+  }
+
   private checkCost(c: Cost): void {
     if (c.output !== this.output) throw new RangeError(`${c.name} needs a ${c.output} output layer; this network's is ${this.output}`);
   }
@@ -256,10 +274,20 @@ export class LayerStack extends Classifier {
    */
   back(out: Float32Array, y: Float32Array, b: Cols, grads: boolean, trace?: ShapeTrace): void {
     const d = this.own.get(b, 'delta', this.classes);
-    this.cost.delta(d, out, y, b.m * this.classes); // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ) (aᴸ − y with cross-entropy or softmax)
+    const e = this.smoothing;
+    if (e > 0) {
+      // BP1 with softmax, log-likelihood and smoothed targets: δᴸ = aᴸ − ((1 − ε)·y + ε/K)
+      const spread = e / this.classes;
+      for (let i = 0, n = b.m * this.classes; i < n; i++) d[i] = out[i] - ((1 - e) * y[i] + spread);
+    } else {
+      this.cost.delta(d, out, y, b.m * this.classes); // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ) (aᴸ − y with cross-entropy or softmax)
+    }
     if (trace && this.book) {
       const L = sup(this.layers.filter((l) => l instanceof Dense).length + 1);
-      trace(`BP1  δ${L} = ${this.cost.bp1.replace(/ᴸ/g, L)} (${this.cost.name}) → (${this.classes}×${b.m})`);
+      const bp1 = e > 0 ? `aᴸ − ((1 − ${e})·y + ${e}/${this.classes}) (softmax with log-likelihood, labels smoothed by ε = ${e})` : this.cost.bp1;
+      trace(`BP1  δ${L} = ${bp1.replace(/ᴸ/g, L)} (${this.cost.name}) → (${this.classes}×${b.m})`);
+    } else if (trace && e > 0) {
+      trace(`labels smoothed (ε = ${e}): BP1 below takes y as (1 − ${e})·y + ${e}/${this.classes}, not one-hot (${this.classes}×${b.m})`);
     }
     let dy: Float32Array | null = d;
     for (let i = this.layers.length - 1; i >= 0; i--) {

@@ -46,6 +46,7 @@ export function parseTrainOptions(argv: string[]) {
       schedule: { type: 'string' },
       'batch-norm': { type: 'boolean' },
       dropout: { type: 'string' },
+      'label-smoothing': { type: 'string' },
       expand: { type: 'boolean' },
       augment: { type: 'boolean' },
       redrawn: { type: 'boolean' },
@@ -127,6 +128,10 @@ export function parseTrainOptions(argv: string[]) {
   if (momentum !== undefined && momentum >= 1) throw new UsageError(`--momentum must be less than 1 (the velocity would grow without end); got '${values.momentum}'`);
   const dropout = values.dropout !== undefined ? nonNegativeOption('dropout', values.dropout) : undefined;
   if (dropout !== undefined && dropout >= 1) throw new UsageError(`--dropout must be less than 1 (1 drops every unit); got '${values.dropout}'`);
+  const labelSmoothing = values['label-smoothing'] !== undefined ? nonNegativeOption('label-smoothing', values['label-smoothing']) : undefined;
+  if (labelSmoothing !== undefined && labelSmoothing >= 1) {
+    throw new UsageError(`--label-smoothing must be less than 1 (1 would leave no trace of the label); got '${values['label-smoothing']}'`);
+  }
   const monitor = values.monitor !== undefined ? values.monitor.split(',').map((m) => m.trim()) : [];
   for (const m of monitor) {
     if (!['train-cost', 'train-acc', 'eval-cost', 'eval-acc'].includes(m)) {
@@ -145,6 +150,7 @@ export function parseTrainOptions(argv: string[]) {
     schedule: choice('schedule', values.schedule, LR_SCHEDULES),
     batchNorm: values['batch-norm'] ?? false,
     dropout,
+    labelSmoothing,
     expand: values.expand ?? false,
     augment: values.augment ?? false,
     redrawn: values.redrawn ?? false,
@@ -204,6 +210,7 @@ export interface NameSettings {
   optimizer: OptimizerName;
   schedule: LrSchedule;
   dropout: number;
+  labelSmoothing?: number;
   miniBatchSize: number;
   epochs: number;
   trainSize: number | undefined;
@@ -240,6 +247,7 @@ export function settingsInName(r: NameSettings): string[] {
   differs(r.optimizer, r.stackPreset?.optimizer ?? (r.momentum ? 'momentum' : 'sgd'), r.optimizer);
   differs(r.schedule, r.stackPreset?.schedule ?? 'constant', r.schedule);
   differs(r.dropout, 0, `dropout${r.dropout}`);
+  differs(r.labelSmoothing ?? 0, r.stackPreset?.labelSmoothing ?? 0, `smooth${r.labelSmoothing ?? 0}`);
   differs(r.miniBatchSize, p?.miniBatchSize ?? DEFAULTS.batchSize, `mb${r.miniBatchSize}`);
   differs(r.epochs, p?.epochs ?? DEFAULTS.epochs, `epochs${r.epochs}`);
   if (r.trainSize !== undefined) differs(r.trainSize, r.preset?.trainSize, `train${r.trainSize}`);
@@ -308,6 +316,7 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   const schedule: LrSchedule = args.schedule ?? meta?.schedule ?? stackPreset?.schedule ?? 'constant';
   if (schedule !== 'constant' && args.etaSchedule) throw new UsageError(`--eta-schedule halves η by accuracy; it does not go with --schedule ${schedule}`);
   const dropout = args.dropout ?? meta?.dropout ?? 0;
+  const labelSmoothing = args.labelSmoothing ?? meta?.labelSmoothing ?? (meta ? 0 : stackPreset?.labelSmoothing ?? 0);
   const expand = args.expand || (meta?.expand ?? stackPreset?.expand ?? false);
   const augment = args.augment || meta?.augment !== undefined || (!meta && (stackPreset?.augment ?? false));
   const redrawn = args.redrawn || (meta?.redrawn ?? false);
@@ -336,13 +345,16 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
     layers = withBatchNorm(layers ? parseLayers(layers).layers : denseSpec(sizes, cost, activation.name));
     if (!args.layers && !stackPreset?.layers) stackCost = cost;
   }
+  if (labelSmoothing > 0 && (layers ? parseLayers(layers).layers.at(-1)?.kind : cost.output) !== 'softmax') {
+    throw new UsageError(`--label-smoothing smooths the targets of a softmax output layer; this network's output is a sigmoid (use ${layers ? '"softmax 10" as the last layer' : '--output softmax'})`);
+  }
   const epochsDone = meta?.epochsCompleted ?? 0;
   if (epochsDone >= epochs) {
     throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
   }
   return {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, expand, augment, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
   };
 }
 

@@ -55,6 +55,9 @@ Chapter 3
   --batch-norm          a batch-norm layer (bn) after every hidden layer: the
                         network becomes a layer stack; evaluation uses the running
                         averages of each layer's mean and variance
+  --label-smoothing 0   train a softmax output towards (1 − ε)·y + ε/10 instead of
+                        the one-hot y (ε from 0 up to 1; 0.1 is usual): no output is
+                        pushed to exactly 0 or 1. Evaluation is unchanged
   --dropout 0           drop each hidden unit with this probability while training
                         (off at evaluation; steps as the book's dropout)
   --expand              add each training image shifted by one pixel up, down, left

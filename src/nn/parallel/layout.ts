@@ -35,8 +35,9 @@ export interface StackLayout {
   buffers: [number, number, string, number, number][];
   /** Chunks per phase of a step (Split.chunks). */
   chunks: { columns: number; rows: number };
-  /** The cost's name (BP1 is the cost's). */
+  /** The cost's name (BP1 is the cost's), and the label smoothing ε its targets take (0: none). */
   cost: Cost['name'];
+  smoothing: number;
   ms: number[];
   evalWidth: number;
   /** For a fully-connected Network: what rebuilds it (its sizes, cost, activation, dropout). */
@@ -55,7 +56,7 @@ export function shareStack(net: LayerStack, ms: number[], T: number, evalWidth: 
     spec: net.spec, image: net.image, params: net.params.byteOffset, paramCount: net.params.length,
     state: net.state.byteOffset, stateCount: net.state.length,
     optimizer: { settings: { ...opt.settings }, steps: opt.steps, arrays: opt.state.map((a) => a.byteOffset) },
-    cost: net.cost.name, ms, evalWidth, network: net.rebuild(),
+    cost: net.cost.name, smoothing: net.labelSmoothing, ms, evalWidth, network: net.rebuild(),
   };
   if (!net.fullyConnected) {
     const { split, replay, grads } = ReplicaSplit.make(net, ms, T, evalWidth);
@@ -96,6 +97,7 @@ export function attachStack(layout: StackLayout, t: number, T: number, backend: 
     } else {
       net = new LayerStack(layout.spec, layout.image, strict, { shared, cost: costs[layout.cost] });
     }
+    net.labelSmoothing = layout.smoothing;
     adoptOptimizer(net);
     for (const [owner, m, name, offset, count] of layout.buffers) (owner < 0 ? net.own : net.layers[owner].buf).adopt(m, name, floats(offset, count));
     return new RowSplit(net, layout.chunks);
@@ -114,6 +116,7 @@ export function attachStack(layout: StackLayout, t: number, T: number, backend: 
     };
     const replica = ReplicaSplit.replica(layout.spec, layout.image, replay, params, state, costs[layout.cost], layout.ms, r, T, layout.evalWidth);
     if (next !== steps.length) throw new Error(`threads: replica ${r} made ${next} arrays; thread 0 made ${steps.length}`);
+    replica.labelSmoothing = layout.smoothing;
     return replica;
   });
   // its own stack steps the rows: the shared parameters, with the optimizer's shared state

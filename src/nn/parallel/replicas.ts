@@ -150,6 +150,7 @@ export class ReplicaSplit implements Split {
         },
       };
       const r = ReplicaSplit.replica(net.spec, net.image, recorder, net.params, net.state, net.cost, ms, t, T, evalWidth);
+      r.labelSmoothing = net.labelSmoothing;
       replicas.push(r);
       replay.push(record);
     }

@@ -233,6 +233,8 @@ export class ThreadedSteps {
     readonly optimizer: OptimizerSettings,
     /** The Network's dropout the workers copied when they started (a stack's is in its layers). */
     readonly dropout: number,
+    /** The label smoothing ε the workers copied when they started. */
+    readonly labelSmoothing: number,
   ) {}
 
   /**
@@ -272,7 +274,7 @@ export class ThreadedSteps {
       w.postMessage({ ...base, t, T } satisfies ThreadInit);
       workers.push(w);
     }
-    const steps = new ThreadedSteps(net, split, T, sharedViews(base), workers, [...ms], evaluation, { ...net.optimizer.settings }, net instanceof Network ? net.dropout : 0);
+    const steps = new ThreadedSteps(net, split, T, sharedViews(base), workers, [...ms], evaluation, { ...net.optimizer.settings }, net instanceof Network ? net.dropout : 0, net.labelSmoothing);
     await Promise.all(ready);
     return steps;
   }
