@@ -70,7 +70,8 @@ describe('settingsInName', () => {
     const p = PRESETS['ch3-ce-30'] as FcPreset;
     expect(settingsInName({ ...base, preset: p, cost: p.cost, eta: p.eta, init: p.init ?? 'large', lambda: p.lambda ?? 0, epochs: p.epochs })).toEqual([]);
     const fast = PRESETS.fast as StackPreset;
-    expect(settingsInName({ ...base, layers: true, stackPreset: fast, cost: 'log-likelihood', init: 'default', eta: 0.004, optimizer: 'adam', schedule: 'one-cycle', miniBatchSize: 64, epochs: 3 })).toEqual([]);
+    expect(settingsInName({ ...base, layers: true, stackPreset: fast, cost: 'log-likelihood', init: 'default', eta: 0.004, optimizer: 'adam', schedule: 'one-cycle', labelSmoothing: 0.1, miniBatchSize: 64, epochs: 3 })).toEqual([]);
+    expect(settingsInName({ ...base, layers: true, stackPreset: fast, cost: 'log-likelihood', init: 'default', eta: 0.004, optimizer: 'adam', schedule: 'one-cycle', labelSmoothing: 0, miniBatchSize: 64, epochs: 3 })).toEqual(['smooth0']);
   });
   it('names each setting that differs', () => {
     expect(settingsInName({ ...base, cost: 'cross-entropy', eta: 0.5, trainSize: 1000, shuffle: false, dataset: 'fashion' }))
@@ -120,7 +121,9 @@ describe('resolveSettings: the command line, else the resumed run, else the pres
   });
   it('label smoothing: from the command line or the resumed run, for a softmax output only', () => {
     expect(resolve([]).labelSmoothing).toBe(0);
-    expect(resolve(['--preset', 'best', '--label-smoothing', '0.1']).labelSmoothing).toBe(0.1);
+    expect(resolve(['--preset', 'best']).labelSmoothing).toBe(0.1);
+    expect(resolve(['--preset', 'best', '--label-smoothing', '0']).labelSmoothing).toBe(0);
+    expect(resolve(['--layers', 'fc 30 relu, softmax 10', '--label-smoothing', '0.1']).labelSmoothing).toBe(0.1);
     expect(resolve(['--output', 'softmax', '--label-smoothing', '0.05']).labelSmoothing).toBe(0.05);
     const smoothed = parseModel(serializeModel(Network.random([784, 5, 10], new Rng(1), { cost: LogLikelihoodCost }), { ...meta, labelSmoothing: 0.2 }), 'run.json');
     expect(resolve(['--resume', 'run.json'], smoothed).labelSmoothing).toBe(0.2);
