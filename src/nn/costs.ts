@@ -79,3 +79,23 @@ export const LogLikelihoodCost: Cost = {
 };
 
 export const costs: Record<Cost['name'], Cost> = { QuadraticCost, CrossEntropyCost, LogLikelihoodCost };
+
+/**
+ * Label smoothing ε (Szegedy et al. 2016): a softmax output is trained towards
+ * y′ = (1 − ε)·y + ε/K instead of the one-hot y (K classes), so that no output
+ * is pushed towards exactly 0 or 1. The cost stays the log-likelihood, taken
+ * against y′, so BP1 stays δᴸ = aᴸ − y′; evaluation is unchanged.
+ */
+export function checkSmoothing(e: number, output: Cost['output']): void {
+  if (!(e >= 0 && e < 1)) throw new RangeError(`label smoothing must be from 0 up to (not including) 1; got ${e}`);
+  if (e > 0 && output !== 'softmax') throw new RangeError(`label smoothing goes with a softmax output layer; this network's is ${output}`);
+}
+
+/** BP1 with softmax, log-likelihood and labels smoothed by ε: δᴸ = aᴸ − ((1 − ε)·y + ε/K), K×m values, n = K·m. */
+export function smoothedDelta(delta: Float32Array, a: Float32Array, y: Float32Array, n: number, K: number, e: number): void {
+  const spread = e / K;
+  for (let i = 0; i < n; i++) delta[i] = a[i] - ((1 - e) * y[i] + spread);
+}
+
+/** smoothedDelta's BP1, as the debug printout writes it. */
+export const smoothedBp1 = (e: number, K: number) => `aᴸ − ((1 − ${e})·y + ${e}/${K}) (softmax with log-likelihood, labels smoothed by ε = ${e})`;

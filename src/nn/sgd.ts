@@ -13,6 +13,7 @@ import type { LayerStack } from './stack.js';
 import type { ThreadedSteps } from './parallel/threads.js';
 import { makeOptimizer, sameSettings, type OptimizerSettings } from './optimizers/index.js';
 import { etaAt, type LrSchedule } from './schedules.js';
+import type { Matrix } from '../tensor/matrix.js';
 
 export interface SgdOptions {
   /** The run's total epoch count (epochs are numbered from 1). */
@@ -132,6 +133,14 @@ export function checkSgdOptions(o: Pick<SgdOptions, 'epochs' | 'miniBatchSize' |
   if (!(o.eta > 0) || !Number.isFinite(o.eta)) throw new RangeError(`eta must be a positive number; got ${o.eta}`);
 }
 
+/** --debug-shapes with replicas on threads: the shapes of one step on x and y (forward, backprop), printed, with no update; the threads then take the step. */
+function traceWithoutStep(net: LayerStack, x: Matrix, y: Matrix, trace: ShapeTrace): void {
+  // no masks drawn: the run's generator must draw exactly what the threads' steps draw
+  const b = net.whole(x.cols);
+  net.untracked(() => net.back(net.run(x.data, b, true, null, trace), y.data, b, true, trace));
+  trace(`${net.optimizer.label}  ${net.optimizer.text()}, m = ${x.cols}: ${net.params.length} parameters in one buffer; each thread steps its part of the samples, then of the parameters`);
+}
+
 /** Trains `net` in place; returns one result per epoch run. */
 export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptions): EpochResult[] {
   checkSgdOptions(options);
@@ -204,7 +213,7 @@ export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptio
         const y = net.target(m);
         gatherBatch(x.data, y.data, classes, training, order, start, m);
         augment?.apply(x.data, training, order, start, m, epoch);
-        net.traceStep(x, y, trace);
+        traceWithoutStep(net, x, y, trace);
         trace = undefined;
         threads.step(start, m, stepEta, net.dropoutRng, epoch);
       } else if (threads && !trace) {

@@ -10,7 +10,7 @@
 import { Matrix } from '../tensor/matrix.js';
 import { Classifier, type BatchBuffers } from './classifier.js';
 import { type Activation } from './activations.js';
-import { CrossEntropyCost, LogLikelihoodCost, type Cost } from './costs.js';
+import { checkSmoothing, CrossEntropyCost, LogLikelihoodCost, smoothedBp1, smoothedDelta, type Cost } from './costs.js';
 import { parseLayers, shapeText, type LayerSpec, type Shape } from './layer-spec.js';
 import type { Rng } from '../rng.js';
 import { defaultBackend, type Backend } from '../backend.js';
@@ -185,20 +185,13 @@ export class LayerStack extends Classifier {
     return this.costFn.name;
   }
 
-  /**
-   * Label smoothing ε (0: none, the default): while training, the desired
-   * output of a softmax layer is (1 − ε)·y + ε/K instead of the one-hot y
-   * (K classes), so that no output is pushed towards exactly 0 or 1. The cost
-   * stays the log-likelihood, taken against those targets; BP1 becomes
-   * δᴸ = aᴸ − ((1 − ε)·y + ε/K). Evaluation and the model file are unchanged.
-   */
+  /** Label smoothing ε (costs.ts, smoothedDelta; 0, the default, for none): while training, BP1 takes (1 − ε)·y + ε/K as the desired output. */
   get labelSmoothing(): number {
     return this.smoothing;
   }
 
   set labelSmoothing(e: number) {
-    if (!(e >= 0 && e < 1)) throw new RangeError(`label smoothing must be from 0 up to (not including) 1; got ${e}`);
-    if (e > 0 && !this.softmax) throw new RangeError(`label smoothing goes with a softmax output layer; this network's is ${this.output}`);
+    checkSmoothing(e, this.output);
     this.smoothing = e;
   }
 
@@ -206,13 +199,7 @@ export class LayerStack extends Classifier {
     if (c.output !== this.output) throw new RangeError(`${c.name} needs a ${c.output} output layer; this network's is ${this.output}`);
   }
 
-  /**
-   * Draws every layer's initial weights and biases, layer by layer (weights,
-   * then biases). 'default': weights N(0, 1/fan-in), biases N(0, 1).
-   * 'network3': network3.py's: weights N(0, 1/fan-out) (a convolution's
-   * fan-out is maps·k², divided by 4 when 2×2 pooling follows), biases
-   * N(0, 1), and a softmax output layer all zeros.
-   */
+  /** Draws every layer's initial weights and biases from rng, layer by layer: 'default' or 'network3' (nn/init.ts says how). */
   init(rng: Rng, scheme: StackInit = 'default'): void {
     initStack(this.layers, rng, scheme);
   }
@@ -275,17 +262,12 @@ export class LayerStack extends Classifier {
   back(out: Float32Array, y: Float32Array, b: Cols, grads: boolean, trace?: ShapeTrace): void {
     const d = this.own.get(b, 'delta', this.classes);
     const e = this.smoothing;
-    if (e > 0) {
-      // BP1 with softmax, log-likelihood and smoothed targets: δᴸ = aᴸ − ((1 − ε)·y + ε/K)
-      const spread = e / this.classes;
-      for (let i = 0, n = b.m * this.classes; i < n; i++) d[i] = out[i] - ((1 - e) * y[i] + spread);
-    } else {
-      this.cost.delta(d, out, y, b.m * this.classes); // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ) (aᴸ − y with cross-entropy or softmax)
-    }
+    // BP1: δᴸ = ∇ₐC ⊙ σ′(zᴸ) (aᴸ − y with cross-entropy or softmax; with y smoothed by ε if set)
+    if (e > 0) smoothedDelta(d, out, y, b.m * this.classes, this.classes, e);
+    else this.cost.delta(d, out, y, b.m * this.classes);
     if (trace && this.book) {
       const L = sup(this.layers.filter((l) => l instanceof Dense).length + 1);
-      const bp1 = e > 0 ? `aᴸ − ((1 − ${e})·y + ${e}/${this.classes}) (softmax with log-likelihood, labels smoothed by ε = ${e})` : this.cost.bp1;
-      trace(`BP1  δ${L} = ${bp1.replace(/ᴸ/g, L)} (${this.cost.name}) → (${this.classes}×${b.m})`);
+      trace(`BP1  δ${L} = ${(e > 0 ? smoothedBp1(e, this.classes) : this.cost.bp1).replace(/ᴸ/g, L)} (${this.cost.name}) → (${this.classes}×${b.m})`);
     } else if (trace && e > 0) {
       trace(`labels smoothed (ε = ${e}): BP1 below takes y as (1 − ${e})·y + ${e}/${this.classes}, not one-hot (${this.classes}×${b.m})`);
     }
@@ -360,14 +342,6 @@ export class LayerStack extends Classifier {
   /** Runs fn with every batch norm frozen (its running averages in place of the batch's statistics, and kept): a step on one example, or on a few. */
   frozenBatchNorm<T>(fn: () => T): T {
     return withBatchNorm(this.layers, 'frozen', true, fn);
-  }
-
-  /** --debug-shapes with replicas on threads: the shapes of one step on x and y (forward, backprop), printed, with no update. */
-  traceStep(x: Matrix, y: Matrix, trace: ShapeTrace): void {
-    // no masks drawn: the run's generator must draw exactly what the threads' steps draw
-    const b = this.whole(x.cols);
-    this.untracked(() => this.back(this.run(this.columns(x, this.input(x.cols)), b, true, null, trace), this.columns(y, this.target(x.cols)), b, true, trace));
-    trace(`${this.opt.label}  ${this.opt.text()}, m = ${x.cols}: ${this.params.length} parameters in one buffer; each thread steps its part of the samples, then of the parameters`);
   }
 
   /** The update of every parameter from the gradients of a mini-batch of m (after backprop): the optimizer's rule, range by range. */
