@@ -269,8 +269,8 @@ async function main(): Promise<void> {
       curves.push(point);
       const label = anyPreset?.name ?? basename(base);
       const settings = net instanceof Network
-        ? { sizes, cost: net.cost.name, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed }
-        : { layers: net.spec, cost: net.costName, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed, expand };
+        ? { sizes, cost: net.cost.name, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed, ...(labelSmoothing ? { labelSmoothing } : {}) }
+        : { layers: net.spec, cost: net.costName, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed, expand, ...(labelSmoothing ? { labelSmoothing } : {}) };
       writeFileAtomic(metricsPath, `${JSON.stringify({ run: label, evalSet, settings, epochs: curves }, null, 1)}\n`);
       const costName = net instanceof Network ? net.cost.name : net.costName;
       writeFileAtomic(chartPath, chartSvg([{ label, epochs: curves }], `${label}: ${net instanceof Network ? shape : 'layer stack'}, ${costName}, η = ${eta}${lambda ? `, λ = ${lambda}` : ''}`));

@@ -268,6 +268,7 @@ describe('train: runs, checkpoints and resume', () => {
     expect(r.stdout).toContain('η = 0.5, labels smoothed by ε = 0.1, seed 6');
     const model = JSON.parse(readFileSync(whole, 'utf8'));
     expect(model.meta.labelSmoothing).toBe(0.1);
+    expect(JSON.parse(readFileSync(join(root, 'ls-whole.metrics.json'), 'utf8')).settings.labelSmoothing).toBe(0.1); // the curves say it too
     expect(JSON.parse(readFileSync(plain, 'utf8')).meta.labelSmoothing).toBeUndefined();
     expect(model.weights).not.toEqual(JSON.parse(readFileSync(plain, 'utf8')).weights);
     const part = join(root, 'ls-part.json');
