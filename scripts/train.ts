@@ -130,12 +130,12 @@ async function main(): Promise<void> {
         stack.params.set(resumedStack.network.params);
         stack.state.set(resumedStack.network.state);
       }
-      else stack.init(rng, init === 'network3' ? 'network3' : 'default');
+      else stack.init(rng, init === 'network3' || init === 'he' ? init : 'default');
       net = stack;
     } else {
       net = resumed
         ? new Network(sizes, { params: resumed.network.params, cost, activation, backend: home })
-        : Network.random(sizes, rng, { backend: home, cost, activation, init: init === 'network3' ? 'default' : init });
+        : Network.random(sizes, rng, { backend: home, cost, activation, init: init === 'network3' || init === 'he' ? 'default' : init });
     }
     net.optimizer = makeOptimizer({ name: optimizer, lambda, n: training.count, momentum }); // before the threads start: they copy it
     // the optimizer's state (velocities, Adam's moments, its step count) is part of the run's: kept beside the checkpoint

@@ -102,7 +102,7 @@ describe('model file', () => {
       [{ ...good, meta: { ...meta, miniBatchSize: 1e9 } }, 'meta.miniBatchSize must be an integer from 1 to 60000; got 1000000000'],
       [{ ...good, meta: { ...meta, epochsCompleted: 31 } }, 'meta.epochsCompleted must be an integer from 0 to 30; got 31'],
       [{ ...good, meta: { ...meta, momentum: 1 } }, 'meta.momentum must be a number ≥ 0 and below 1; got 1'],
-      [{ ...good, meta: { ...meta, init: 'huge' } }, 'meta.init must be "large", "default" or "network3"; got "huge"'],
+      [{ ...good, meta: { ...meta, init: 'huge' } }, 'meta.init must be "large", "default", "network3" or "he"; got "huge"'],
       [{ ...good, meta: { ...meta, augment: [] } }, 'meta.augment must be an object of distortion settings'],
       [{ ...good, meta: { ...meta, traceScale: 2.5 } }, 'meta.traceScale must be an integer from 1 to 8; got 2.5'],
       [{ ...good, meta: { ...meta, outlineBlobs: 'yes' } }, 'meta.outlineBlobs must be true or false'],

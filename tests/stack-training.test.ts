@@ -121,6 +121,27 @@ describe('a layer stack trains with sgd()', () => {
     expect(dl[4].w.data.some((v) => v !== 0)).toBe(true);
   });
 
+  it("He's initialisation: weights N(0, 2/fan-in) in a ReLU layer, N(0, 1/fan-in) in any other, biases 0", () => {
+    const spec = 'conv 20 5x5 relu, pool 2, conv 40 5x5 linear, fc 500 relu, softmax 10';
+    const net = new LayerStack(spec);
+    net.init(new Rng(3), 'he');
+    const sd = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0) / a.length);
+    const [conv1, , conv2, fc, out] = net.layers as unknown as { w: { data: Float32Array }; b: Float32Array | { data: Float32Array } }[];
+    const bias = (l: (typeof conv1)) => ('data' in l.b ? l.b.data : l.b);
+    expect(sd(conv1.w.data) / Math.sqrt(2 / 25)).toBeCloseTo(1, 1); // fan-in 1·5·5, pooling or not
+    expect(sd(conv2.w.data) / Math.sqrt(1 / (20 * 25))).toBeCloseTo(1, 1); // linear: gain 1
+    expect(sd(fc.w.data) / Math.sqrt(2 / (40 * 8 * 8))).toBeCloseTo(1, 1);
+    expect(sd(out.w.data) / Math.sqrt(1 / 500)).toBeCloseTo(1, 1); // softmax: gain 1
+    for (const l of [conv1, conv2, fc, out]) expect(bias(l).every((v) => v === 0)).toBe(true);
+    // the same seed draws the same weights; the default scheme's N(0, 1) biases are gone
+    const again = new LayerStack(spec);
+    again.init(new Rng(3), 'he');
+    expect(again.params).toEqual(net.params);
+    const d = new LayerStack(spec);
+    d.init(new Rng(3));
+    expect(sd(bias((d.layers as unknown as (typeof conv1)[])[3]))).toBeGreaterThan(0.9);
+  });
+
   it('dropout is off at evaluation (the same outputs as without the layer) and keeps the expected activation in training', () => {
     const withDrop = new LayerStack('fc 50 relu, dropout 0.5, softmax 10');
     const without = new LayerStack('fc 50 relu, softmax 10');

@@ -118,6 +118,8 @@ describe('resolveSettings: the command line, else the resumed run, else the pres
     expect(() => resolve(['--resume', 'run.json', '--epochs', '4'], saved)).toThrow('run.json has finished 4 of 4 epochs; pass --epochs N with N > 4 to train more');
     expect(() => resolve(['--resume', 'run.json', '--cost', 'quadratic'], saved)).toThrow('run.json was trained with CrossEntropyCost and sigmoid; a resumed run keeps them');
     expect(() => resolve(['--init', 'network3'])).toThrow(UsageError);
+    expect(() => resolve(['--init', 'he'])).toThrow('--init he is for layer stacks (--layers)');
+    expect(resolve(['--preset', 'best', '--init', 'he']).init).toBe('he');
   });
   it('label smoothing: from the command line or the resumed run, for a softmax output only', () => {
     expect(resolve([]).labelSmoothing).toBe(0);

@@ -37,7 +37,7 @@ export interface TrainingMeta {
   /** The kernels that trained it ('ts' or 'wasm'): the same seed gives the same weights on the same backend. */
   backend?: string;
   /** Chapter 3's settings, when used. */
-  init?: 'large' | 'default' | 'network3';
+  init?: 'large' | 'default' | 'network3' | 'he';
   lambda?: number;
   momentum?: number;
   /** The update rule, when not network2.py's SGD (momentum with μ > 0); the learning-rate schedule, when not constant. */
@@ -123,7 +123,7 @@ export function checkMeta(v: unknown, fail: (what: string) => never): TrainingMe
     meta.backend = m.backend as string;
   }
   if (m.init !== undefined) {
-    if (m.init !== 'large' && m.init !== 'default' && m.init !== 'network3') fail(`meta.init must be "large", "default" or "network3"; got ${preview(m.init)}`);
+    if (m.init !== 'large' && m.init !== 'default' && m.init !== 'network3' && m.init !== 'he') fail(`meta.init must be "large", "default", "network3" or "he"; got ${preview(m.init)}`);
     meta.init = m.init as TrainingMeta['init'];
   }
   const lambda = num('lambda', 0, Infinity, true);

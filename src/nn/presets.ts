@@ -48,7 +48,7 @@ export interface StackPreset {
   lambda: number;
   expand?: boolean;
   /** network3.py's initialisation (LayerStack.init) instead of the default. */
-  stackInit?: 'network3';
+  stackInit?: 'network3' | 'he';
   /** Beyond the book: the update rule and η's schedule, and distorted training images (--augment). */
   optimizer?: OptimizerName;
   schedule?: LrSchedule;

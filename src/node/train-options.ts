@@ -143,7 +143,7 @@ export function parseTrainOptions(argv: string[]) {
     cost,
     output,
     activation: choice('activation', values.activation, ['sigmoid', 'tanh', 'relu'] as const),
-    init: choice('init', values.init, ['large', 'default', 'network3'] as const),
+    init: choice('init', values.init, ['large', 'default', 'network3', 'he'] as const),
     lambda,
     momentum,
     optimizer: choice('optimizer', values.optimizer, OPTIMIZER_NAMES),
@@ -295,8 +295,10 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   if (layers && (args.cost || args.output || args.activation || args.dropout !== undefined)) {
     throw new UsageError('--cost, --output, --activation and --dropout are for fully-connected networks; a layer stack says them in its layers');
   }
-  if ((layers || args.batchNorm) && args.init === 'large') throw new UsageError("--init large is for fully-connected networks; a layer stack starts 'default' or 'network3'");
-  if (!layers && !args.batchNorm && args.init === 'network3') throw new UsageError('--init network3 is for layer stacks (--layers); a fully-connected network starts \'large\' or \'default\'');
+  if ((layers || args.batchNorm) && args.init === 'large') throw new UsageError("--init large is for fully-connected networks; a layer stack starts 'default', 'network3' or 'he'");
+  if (!layers && !args.batchNorm && (args.init === 'network3' || args.init === 'he')) {
+    throw new UsageError(`--init ${args.init} is for layer stacks (--layers); a fully-connected network starts 'large' or 'default'`);
+  }
   const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [MNIST_PIXELS, ...DEFAULTS.hidden, MNIST_CLASSES];
   const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
   const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;

@@ -39,8 +39,9 @@ Chapter 3
   --output sigmoid      the output layer: 'sigmoid', or 'softmax' (with log-likelihood)
   --activation sigmoid  hidden layers: 'sigmoid', 'tanh' or 'relu'
   --init large          weights from N(0, 1) ('large', chapter 1) or N(0, 1/n_in) ('default');
-                        a layer stack: 'default' (N(0, 1/n_in)) or 'network3' (network3.py's:
-                        N(0, 1/n_out), the softmax layer at zero)
+                        a layer stack: 'default' (N(0, 1/n_in)), 'network3' (network3.py's:
+                        N(0, 1/n_out), the softmax layer at zero) or 'he' (N(0, 2/n_in) in
+                        ReLU layers, N(0, 1/n_in) in others, biases 0)
   --lambda 0            L2 regularisation: w ← (1 − ηλ/n)·w − (η/m)·∇w
   --momentum 0          momentum coefficient μ, from 0 up to 1
   --optimizer sgd       the update rule: 'sgd' (with --lambda and --momentum: network2.py's),
