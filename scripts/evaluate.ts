@@ -5,10 +5,12 @@
 // `--drawn SET`: on drawn digits instead (stroke sets, draw/stroke-set.ts),
 // each through the page's own preprocessing (draw/preprocess.ts).
 // `--errors FILE`: the images it got wrong, as a PNG (plot/digit-grid.ts).
+// `--dead-units`: how many of each ReLU layer's units never turn on (nn/activity.ts).
 
 import { bookSplit, MNIST_CLASSES } from '../src/data/mnist.js';
 import { describeModel } from '../src/nn/model-file.js';
 import { combineViews, vote } from '../src/nn/ensemble.js';
+import { reluActivity } from '../src/nn/activity.js';
 import { TTA_VIEWS, TTA_WORDS, viewImage, viewSet } from '../src/data/views.js';
 import { datasetOption, UsageError, parseCommandLine, runMain } from '../src/node/cli.js';
 import { selectBackend } from '../src/backend.js';
@@ -49,6 +51,9 @@ votes for its most likely digit (a tie goes to the larger summed output).
                    network sees it, the true digit at its top right and the network's
                    answer at its bottom right (as the book shows its errors), the
                    first ${MAX_SHOWN} in the set's order
+  --dead-units     also count each ReLU layer's units that never turn on (output
+                   above 0) for any of the images: they pass no gradient back,
+                   so training no longer changes them
   --set test       'test' (10,000 images) or 'validation' (the last 10,000 of training)
   --dataset mnist  'mnist' or 'fashion'
   --data-dir DIR   a folder with the four IDX files (default: the cache in data/<dataset>/,
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
       drawn: { type: 'string', multiple: true },
       errors: { type: 'string' },
       tta: { type: 'boolean' },
+      'dead-units': { type: 'boolean' },
       set: { type: 'string' },
       'data-dir': { type: 'string' },
       dataset: { type: 'string' },
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
   if (drawn.length && (values.set !== undefined || values.dataset !== undefined || values['data-dir'] !== undefined)) {
     throw new UsageError('--drawn evaluates drawn digits: it takes no --set, --dataset or --data-dir');
   }
+  if (drawn.length && values['dead-units']) throw new UsageError('--dead-units counts over MNIST images (--set); it takes no --drawn');
 
   const errorsFile = values.errors;
   if (errorsFile !== undefined) {
@@ -121,6 +128,7 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const name = network instanceof Network ? `${describeModel(network)}, ${network.cost.name}` : describeModel(network);
     out.push(`model ${file}: ${name}`);
+    if (values['dead-units']) out.push(`  ${deadUnitsLine(network, images!)}`);
     if (networks.length > 1) out.push(`  accuracy: ${accuracy(vote([o], set.count, classes))}  (${seconds.toFixed(1)} s)`);
   }
   const answers = vote(outputs, set.count, classes);
@@ -176,6 +184,16 @@ async function main(): Promise<void> {
       : `wrote ${errorsFile}: ${which} it got wrong, each with the true digit at its top right and the answer at its bottom right`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** "ReLU units never on over the 10,000 images: conv 32 5x5 relu 4 of 32 maps, …, 104 of 352 in all". */
+function deadUnitsLine(network: Network | LayerStack, images: LabelledImages): string {
+  const layers = reluActivity(network, images);
+  if (layers.length === 0) return 'no ReLU layers: nothing to count for --dead-units';
+  const parts = layers.map((l) => `${l.describe} ${fmtInt(l.silent)} of ${fmtInt(l.units)}${network.layers[l.layer].output.h > 1 ? ' maps' : ''}`);
+  const silent = layers.reduce((n, l) => n + l.silent, 0);
+  const units = layers.reduce((n, l) => n + l.units, 0);
+  return `ReLU units never on over the ${fmtInt(images.count)} images: ${parts.join(', ')}${layers.length > 1 ? `; ${fmtInt(silent)} of ${fmtInt(units)} in all` : ''}`;
 }
 
 /** Drawn digits through the page's preprocessing: each one's 28×28 input (floats in [0, 1], as the page feeds them) and label. */

@@ -15,6 +15,10 @@ import { TTA_VIEWS, viewSet } from '../src/data/views.js';
 import { combineViews, vote } from '../src/nn/ensemble.js';
 import { loadMnist } from '../src/node/mnist-files.js';
 import { loadModelFile } from '../src/node/model-io.js';
+import { LayerStack } from '../src/nn/stack.js';
+import { serializeModel } from '../src/nn/model-file.js';
+import { reluActivity } from '../src/nn/activity.js';
+import { Rng } from '../src/rng.js';
 
 const root = mkdtempSync(join(tmpdir(), 'digitnet-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -616,7 +620,31 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
     expect(Number(d.stdout.match(/\naccuracy: (\d+) \/ 50 \(/)![1])).toBeGreaterThanOrEqual(45);
   });
 
+  it('--dead-units counts the ReLU units of each model that never turn on for the images', async () => {
+    await selectBackend('wasm');
+    const mnist = bookSplit((await loadMnist()).sets).test;
+    const first = { ...mnist, images: mnist.images.slice(0, 300 * 784), labels: mnist.labels.slice(0, 300), count: 300 };
+    const realDir = join(root, 'mnist-dead');
+    writeMnistDir(realDir, randomImages(1, 120), first);
+    const model = join(root, 'silenced.json');
+    const net = new LayerStack('conv 6 5x5 relu, pool 2, fc 12 relu, softmax 10');
+    net.init(new Rng(4), 'he');
+    (net.layers[0] as unknown as { b: Float32Array }).b[2] = -1e6; // map 2 never on
+    writeFileSync(model, serializeModel(net));
+    const r = run('evaluate', ['--model', model, '--model', 'web/models/default.json', '--data-dir', realDir, '--dead-units']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const counts = (n: LayerStack) => reluActivity(n, first);
+    const [c, f] = counts(net);
+    expect(c.silent).toBeGreaterThanOrEqual(1);
+    expect(r.stdout).toContain(`\n  ReLU units never on over the 300 images: conv 6 5x5 relu ${c.silent} of 6 maps, fc 12 relu ${f.silent} of 12; ${c.silent + f.silent} of 18 in all\n`);
+    const def = counts(loadModelFile('web/models/default.json').network);
+    expect(def.map((a) => a.describe)).toEqual(['bn relu', 'bn relu', 'bn relu']);
+    expect(r.stdout).toContain(`  ReLU units never on over the 300 images: bn relu ${def[0].silent} of 32 maps, bn relu ${def[1].silent} of 64 maps, bn relu ${def[2].silent} of 256;`);
+  });
+
   const cases: [string, string[], number, string][] = [
+    ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/drawn/a.json', '--dead-units'], 2, 'evaluate: --dead-units counts over MNIST images (--set); it takes no --drawn'],
     ['drawn-set', ['--from', 'photos'], 2, "drawn-set: --from must be 'mnist-test' or 'templates'; got 'photos'"],
     ['drawn-set', ['--from', 'templates', '--count', '5'], 2, "drawn-set: --from templates is the page test's 50 digits: it takes no --count, --seed, --trace-scale or --outline-blobs"],
     ['drawn-set', ['--trace-scale', '9'], 2, "drawn-set: --trace-scale must be an integer from 1 to 8; got '9'"],
