@@ -590,13 +590,19 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
     expect([b.readUInt32BE(16), b.readUInt32BE(20)]).toEqual([expected.width, expected.height]);
   });
 
-  it('--tta reads each image in three views and answers with the class most likely over them, MNIST images and drawn digits', async () => {
-    // MNIST's first 600 test images, among them some whose answer the views change
+  /** MNIST's first `count` test images as the test set of a data folder `name` (random training images), on the CLI's kernels. */
+  async function firstTestImages(count: number, name: string) {
     await selectBackend('wasm');
     const mnist = bookSplit((await loadMnist()).sets).test;
-    const first = { ...mnist, images: mnist.images.slice(0, 600 * 784), labels: mnist.labels.slice(0, 600), count: 600 };
-    const realDir = join(root, 'mnist-real');
+    const first = { ...mnist, images: mnist.images.slice(0, count * 784), labels: mnist.labels.slice(0, count), count };
+    const realDir = join(root, name);
     writeMnistDir(realDir, randomImages(1, 120), first);
+    return { first, realDir };
+  }
+
+  it('--tta reads each image in three views and answers with the class most likely over them, MNIST images and drawn digits', async () => {
+    // MNIST's first 600 test images, among them some whose answer the views change
+    const { first, realDir } = await firstTestImages(600, 'mnist-real');
     const model = 'web/models/default.json';
     const r = run('evaluate', ['--model', model, '--data-dir', realDir, '--tta']);
     expect(r.stderr).toBe('');
@@ -621,11 +627,7 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
   });
 
   it('--dead-units counts the ReLU units of each model that never turn on for the images', async () => {
-    await selectBackend('wasm');
-    const mnist = bookSplit((await loadMnist()).sets).test;
-    const first = { ...mnist, images: mnist.images.slice(0, 300 * 784), labels: mnist.labels.slice(0, 300), count: 300 };
-    const realDir = join(root, 'mnist-dead');
-    writeMnistDir(realDir, randomImages(1, 120), first);
+    const { first, realDir } = await firstTestImages(300, 'mnist-dead');
     const model = join(root, 'silenced.json');
     const net = new LayerStack('conv 6 5x5 relu, pool 2, fc 12 relu, softmax 10');
     net.init(new Rng(4), 'he');
