@@ -8,9 +8,9 @@
 //   'he'        He et al. (2015), for ReLU networks: weights N(0, 2/fan-in) in a
 //               ReLU layer (N(0, 1/fan-in) in any other, the softmax output
 //               included), biases 0. With N(0, 1) biases a ReLU unit whose bias
-//               draws below about −1 may never turn on: `best`'s runs ended
-//               with about a quarter of their units never active on the test
-//               images (docs/results.md)
+//               draws well below 0 may never turn on: `best`'s runs ended
+//               with a quarter to a third of their units never active on the
+//               test images (docs/results.md)
 // Layers without weights (batch norm's γ = 1, β = 0) start as they always do
 // and draw nothing. The fully-connected Network's own order (all biases, then
 // all weights, as network2.py draws them) is Network.random.

@@ -199,7 +199,7 @@ export class LayerStack extends Classifier {
     if (c.output !== this.output) throw new RangeError(`${c.name} needs a ${c.output} output layer; this network's is ${this.output}`);
   }
 
-  /** Draws every layer's initial weights and biases from rng, layer by layer: 'default' or 'network3' (nn/init.ts says how). */
+  /** Draws every layer's initial weights and biases from rng, layer by layer: 'default', 'network3' or 'he' (nn/init.ts says how). */
   init(rng: Rng, scheme: StackInit = 'default'): void {
     initStack(this.layers, rng, scheme);
   }
