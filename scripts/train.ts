@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     net.labelSmoothing = labelSmoothing; // so does this
     threads =
       threadCount > 1
-        ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation, { augment: augmentation })
+        ? await ThreadedSteps.start(net, training, lastBatch ? [miniBatchSize, lastBatch] : [miniBatchSize], threadCount, spawnNodeThread, evaluation, { augment: augmentation, waitForWorkers: false })
         : undefined;
   } catch (err) {
     // the workspaces of a large network × mini-batch × threads may not fit: say which options to lower
@@ -307,9 +307,7 @@ async function main(): Promise<void> {
         (anyPreset?.book ? `; the book: ${bookFigure(anyPreset)} on ${anyPreset.book.on}` : anyPreset ? `; the preset aims for ${anyPreset.aim}` : '')
       : null,
     `${results.length} epoch${results.length === 1 ? '' : 's'} in ${fmtSeconds(total)} (${perEpoch.toFixed(2)} s/epoch), peak memory ${Math.round(peakMb)} MB`,
-    ran && ran.together + ran.alone > 0
-      ? `threads: ${fmtShare(ran.together, ran.together + ran.alone)} of the steps ran on ${threadCount} threads, ${fmtShare(ran.alone, ran.together + ran.alone)} on thread 0 alone (faster then)`
-      : null,
+    ran && ran.together + ran.alone + ran.starting > 0 ? threadsLine(ran, threadCount) : null,
     saved ? `saved the model after epoch ${saved.epoch} to ${saved.path}` : null,
     saved ? `curves: ${metricsPath} and ${chartPath} (open it in a browser)` : null,
   ].filter(Boolean);
@@ -323,6 +321,13 @@ function bestOf(history: EpochRecord[]): EpochRecord | null {
   let best: EpochRecord | null = null;
   for (const h of history) if (!best || h.correct > best.correct) best = h;
   return best;
+}
+
+/** Which way the steps ran: on every thread, on thread 0 alone as the pace chose, or on thread 0 while the workers started. */
+function threadsLine(ran: { together: number; alone: number; starting: number }, T: number): string {
+  const all = ran.together + ran.alone + ran.starting;
+  const starting = ran.starting > 0 ? `, ${fmtShare(ran.starting, all)} on thread 0 before the other thread${T > 2 ? 's were' : ' was'} ready` : '';
+  return `threads: ${fmtShare(ran.together, all)} of the steps ran on ${T} threads, ${fmtShare(ran.alone, all)} on thread 0 alone (faster then)${starting}`;
 }
 
 /** A share as a percentage, with no 0% or 100% for a share that is neither. */

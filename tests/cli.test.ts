@@ -219,9 +219,10 @@ describe('train: runs, checkpoints and resume', () => {
     expect(ra.code).toBe(0);
     if (availableParallelism() > 1) {
       expect(ra.stdout).toContain('wasm kernels, 2 threads (a step runs on thread 0 alone where that is faster, timed as the run goes)\n');
-      const [, both, alone] = ra.stdout.match(/\nthreads: (<1|>99|\d+)% of the steps ran on 2 threads, (<1|>99|\d+)% on thread 0 alone \(faster then\)\n/)!;
-      const share = (p: string) => (p === '<1' ? 0.5 : p === '>99' ? 99.5 : Number(p));
-      expect(Math.abs(share(both) + share(alone) - 100)).toBeLessThanOrEqual(1);
+      // the steps before the worker was ready, if any, are a share of their own
+      const [, both, alone, , starting] = ra.stdout.match(/\nthreads: (<1|>99|\d+)% of the steps ran on 2 threads, (<1|>99|\d+)% on thread 0 alone \(faster then\)(, (<1|>99|\d+)% on thread 0 before the other thread was ready)?\n/)!;
+      const share = (p: string | undefined) => (p === undefined ? 0 : p === '<1' ? 0.5 : p === '>99' ? 99.5 : Number(p));
+      expect(Math.abs(share(both) + share(alone) + share(starting) - 100)).toBeLessThanOrEqual(1.5);
     }
     expect(readFileSync(auto, 'utf8')).toBe(readFileSync(one, 'utf8'));
   });

@@ -336,6 +336,82 @@ describe('a layer stack on threads', () => {
     }
   }, 60_000);
 
+  it('start need not wait for its workers: thread 0 steps alone, untimed, until they are ready, to the same weights, bit for bit', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    // a worker the test holds back: it hears of the shared memory only on release()
+    let release = () => {};
+    const held: SpawnThread = () => {
+      const w = spawnNodeThread();
+      return { ...w, postMessage: (init) => { release = () => w.postMessage(init); } };
+    };
+    const go = async (T: number, epochs: number | null, releaseAtOnce = false) => {
+      const rng = new Rng(16);
+      const net = new LayerStack('fc 20 relu, fc 12 tanh, softmax 10', undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, held, test, { waitForWorkers: false }) : undefined;
+      const epoch = () => sgd(net, train, { epochs: 1, miniBatchSize: 10, eta: 0.05, rng, evaluation: test, threads })[0].correct;
+      const correct = [epoch()];
+      if (!threads) {
+        while (correct.length < epochs!) correct.push(epoch());
+        return { params: Array.from(net.params), correct };
+      }
+      open.push(threads);
+      const pace = { together: true, timed: 0, record: () => { pace.timed++; } };
+      threads.pace = pace;
+      const before = { ran: threads.stepsRun(), chunks: threads.chunksRun(), timed: pace.timed };
+      release();
+      if (!releaseAtOnce) await threads.ready(); // else the worker attaches while thread 0 steps
+      // epochs until the worker has run a chunk (a busy machine may delay it; so may its start, which thread 0 does not wait for here)
+      const t0 = Date.now();
+      while (threads.chunksRun()[1] === 0 && Date.now() - t0 < 30_000) correct.push(epoch());
+      return { params: Array.from(net.params), correct, before, after: { ran: threads.stepsRun(), timed: pace.timed } };
+    };
+    const two = await go(2, null);
+    // 203 samples: 21 steps an epoch; the first epoch all on thread 0, none timed, the worker not there
+    expect(two.before).toEqual({ ran: { together: 0, alone: 0, starting: 21 }, chunks: [21 * 2 + 2, 0], timed: 0 });
+    const later = 21 * (two.correct.length - 1);
+    expect(two.after).toEqual({ ran: { together: later, alone: 0, starting: 21 }, timed: later });
+    const one = await go(1, two.correct.length);
+    expect(two).toMatchObject(one);
+    const concurrent = await go(2, null, true);
+    expect(concurrent.after!.ran.together).toBeGreaterThan(0);
+    expect(concurrent).toMatchObject(await go(1, concurrent.correct.length));
+    // a conv stack waits all the same: its worker remakes the replicas by running them on the shared arrays
+    const conv = new LayerStack('conv 3 5x5 relu, pool 2, fc 16 relu, softmax 10', undefined, await sharedBackend('wasm'));
+    conv.init(new Rng(17));
+    let started = false;
+    const starting = ThreadedSteps.start(conv, train, [10], 2, held, undefined, { waitForWorkers: false }).then((t) => {
+      open.push(t);
+      started = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(started).toBe(false);
+    release();
+    await starting;
+    expect(started).toBe(true);
+  }, 60_000);
+
+  it('a worker that cannot start: start() rejects, or, when not waiting, a step after the failure throws it', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const net = new LayerStack('fc 8 relu, softmax 10', undefined, await sharedBackend('wasm'));
+    net.init(new Rng(1));
+    // it fails before it is ready: the memory it is given is no WebAssembly memory
+    const unfit: SpawnThread = () => {
+      const w = spawnNodeThread();
+      return { ...w, postMessage: (init) => w.postMessage({ ...(init as ThreadInit), memory: new SharedArrayBuffer(65536) }) };
+    };
+    await expect(ThreadedSteps.start(net, train, [10], 2, unfit)).rejects.toThrow(/^thread 1: /);
+    const threads = await ThreadedSteps.start(net, train, [10], 2, unfit, undefined, { waitForWorkers: false });
+    open.push(threads);
+    for (let i = 0; i < train.count; i++) threads.order[i] = i;
+    // thread 0 steps on alone until it sees the failure the worker leaves in shared memory (it takes no message meanwhile)
+    expect(() => {
+      const t0 = Date.now();
+      while (Date.now() - t0 < 30_000) threads.step(0, 10, 0.1);
+    }).toThrow(/^threads: worker thread 1 failed: /);
+    await expect(threads.ready()).rejects.toThrow(/thread 1/);
+  }, 60_000);
+
   it('with augmentation, 2 threads give the 1-thread weights, bit for bit, and refuse other settings', async () => {
     const { AUGMENT_DEFAULTS } = await import('../src/data/augment.js');
     const { LayerStack } = await import('../src/nn/stack.js');

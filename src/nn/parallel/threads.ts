@@ -21,7 +21,6 @@
 import type { LabelledImages } from '../../data/dataset.js';
 import type { Rng } from '../../rng.js';
 import { sharedBackend, type BackendName } from '../../backend.js';
-import { SCRATCH_SLOTS } from '../../kernels/wasm.js';
 import type { LayerStack } from '../stack.js';
 import { Network } from '../network.js';
 import { sameSettings, type OptimizerSettings } from '../optimizers/index.js';
@@ -29,6 +28,13 @@ import { attachStack, shareStack, type StackLayout } from './layout.js';
 import { evalWidthOf, type Split } from './split.js';
 import { Pace } from './pace.js';
 import { openPhases, runPhase, waitWhile } from './tickets.js';
+import { Startup } from './startup.js';
+import {
+  CLAIM_A, CLAIM_B, CLAIM_E, COMMAND, CONTROL_BYTES, CONTROL_INTS, DONE_A, DONE_B, DONE_E, EPOCH, ETA, EVALUATE, EXIT,
+  GENERATION, HITS, M, MAX_THREADS, RAN, READY, START, STEP, STEPS, fail, failure,
+} from './control.js';
+
+export { MAX_THREADS } from './control.js';
 import { Augmenter, sameAugment, type AugmentSettings } from '../../data/augment.js';
 
 /** A worker thread as the platform gives it. */
@@ -64,56 +70,6 @@ export interface ThreadInit {
 export interface AugmentOption {
   settings: AugmentSettings;
   seed: number;
-}
-
-// control: Int32Array slots
-const GENERATION = 0; // bumped by thread 0 to start command number GENERATION (a step or an evaluation)
-const COMMAND = 1; // STEP, EVALUATE or EXIT
-const M = 2; // mini-batch size of this step
-const START = 3; // its first position in `order`
-const STEPS = 4; // the optimizer's step number for this step (Adam's t), for whichever thread steps rows
-const FAILED = 5; // 1 + the number of a thread that failed (0: none): the others stop waiting for it
-const EPOCH = 6; // the step's epoch, which augmentation draws by
-const ETA = 1; // Float64Array slot (bytes 8..15 after the ints)
-// Ticket counters, each on its own 64-byte line. Command g's chunks of a phase
-// with C chunks are tickets (g − 1)·C … g·C − 1 (int32 arithmetic, wrapping):
-// CLAIM is the next ticket to take, DONE counts the finished ones. Thread 0
-// sets both to (g − 1)·C before command g if the phase is part of it, and to
-// g·C (nothing to take, all done) if not; so a thread that reads a command
-// late finds nothing to claim instead of doing the wrong work.
-const CLAIM_A = 16; // phase 1 (columns)
-const DONE_A = 32;
-const CLAIM_B = 48; // phase 2 (rows)
-const DONE_B = 64;
-const CLAIM_E = 80; // an evaluation's chunks
-const DONE_E = 96;
-const HITS = 112; // HITS + c: evaluation chunk c's count of right answers
-const RAN = HITS + 64; // RAN + 16·t: the chunks thread t has run (each thread's count on a line of its own)
-const STEP = 1;
-const EXIT = 2;
-const EVALUATE = 3;
-/** As many as the WebAssembly memory has scratch slots: each thread's gemm lists its own nonzero steps. */
-export const MAX_THREADS = SCRATCH_SLOTS;
-const CONTROL_INTS = RAN + 16 * MAX_THREADS;
-// after the ints and η (16 bytes): a failed thread's message, its byte length first, then UTF-8
-const MESSAGE_AT = CONTROL_INTS * 4 + 16;
-const MESSAGE_BYTES = 1024;
-const CONTROL_BYTES = MESSAGE_AT + 4 + MESSAGE_BYTES;
-
-/** A failing thread leaves its error message for thread 0 (which is blocked in a wait and cannot read a posted message). */
-function leaveMessage(control: Int32Array, text: string): void {
-  const bytes = new TextEncoder().encode(text).subarray(0, MESSAGE_BYTES);
-  new Uint8Array(control.buffer, MESSAGE_AT + 4, MESSAGE_BYTES).set(bytes);
-  new Int32Array(control.buffer, MESSAGE_AT, 1)[0] = bytes.length;
-}
-
-function readMessage(control: Int32Array): string {
-  const n = new Int32Array(control.buffer, MESSAGE_AT, 1)[0];
-  return new TextDecoder().decode(new Uint8Array(control.buffer, MESSAGE_AT + 4, n).slice()); // a copy: TextDecoder takes no shared memory
-}
-function failure(control: Int32Array): Error | null {
-  const failed = Atomics.load(control, FAILED);
-  return failed ? new Error(`threads: worker thread ${failed - 1} failed: ${readMessage(control)}`) : null;
 }
 
 interface Shared {
@@ -186,12 +142,18 @@ function doStep(split: Split, s: Shared, t: number, g: number): void {
 
 /** The body of a worker thread: attach to the shared network, then do steps until told to exit. */
 export async function runThread(init: ThreadInit, ready: () => void): Promise<void> {
-  const backend = await sharedBackend(init.backend, init.memory, init.t);
-  const layout = init.layout;
-  const split = attachStack(layout, init.t, init.T, backend);
-  split.augment = makeAugmenter(init.augment, init.rows, init.cols);
   const s = sharedViews(init);
+  let split: Split;
+  try {
+    const backend = await sharedBackend(init.backend, init.memory, init.t);
+    split = attachStack(init.layout, init.t, init.T, backend);
+    split.augment = makeAugmenter(init.augment, init.rows, init.cols);
+  } catch (err) {
+    fail(s.control, init.t, err);
+    throw err;
+  }
   let generation = Atomics.load(s.control, GENERATION);
+  Atomics.add(s.control, READY, 1); // thread 0 reads this between its steps, where it may take no message
   ready();
   for (;;) {
     waitWhile(s.control, GENERATION, generation, failure);
@@ -203,8 +165,7 @@ export async function runThread(init: ThreadInit, ready: () => void): Promise<vo
       if (command === EVALUATE) doEvaluate(split, s, init.t, init.T, generation);
       else doStep(split, s, init.t, generation);
     } catch (err) {
-      leaveMessage(s.control, err instanceof Error ? err.message : String(err));
-      Atomics.store(s.control, FAILED, init.t + 1); // thread 0 stops waiting for the phase and reports it
+      fail(s.control, init.t, err); // thread 0 stops waiting for the phase and reports it
       throw err;
     }
   }
@@ -235,15 +196,23 @@ export class ThreadedSteps {
     readonly dropout: number,
     /** The label smoothing ε the workers copied when they started. */
     readonly labelSmoothing: number,
-  ) {}
+  ) {
+    this.startup = new Startup(T - 1, s.control, READY, failure);
+  }
+
+  /** Whether the workers are there yet (thread 0 steps alone until they are, in an adaptive run). */
+  private readonly startup: Startup;
 
   /**
    * Starts T − 1 workers for training `net` on `training` with mini-batches of
-   * the sizes in `ms`, and for evaluating it on `evaluation` if given.
+   * the sizes in `ms`, and for evaluating it on `evaluation` if given. With
+   * `waitForWorkers: false` a fully-connected stack's steps begin at once, on
+   * thread 0 alone until the workers are ready (a stack with convolutions
+   * waits all the same).
    */
   static async start(
     net: LayerStack, training: LabelledImages, ms: number[], T: number, spawn: SpawnThread, evaluation?: LabelledImages,
-    options: { augment?: AugmentOption } = {},
+    options: { augment?: AugmentOption; waitForWorkers?: boolean } = {},
   ): Promise<ThreadedSteps> {
     const memory = net.backend.sharedMemory;
     if (!memory) throw new Error('threads: the network must live in shared memory; make it with sharedBackend()');
@@ -259,24 +228,26 @@ export class ThreadedSteps {
     };
     split.augment = makeAugmenter(base.augment, training.rows, training.cols);
     const workers: ThreadHandle[] = [];
-    const ready: Promise<void>[] = [];
+    const steps = new ThreadedSteps(net, split, T, sharedViews(base), workers, [...ms], evaluation, { ...net.optimizer.settings }, net instanceof Network ? net.dropout : 0, net.labelSmoothing);
     for (let t = 1; t < T; t++) {
       const w = spawn();
-      ready.push(
-        new Promise((resolve, reject) =>
-          w.onMessage((msg) => {
-            const m = msg as { ready?: boolean; error?: string };
-            if (m.error) reject(new Error(`thread ${t}: ${m.error}`));
-            else if (m.ready) resolve();
-          }),
-        ),
-      );
+      w.onMessage((msg) => steps.startup.heard(t, msg as { ready?: boolean; error?: string }));
       w.postMessage({ ...base, t, T } satisfies ThreadInit);
       workers.push(w);
     }
-    const steps = new ThreadedSteps(net, split, T, sharedViews(base), workers, [...ms], evaluation, { ...net.optimizer.settings }, net instanceof Network ? net.dropout : 0, net.labelSmoothing);
-    await Promise.all(ready);
+    // a worker of a stack with convolutions remakes every replica by running it once on the shared
+    // arrays (replicas.ts, warm), which thread 0's steps use: so it is waited for, whatever was asked
+    if ((options.waitForWorkers ?? true) || layout.mode === 'replicas') await steps.ready();
     return steps;
+  }
+
+  /**
+   * Resolves once every worker is ready (start() waits for this unless told
+   * not to); rejects if one could not start. Steps need not wait: a worker
+   * that is not there yet leaves every chunk to thread 0, the same values.
+   */
+  ready(): Promise<void> {
+    return this.startup.ready();
   }
 
   /** The shared sample order: shuffle it in place before an epoch. */
@@ -295,7 +266,9 @@ export class ThreadedSteps {
       this.split.drawMasks(m, masks);
     }
     const n = this.split.net.optimizer.steps + 1;
-    const together = !this.adaptive || this.pace.together;
+    // until the workers are ready, an adaptive run steps alone and the pace waits (it would time thread 0 alone as both)
+    const timed = this.adaptive && this.startup.done();
+    const together = !this.adaptive || (timed && this.pace.together);
     const t0 = performance.now();
     if (together) {
       const c = this.s.control;
@@ -313,8 +286,9 @@ export class ThreadedSteps {
       this.alone(start, m, eta, n, epoch);
     }
     stepNumber(this.split, n); // had the workers stepped every row, thread 0's optimizer still counts the step
-    this.pace.record(m, performance.now() - t0);
-    this.ran[+together]++;
+    if (timed) this.pace.record(m, performance.now() - t0);
+    if (this.adaptive && !timed) this.ranStarting++;
+    else this.ran[+together]++;
   }
 
   /** The step's chunks, every one on thread 0 (the workers sleep): what a step together computes, value for value. */
@@ -331,7 +305,7 @@ export class ThreadedSteps {
   evaluate(): number {
     if (!this.s.evaluation) throw new Error('threads: no evaluation set was given to ThreadedSteps.start');
     const c = this.s.control;
-    if (!this.adaptive || this.pace.together) {
+    if (!this.adaptive || (this.startup.done() && this.pace.together)) {
       const g = (Atomics.load(c, GENERATION) + 1) | 0;
       const { columns, rows } = this.split.chunks;
       openPhases(c, g, [[CLAIM_A, DONE_A, columns, false], [CLAIM_B, DONE_B, rows, false], [CLAIM_E, DONE_E, this.T, true]]);
@@ -346,12 +320,13 @@ export class ThreadedSteps {
     return correct;
   }
 
-  /** Steps so far: [alone, together]. */
+  /** Steps so far: [alone, together], as the pace chose; and those thread 0 ran alone while workers were still starting. */
   private readonly ran = [0, 0];
+  private ranStarting = 0;
 
-  /** How many steps so far ran on every thread (together) and on thread 0 alone. */
-  stepsRun(): { together: number; alone: number } {
-    return { together: this.ran[1], alone: this.ran[0] };
+  /** How many steps so far ran on every thread (together), on thread 0 alone, and on thread 0 before every worker was ready (starting). */
+  stepsRun(): { together: number; alone: number; starting: number } {
+    return { together: this.ran[1], alone: this.ran[0], starting: this.ranStarting };
   }
 
   /** How many chunks each thread has run so far (thread 0 first): who did the work. */
