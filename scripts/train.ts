@@ -12,6 +12,7 @@ import { Rng } from '../src/rng.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { selectBackend, sharedBackend } from '../src/backend.js';
+import { autoThreads, SMALL_STEP } from '../src/nn/parallel/auto.js';
 import { ThreadedSteps } from '../src/nn/parallel/threads.js';
 import { bookFigure, presetTarget } from '../src/nn/presets.js';
 import { LayerStack } from '../src/nn/stack.js';
@@ -116,8 +117,12 @@ async function main(): Promise<void> {
 
   const rng = meta && epochsDone > 0 ? Rng.fromState(meta.rngState) : new Rng(seed);
   const cores = availableParallelism();
-  // auto: both cores; each step then runs on both threads, or on thread 0 alone where the timed steps show that faster (nn/parallel/pace.ts)
-  const threadCount = args.threads === 'auto' ? Math.min(2, cores) : args.threads;
+  // auto: both cores, each step then on both threads or on thread 0 alone where the timed steps show that faster (nn/parallel/pace.ts);
+  // one thread for a fully-connected network whose step is too small to share (nn/parallel/auto.ts)
+  const fullyConnected = stackShape ? stackShape.fullyConnected : true;
+  const params = stackShape ? stackShape.params.length : sizes.slice(1).reduce((s, n, i) => s + (sizes[i] + 1) * n, 0);
+  const threadCount = args.threads === 'auto' ? autoThreads(fullyConnected, params, miniBatchSize, cores) : args.threads;
+  const small = args.threads === 'auto' && threadCount === 1 && cores > 1;
   let net: Network | LayerStack;
   let threads: ThreadedSteps | undefined;
   try {
@@ -193,7 +198,8 @@ async function main(): Promise<void> {
       `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +
       `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
       `${backend.name} kernels, ${threadCount} thread${threadCount === 1 ? '' : 's'}` +
-      (threadCount > 1 ? ' (a step runs on thread 0 alone where that is faster, timed as the run goes)' : ''),
+      (threadCount > 1 ? ' (a step runs on thread 0 alone where that is faster, timed as the run goes)' : '') +
+      (small ? ` (--threads auto: a step, about ${fmtInt(params * miniBatchSize)} multiply-adds, is too small to share; two threads pay from about ${fmtInt(SMALL_STEP)})` : ''),
   );
   if (resumed || resumedStack) log(`resuming ${args.resume} after epoch ${epochsDone}`);
 

@@ -17,7 +17,9 @@ Network and training
                         network are the same for any N. 'auto' (the default): 2 with
                         2 cores or more; each step then runs on both threads or on
                         thread 0 alone, whichever the last steps timed faster (the
-                        summary says how often each); a conv net's weights depend on N
+                        summary says how often each); 1 for a fully-connected network
+                        whose step (parameters × mini-batch) is under 1,000,000
+                        multiply-adds, too small to share; a conv net's weights depend on N
   --sizes 784,30,10     neurons per layer, input first (784) and output last (10)
   --layers SPEC         a layer stack instead (chapter 6), e.g. "conv 20 5x5 relu,
                         pool 2, conv 40 5x5 relu, pool 2, fc 100 relu, softmax 10";
