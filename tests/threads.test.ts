@@ -186,15 +186,23 @@ describe('a layer stack on threads', () => {
     }
   }, 60_000);
 
-  it('a worker that fails stops the step with an error instead of leaving thread 0 waiting', async () => {
+  /** A small fully-connected stack in shared memory. */
+  const smallStack = async () => {
     const { LayerStack } = await import('../src/nn/stack.js');
     const net = new LayerStack('fc 8 relu, softmax 10', undefined, await sharedBackend('wasm'));
     net.init(new Rng(1));
+    return net;
+  };
+  /** A real worker, told what thread 0 tells it as `change` alters it. */
+  const altered = (change: (init: ThreadInit) => ThreadInit): SpawnThread => () => {
+    const w = spawnNodeThread();
+    return { ...w, postMessage: (init) => w.postMessage(change(init as ThreadInit)) };
+  };
+
+  it('a worker that fails stops the step with an error instead of leaving thread 0 waiting', async () => {
+    const net = await smallStack();
     // the worker is told of no arrays: the first chunk it claims needs one and fails
-    const broken: SpawnThread = () => {
-      const w = spawnNodeThread();
-      return { ...w, postMessage: (init) => w.postMessage({ ...(init as ThreadInit), layout: { ...(init as ThreadInit).layout, buffers: [] } }) };
-    };
+    const broken = altered((init) => ({ ...init, layout: { ...init.layout, buffers: [] } }));
     const threads = await ThreadedSteps.start(net, train, [10], 2, broken);
     open.push(threads);
     threads.adaptive = false; // every step offered to the worker
@@ -206,9 +214,7 @@ describe('a layer stack on threads', () => {
   });
 
   it('refuses a mini-batch size it has no arrays for, before any thread starts on it', async () => {
-    const { LayerStack } = await import('../src/nn/stack.js');
-    const net = new LayerStack('fc 8 relu, softmax 10', undefined, await sharedBackend('wasm'));
-    net.init(new Rng(1));
+    const net = await smallStack();
     const threads = await ThreadedSteps.start(net, train, [10, 3], 2, spawnNodeThread);
     open.push(threads);
     expect(() => threads.step(0, 7, 0.1)).toThrow('threads: a mini-batch of 7, but the threads were started for 10, 3');
@@ -392,14 +398,9 @@ describe('a layer stack on threads', () => {
   }, 60_000);
 
   it('a worker that cannot start: start() rejects, or, when not waiting, a step after the failure throws it', async () => {
-    const { LayerStack } = await import('../src/nn/stack.js');
-    const net = new LayerStack('fc 8 relu, softmax 10', undefined, await sharedBackend('wasm'));
-    net.init(new Rng(1));
+    const net = await smallStack();
     // it fails before it is ready: the memory it is given is no WebAssembly memory
-    const unfit: SpawnThread = () => {
-      const w = spawnNodeThread();
-      return { ...w, postMessage: (init) => w.postMessage({ ...(init as ThreadInit), memory: new SharedArrayBuffer(65536) }) };
-    };
+    const unfit = altered((init) => ({ ...init, memory: new SharedArrayBuffer(65536) }));
     await expect(ThreadedSteps.start(net, train, [10], 2, unfit)).rejects.toThrow(/^thread 1: /);
     const threads = await ThreadedSteps.start(net, train, [10], 2, unfit, undefined, { waitForWorkers: false });
     open.push(threads);
