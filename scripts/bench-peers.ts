@@ -18,6 +18,7 @@ import type { LabelledImages } from '../src/data/dataset.js';
 import { spawnNodeThread } from '../src/node/threads.js';
 
 const TRAINER = join(import.meta.dirname, 'peers', 'trainer.py');
+const SOLO = join(import.meta.dirname, 'bench-solo.ts');
 export const PEERS_INSTALL = 'apt-get install -y python3-numpy python3-torch libopenblas0-pthread';
 
 /** The CPU as lscpu names it: model name, family and model (machines of one kind differ by all three). */
@@ -71,20 +72,26 @@ function findPythons(): Python[] {
   return found;
 }
 
-/** One long-lived peer process: numpy or torch on `threads` threads. */
+/** One long-lived timing process: a peer (numpy or torch on some threads), or digitnet on one thread (bench-solo.ts). */
 class Peer {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: AsyncIterator<string>;
 
-  constructor(readonly python: string, readonly framework: 'numpy' | 'torch', readonly threads: number, mnist: string) {
-    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-    this.child = spawn(python, [TRAINER, framework, String(threads), mnist], { env });
+  constructor(readonly name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+    this.child = spawn(command, args, { env });
     this.child.stderr.on('data', () => {}); // a peer's warnings are not the bench's
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }
 
-  get name(): string {
-    return `${this.framework} ${this.threads}T`;
+  /** numpy or torch on `threads` threads, in `python`. */
+  static python(python: string, framework: 'numpy' | 'torch', threads: number, mnist: string): Peer {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    return new Peer(`${framework} ${threads}T`, python, [TRAINER, framework, String(threads), mnist], env);
+  }
+
+  /** digitnet's one-thread step in a Node process of its own (under tsx, as npm run bench runs). */
+  static solo(name: string): Peer {
+    return new Peer(name, process.execPath, ['--import', 'tsx', SOLO]);
   }
 
   /** Samples per second of one timed repeat (after a warm-up the first time). */
@@ -112,6 +119,9 @@ export interface SideBySideOptions {
   seconds: number;
   say: (line: string) => void;
 }
+
+/** The column of the two one-thread processes timed at once. */
+const PAIR = '2 procs';
 
 const fmt = (n: number | null) => (n === null ? '–' : Math.round(n).toLocaleString('en-US'));
 
@@ -143,13 +153,16 @@ export async function benchPeers(o: SideBySideOptions): Promise<void> {
   }
   const peers: Peer[] = [];
   for (const [framework, python] of [['numpy', withNumpy], ['torch', withTorch]] as const) {
-    if (python) for (const t of threadCounts) peers.push(new Peer(python.exe, framework, t, mnist));
+    if (python) for (const t of threadCounts) peers.push(Peer.python(python.exe, framework, t, mnist));
   }
+  // two one-thread digitnet processes timed at once: what two cores give work that shares nothing, in the same rounds
+  const pair = cores > 1 ? [Peer.solo('process 1'), Peer.solo('process 2')] : [];
   say(`each figure: training samples/s (gather, feedforward, backprop, SGD update), best of ${o.rounds} rounds of ${o.seconds} s, contenders interleaved in every round; digitnet on its WebAssembly kernels`);
+  if (pair.length) say(`2 procs: two one-thread digitnet processes timed at once, their samples/s added: what the two cores give work that shares nothing, beside 2T/1T`);
   const cases = sideBySideCases(o);
-  const names = [...threadCounts.map((t) => `digitnet ${t}T`), ...peers.map((p) => p.name)];
+  const names = [...threadCounts.map((t) => `digitnet ${t}T`), ...(pair.length ? [PAIR] : []), ...peers.map((p) => p.name)];
   say('');
-  say(`${'network'.padEnd(34)} batch  ${names.map((n) => n.padStart(12)).join(' ')}   digitnet/best peer   1T/numpy 1T`);
+  say(`${'network'.padEnd(34)} batch  ${names.map((n) => n.padStart(12)).join(' ')}   digitnet/best peer   1T/numpy 1T${pair.length ? '   2T/1T   2 procs/1T' : ''}`);
   try {
     for (const c of cases) {
       const best = new Map<string, number | null>(names.map((n) => [n, null]));
@@ -164,6 +177,10 @@ export async function benchPeers(o: SideBySideOptions): Promise<void> {
             : await trainingRate({ backend: 'wasm', threads: t, sizes: c.net.split('-').map(Number), miniBatchSize: c.batch }, o.training, o.seconds, spawnNodeThread);
           keep(`digitnet ${t}T`, r);
         }
+        if (pair.length) {
+          const rates = await Promise.all(pair.map((p) => p.rate(c.net, c.batch, o.seconds, c.lambda)));
+          keep(PAIR, rates.every((r) => r !== null) ? (rates as number[]).reduce((a, b) => a + b, 0) : null);
+        }
         for (const p of peers) keep(p.name, await p.rate(c.net, c.batch, o.seconds, c.lambda));
       }
       const ours = Math.max(...threadCounts.map((t) => best.get(`digitnet ${t}T`) ?? 0));
@@ -172,9 +189,12 @@ export async function benchPeers(o: SideBySideOptions): Promise<void> {
       const ratio = peerBest ? `${(ours / peerBest).toFixed(2)}×` : '–';
       const oneThread = numpy1 ? `${((best.get('digitnet 1T') ?? 0) / numpy1).toFixed(2)}×` : '–';
       const label = c.label.length > 34 ? `${c.label.slice(0, 33)}…` : c.label;
-      say(`${label.padEnd(34)} ${String(c.batch).padStart(5)}  ${names.map((n) => fmt(best.get(n) ?? null).padStart(12)).join(' ')}   ${ratio.padStart(18)}   ${oneThread.padStart(11)}`);
+      const one = best.get('digitnet 1T') ?? null;
+      const over = (name: string) => (one && best.get(name) ? `${((best.get(name) ?? 0) / one).toFixed(2)}×` : '–');
+      const scaling = pair.length ? `   ${over('digitnet 2T').padStart(5)}   ${over(PAIR).padStart(10)}` : '';
+      say(`${label.padEnd(34)} ${String(c.batch).padStart(5)}  ${names.map((n) => fmt(best.get(n) ?? null).padStart(12)).join(' ')}   ${ratio.padStart(18)}   ${oneThread.padStart(11)}${scaling}`);
     }
   } finally {
-    for (const p of peers) p.close();
+    for (const p of [...peers, ...pair]) p.close();
   }
 }

@@ -801,6 +801,15 @@ describe('bench --layers: the training speed of a layer stack', () => {
     const row = r.stdout.split('\n').find((l) => l.startsWith('784-30-10, sigmoid, quadratic'))!;
     const figures = row.slice(34).trim().split(/\s+/);
     expect(Number(figures[1].replace(/,/g, ''))).toBeGreaterThan(0); // digitnet 1T's samples/s
+    if (availableParallelism() > 1) {
+      // two one-thread processes timed at once, added up, and both scalings beside each other
+      expect(header).toMatch(/digitnet 2T +2 procs +/);
+      expect(header).toMatch(/2T\/1T +2 procs\/1T$/);
+      const [one, , pair] = figures.slice(1, 4).map((f) => Number(f.replace(/,/g, '')));
+      expect(pair).toBeGreaterThan(0);
+      expect(figures[figures.length - 1]).toMatch(/^\d+\.\d\d×$/);
+      expect(Math.abs(parseFloat(figures[figures.length - 1]) - pair / one)).toBeLessThanOrEqual(0.01); // from the unrounded figures
+    }
     expect(r.stdout.split('\n').some((l) => l.startsWith('layers (fc 10 relu, softmax 10)'))).toBe(true);
   }, 120_000);
 
