@@ -44,7 +44,9 @@ MNIST images, and one-image inference.
   --peers              side by side with numpy and PyTorch training the same networks
                        (interleaved, best of --rounds each; Python with numpy/torch
                        needed, else skipped): the fully-connected nets of --hidden and
-                       --batch-size, and ch6-relu's layers (or --layers) at batch 10
+                       --batch-size, and ch6-relu's layers (or --layers) at batch 10;
+                       and two one-thread digitnet processes at once ('2 procs': what
+                       two cores give work that shares nothing, beside 2T/1T)
   --rounds 3           with --peers or --busy-core: rounds per contender
   --busy-core          1 thread against 2 while another process keeps a core busy
                        (the same networks as --peers, in turns, best of --rounds)
