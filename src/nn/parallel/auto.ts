@@ -6,7 +6,8 @@
 // Measured with `npm run bench -- --peers` on four CPUs (docs/speed.md): at
 // the book's mini-batch of 10, 784-30-10 (0.24 M multiply-adds a step) and
 // 784-100-10 (0.80 M) ran slower on two threads in every run; at mini-batch
-// 100 (2.4 M and 8.0 M) two threads were faster in every run.
+// 100 (2.4 M and 8.0 M) two threads were faster in all runs but one (1.05–1.56×;
+// 0.96× once, at an hour when two threads lost on every row).
 
 /** A fully-connected step of fewer multiply-adds (parameters × mini-batch) than this runs on one thread under auto. */
 export const SMALL_STEP = 1_000_000;
