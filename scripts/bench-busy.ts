@@ -7,9 +7,7 @@
 
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { benchLayers, trainingRate } from '../src/bench.js';
-import { spawnNodeThread } from '../src/node/threads.js';
-import { cpuName, sideBySideCases, type SideBySideOptions } from './bench-peers.js';
+import { cpuName, digitnetRate, sideBySideCases, type SideBySideOptions } from './bench-peers.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -33,10 +31,7 @@ export async function benchBusyCore(o: SideBySideOptions): Promise<void> {
       const best = [0, 0];
       for (let round = 0; round < o.rounds; round++) {
         for (const t of [1, 2]) {
-          const r = c.net.includes(',')
-            ? (await benchLayers(c.net, 'wasm', c.batch, o.training, o.seconds, 1, c.lambda, t, spawnNodeThread)).max
-            : await trainingRate({ backend: 'wasm', threads: t, sizes: c.net.split('-').map(Number), miniBatchSize: c.batch }, o.training, o.seconds, spawnNodeThread);
-          best[t - 1] = Math.max(best[t - 1], r);
+          best[t - 1] = Math.max(best[t - 1], await digitnetRate(c, t, o.training, o.seconds));
         }
       }
       const label = c.label.length > 34 ? `${c.label.slice(0, 33)}…` : c.label;

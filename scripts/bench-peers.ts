@@ -125,6 +125,15 @@ const PAIR = '2 procs';
 
 const fmt = (n: number | null) => (n === null ? '–' : Math.round(n).toLocaleString('en-US'));
 
+/** digitnet's training samples/s on one case (a 784-h-10 net, or a stack's description) on `threads` threads: one timed repeat of `seconds`. */
+export async function digitnetRate(
+  c: { net: string; batch: number; lambda: number }, threads: number, training: LabelledImages, seconds: number,
+): Promise<number> {
+  return c.net.includes(',')
+    ? (await benchLayers(c.net, 'wasm', c.batch, training, seconds, 1, c.lambda, threads, spawnNodeThread)).max
+    : trainingRate({ backend: 'wasm', threads, sizes: c.net.split('-').map(Number), miniBatchSize: c.batch }, training, seconds, spawnNodeThread);
+}
+
 /** The cases of a side-by-side bench, in order: each 784-h-10 at each batch size, then the stack. */
 export function sideBySideCases(o: SideBySideOptions): { net: string; batch: number; lambda: number; label: string }[] {
   const cases: { net: string; batch: number; lambda: number; label: string }[] = [];
@@ -172,10 +181,7 @@ export async function benchPeers(o: SideBySideOptions): Promise<void> {
       };
       for (let round = 0; round < o.rounds; round++) {
         for (const t of threadCounts) {
-          const r = c.net.includes(',')
-            ? (await benchLayers(c.net, 'wasm', c.batch, o.training, o.seconds, 1, c.lambda, t, spawnNodeThread)).max
-            : await trainingRate({ backend: 'wasm', threads: t, sizes: c.net.split('-').map(Number), miniBatchSize: c.batch }, o.training, o.seconds, spawnNodeThread);
-          keep(`digitnet ${t}T`, r);
+          keep(`digitnet ${t}T`, await digitnetRate(c, t, o.training, o.seconds));
         }
         if (pair.length) {
           const rates = await Promise.all(pair.map((p) => p.rate(c.net, c.batch, o.seconds, c.lambda)));

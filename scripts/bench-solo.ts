@@ -6,15 +6,13 @@
 // ({ net, batch, seconds, lambda }), a JSON line back ({ samples_per_second }).
 
 import { createInterface } from 'node:readline';
-import { benchLayers, trainingRate } from '../src/bench.js';
 import { bookSplit } from '../src/data/mnist.js';
 import { loadMnist } from '../src/node/mnist-files.js';
+import { digitnetRate } from './bench-peers.js';
 
 const { training } = bookSplit((await loadMnist()).sets);
 for await (const line of createInterface({ input: process.stdin })) {
   const { net, batch, seconds, lambda } = JSON.parse(line) as { net: string; batch: number; seconds: number; lambda: number };
-  const rate = net.includes(',')
-    ? (await benchLayers(net, 'wasm', batch, training, seconds, 1, lambda, 1)).max
-    : await trainingRate({ backend: 'wasm', threads: 1, sizes: net.split('-').map(Number), miniBatchSize: batch }, training, seconds);
+  const rate = await digitnetRate({ net, batch, lambda }, 1, training, seconds);
   process.stdout.write(`${JSON.stringify({ samples_per_second: rate })}\n`);
 }
