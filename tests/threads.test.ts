@@ -186,6 +186,42 @@ describe('a layer stack on threads', () => {
     }
   }, 60_000);
 
+  it('a fully-connected step cut anywhere (the balance\'s cuts, drawn at random every step) gives the 1-thread weights, bit for bit', async () => {
+    const { LayerStack } = await import('../src/nn/stack.js');
+    const { CUT_ONE } = await import('../src/nn/parallel/control.js');
+    const run = async (T: number) => {
+      const rng = new Rng(12);
+      const net = new LayerStack('fc 20 relu, dropout 0.2, fc 12 tanh, softmax 10', undefined, await sharedBackend('wasm'));
+      net.init(rng);
+      net.optimizer = makeOptimizer({ name: 'adam', n: train.count });
+      const threads = T > 1 ? await ThreadedSteps.start(net, train, [10, 3], T, spawnNodeThread, test) : undefined;
+      const cuts: number[][] = [];
+      if (threads) {
+        open.push(threads);
+        threads.adaptive = false; // every step on every thread
+        const draw = new Rng(T);
+        threads.balance = {
+          record: (_p, phase) => {
+            const inner = Array.from({ length: T - 1 }, () => Math.floor(draw.uniform() * (CUT_ONE + 1))).sort((a, b) => a - b);
+            phase.cuts.set([0, ...inner, CUT_ONE]);
+            cuts.push(inner);
+          },
+        };
+      }
+      const results = sgd(net, train, { epochs: 2, miniBatchSize: 10, eta: 0.01, rng, optimizer: { name: 'adam' }, evaluation: test, threads });
+      return { params: Array.from(net.params), correct: results.map((r) => r.correct), cuts, ran: threads?.chunksRun() ?? [] };
+    };
+    const one = await run(1);
+    for (const T of [2, 3]) {
+      const other = await run(T);
+      expect(other.cuts.length).toBe(2 * 2 * 21); // two phases a step, 21 steps an epoch
+      expect(other.cuts.some((c) => c[0] < CUT_ONE / 8)).toBe(true); // some cuts far from even
+      expect(other.ran[1]).toBeGreaterThan(0);
+      expect(other.params).toEqual(one.params);
+      expect(other.correct).toEqual(one.correct);
+    }
+  }, 60_000);
+
   /** A small fully-connected stack in shared memory. */
   const smallStack = async () => {
     const { LayerStack } = await import('../src/nn/stack.js');

@@ -204,14 +204,17 @@ export class LayerStack extends Classifier {
     initStack(this.layers, rng, scheme);
   }
 
-  /** Samples j0 … j0 + m − 1 of a batch of `full`: thread t of T's share (made once). */
+  /** Thread t of T's share of a batch of `full`: samples part(full, t, T). */
   share(full: number, t: number, T: number): Cols {
-    const key = (full * 64 + t) * 64 + T;
+    const [j0, j1] = part(full, t, T);
+    return this.span(full, j0, j1);
+  }
+
+  /** Samples j0 … j1 − 1 of a batch of `full` (made once; batches under 65,536). */
+  span(full: number, j0: number, j1: number): Cols {
+    const key = (full * 65536 + j0) * 65536 + j1;
     let b = this.shares.get(key);
-    if (!b) {
-      const [j0, j1] = part(full, t, T);
-      this.shares.set(key, (b = { full, j0, m: j1 - j0 }));
-    }
+    if (!b) this.shares.set(key, (b = { full, j0, m: j1 - j0 }));
     return b;
   }
 

@@ -1,6 +1,7 @@
 // nn/parallel/control.ts: the control array the threads share (an Int32Array
 // over a SharedArrayBuffer): which command runs (a step, an evaluation, exit)
-// and with what, the ticket counters of each phase (tickets.ts), how many
+// and with what, the claims and counters of each phase (tickets.ts), where
+// the chunks cut a phase and how long each took (balance.ts), how many
 // workers are ready (startup.ts), how many chunks each thread ran, and a
 // failed thread's message, which thread 0 reads instead of waiting for ever.
 
@@ -14,29 +15,45 @@ export const STEPS = 4; // the optimizer's step number for this step (Adam's t),
 export const FAILED = 5; // 1 + the number of a thread that failed (0: none): the others stop waiting for it
 export const EPOCH = 6; // the step's epoch, which augmentation draws by
 export const READY = 7; // how many workers are ready: they add 1 once attached
-export const ETA = 1; // Float64Array slot (bytes 8..15 after the ints)
-// Ticket counters, each on its own 64-byte line. Command g's chunks of a phase
-// with C chunks are tickets (g − 1)·C … g·C − 1 (int32 arithmetic, wrapping):
-// CLAIM is the next ticket to take, DONE counts the finished ones. Thread 0
-// sets both to (g − 1)·C before command g if the phase is part of it, and to
-// g·C (nothing to take, all done) if not; so a thread that reads a command
-// late finds nothing to claim instead of doing the wrong work.
-export const CLAIM_A = 16; // phase 1 (columns)
-export const DONE_A = 32;
-export const CLAIM_B = 48; // phase 2 (rows)
-export const DONE_B = 64;
-export const CLAIM_E = 80; // an evaluation's chunks
-export const DONE_E = 96;
-export const HITS = 112; // HITS + c: evaluation chunk c's count of right answers
-export const RAN = HITS + 64; // RAN + 16·t: the chunks thread t has run (each thread's count on a line of its own)
+// The chunks of a phase: CLAIM + c holds the number of the last command whose
+// chunk c was claimed (a compare-exchange takes it), DONE counts the finished
+// chunks, on a 64-byte line of its own. Command g's chunks count as done
+// (g − 1)·C … g·C (int32 arithmetic, wrapping). Thread 0 opens a phase before
+// command g if it is part of it (claims at g − 1, DONE at (g − 1)·C) and closes
+// it if not (claims at g, DONE at g·C), so a thread that reads a command late
+// finds nothing to claim instead of doing the wrong work.
+const LINE = 16; // a 64-byte line of ints
+/** As many as the WebAssembly memory has scratch slots: each thread's gemm lists its own nonzero steps. */
+export const MAX_THREADS = SCRATCH_SLOTS;
+const CHUNKS = MAX_THREADS; // claim slots per phase: a chunk per thread at most
+export const CLAIM_A = LINE; // phase 1 (columns)
+export const DONE_A = CLAIM_A + CHUNKS;
+export const CLAIM_B = DONE_A + LINE; // phase 2 (rows)
+export const DONE_B = CLAIM_B + CHUNKS;
+export const CLAIM_E = DONE_B + LINE; // an evaluation's chunks
+export const DONE_E = CLAIM_E + CHUNKS;
+export const HITS = DONE_E + LINE; // HITS + c: evaluation chunk c's count of right answers
+export const RAN = HITS + CHUNKS; // RAN + 16·t: the chunks thread t has run (each thread's count on a line of its own)
+// Where the chunks of a step's phase p (0: columns, 1: rows) cut its work, and
+// who ran them in how long (balance.ts): CUTS + p·PHASE_STRIDE + c, for
+// c = 0 … C, is where chunk c begins, in 1/CUT_ONE of the phase's work
+// (0 … CUT_ONE), set by thread 0 before the step; RUNNER + p·PHASE_STRIDE + c,
+// the thread that ran chunk c; and the float at TIMES + p·CHUNKS + c (after
+// the ints), its time in milliseconds.
+export const PHASE_STRIDE = CHUNKS + LINE;
+export const CUTS = RAN + LINE * CHUNKS;
+export const RUNNER = CUTS + 2 * PHASE_STRIDE;
+export const CUT_ONE = 1 << 16;
 export const STEP = 1;
 export const EXIT = 2;
 export const EVALUATE = 3;
-/** As many as the WebAssembly memory has scratch slots: each thread's gemm lists its own nonzero steps. */
-export const MAX_THREADS = SCRATCH_SLOTS;
-export const CONTROL_INTS = RAN + 16 * MAX_THREADS;
-// after the ints and η (16 bytes): a failed thread's message, its byte length first, then UTF-8
-const MESSAGE_AT = CONTROL_INTS * 4 + 16;
+export const CONTROL_INTS = RUNNER + 2 * PHASE_STRIDE;
+// after the ints, float64s: η at ETA, the chunks' times from TIMES; then a
+// failed thread's message, its byte length first, then UTF-8
+export const ETA = 1;
+export const TIMES = 2;
+export const FLOATS = TIMES + 2 * CHUNKS;
+const MESSAGE_AT = CONTROL_INTS * 4 + 8 * FLOATS;
 const MESSAGE_BYTES = 1024;
 export const CONTROL_BYTES = MESSAGE_AT + 4 + MESSAGE_BYTES;
 

@@ -35,6 +35,8 @@ export class ReplicaSplit implements Split {
   readonly evalWidth: number;
   readonly chunks: { columns: number; rows: number };
   readonly soloChunks: { columns: number; rows: number };
+  /** A replica's samples are its half of the batch whatever the timing: they decide the order of the sums. */
+  readonly balanced = false;
   private readonly shares = new Map<number, Share[]>();
   private readonly peers: Float32Array[];
   augment: Augmenter | null = null;

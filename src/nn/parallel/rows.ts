@@ -19,6 +19,14 @@ import { denseGradients } from '../layers/dense.js';
 import type { RangeViews } from '../optimizers/index.js';
 import type { LayerStack } from '../stack.js';
 import { evalWidthOf, type Split } from './split.js';
+import { cutAt } from './balance.js';
+import { CUT_ONE } from './control.js';
+
+// Chunks cut the samples at even counts and the rows at multiples of four: the
+// gemms work on blocks of 2 samples (W·a) and of 4 rows (δ·aᵀ), and a chunk
+// with a part-block left over runs it on a slower path.
+const SAMPLE_QUANTUM = 2;
+const ROW_QUANTUM = 4;
 
 /** Chunk c's rows of one dense layer: views made once. */
 interface RowShare {
@@ -46,6 +54,8 @@ export class RowSplit implements Split {
 
   /** Alone, thread 0 takes the whole batch and every row at once: the same values, with no chunk's overhead. */
   readonly soloChunks = { columns: 1, rows: 1 };
+  /** Any cut gives the same values: no sum crosses a chunk. */
+  readonly balanced = true;
 
   /**
    * Chunks per phase for T threads: one each. Finer chunks would balance
@@ -60,9 +70,9 @@ export class RowSplit implements Split {
     for (const l of this.net.layers) if (l instanceof Dropout && l.p > 0) l.drawMasks(this.net.whole(m), rng); // every thread reads its samples' part
   }
 
-  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number): void {
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number, cuts: ArrayLike<number>): void {
     const net = this.net;
-    const b = net.share(m, c, C);
+    const b = net.span(m, cutAt(m, cuts[c], SAMPLE_QUANTUM), cutAt(m, cuts[c + 1], SAMPLE_QUANTUM));
     if (b.m === 0) return;
     const x = net.own.get(b, 'x', net.inputSize);
     const y = net.own.get(b, 'y', net.classes);
@@ -71,13 +81,14 @@ export class RowSplit implements Split {
     net.back(net.run(x, b, true, null), y, b, false); // BP1, BP2 for its samples; BP3, BP4 wait for the rows phase
   }
 
-  rows(m: number, c: number, C: number, eta: number): void {
+  rows(m: number, c: number, C: number, eta: number, cuts: ArrayLike<number>): void {
     const net = this.net;
     const b = net.whole(m);
     const opt = net.optimizer;
-    const key = (m * 1024 + c) * 1024 + C; // C < 1024 chunks
+    const [lo, hi] = [cuts[c], cuts[c + 1]];
+    const key = (m * (CUT_ONE + 1) + lo) * (CUT_ONE + 1) + hi;
     let list = this.shares.get(key);
-    if (!list) this.shares.set(key, (list = this.rowShares(b, c, C)));
+    if (!list) this.shares.set(key, (list = this.rowShares(b, lo, hi)));
     let x = net.own.get(b, 'x', net.inputSize); // what each dense layer saw: the input, the layer below's activations, or those after dropout
     let k = 0;
     for (const l of net.layers) {
@@ -96,8 +107,8 @@ export class RowSplit implements Split {
     }
   }
 
-  /** Rows part(units, c, C) of every dense layer. */
-  private rowShares(b: Cols, c: number, C: number): RowShare[] {
+  /** Rows cutAt(units, lo) … cutAt(units, hi) of every dense layer. */
+  private rowShares(b: Cols, lo: number, hi: number): RowShare[] {
     const net = this.net;
     const list: RowShare[] = [];
     let range = 0;
@@ -107,15 +118,16 @@ export class RowSplit implements Split {
         continue;
       }
       const n = size(l.input);
-      const [i0, i1] = part(l.units, c, C);
-      const k = Math.max(i1 - i0, 1); // an empty share keeps 1×… views it never uses
+      const [i0, i1] = [cutAt(l.units, lo, ROW_QUANTUM), cutAt(l.units, hi, ROW_QUANTUM)];
+      const k = Math.max(i1 - i0, 1); // an empty share keeps 1×… views (of the last row) it never uses
+      const v0 = Math.min(i0, l.units - 1);
       const delta = l.buf.get(b, 'delta', l.units);
       const [rw, rb] = [net.ranges[range], net.ranges[range + 1]];
       list.push({
         layer: l,
-        delta: Matrix.view(delta.subarray(Math.min(i0, l.units - 1)), k, b.full, 1, l.units),
-        nablaW: new Matrix(k, n, l.gw.data.subarray(i0 * n, (i0 + k) * n)),
-        nablaB: new Matrix(k, 1, l.gb.data.subarray(i0, i0 + k)),
+        delta: Matrix.view(delta.subarray(v0), k, b.full, 1, l.units),
+        nablaW: new Matrix(k, n, l.gw.data.subarray(v0 * n, (v0 + k) * n)),
+        nablaB: new Matrix(k, 1, l.gb.data.subarray(v0, v0 + k)),
         w: net.optimizer.views(net.params, net.grads, { ...rw, from: rw.from + i0 * n, to: rw.from + i1 * n }),
         b: net.optimizer.views(net.params, net.grads, { ...rb, from: rb.from + i0, to: rb.from + i1 }),
         range,

@@ -5,11 +5,13 @@
 //   phase 2  once every chunk of phase 1 is done, chunk c computes BP3 and
 //            BP4 for its rows (neurons) of every layer, summed over all m
 //            samples, and updates those rows of w and b.
-// The threads do not own shares: each claims the next chunk of the phase
-// (a compare-exchange on a ticket counter) until none is left, then waits
-// for the phase to be done. So when a worker is descheduled (another process
-// has its core) or slow to wake, thread 0 does its chunks instead of waiting
-// at a barrier; a chunk already claimed is the most it waits for. Which
+// Thread t claims chunk t first (a compare-exchange on its claim slot), then
+// any other chunk of the phase not yet claimed, then waits for the phase to
+// be done. So each thread keeps to its own part of the arrays step after step,
+// and when a worker is descheduled (another process has its core) or slow to
+// wake, thread 0 does its chunks instead of waiting at a barrier; a chunk
+// already claimed is the most it waits for. In a fully-connected step the
+// chunks' parts follow the threads' measured speeds (balance.ts). Which
 // thread ran a chunk never changes a value: for a fully-connected network
 // every weight comes out bit-identical whatever T is (and equal to
 // updateMiniBatch's); a stack with convolutions runs one replica per chunk,
@@ -31,8 +33,12 @@ import { openPhases, runPhase, waitWhile } from './tickets.js';
 import { Startup } from './startup.js';
 import {
   CLAIM_A, CLAIM_B, CLAIM_E, COMMAND, CONTROL_BYTES, CONTROL_INTS, DONE_A, DONE_B, DONE_E, EPOCH, ETA, EVALUATE, EXIT,
-  GENERATION, HITS, M, MAX_THREADS, RAN, READY, START, STEP, STEPS, fail, failure,
+  CUT_ONE, FLOATS, GENERATION, HITS, M, MAX_THREADS, RAN, READY, START, STEP, STEPS, fail, failure,
 } from './control.js';
+import { Balance, phaseTimes, timed, type PhaseTimes } from './balance.js';
+
+/** The cuts of one chunk that takes the whole phase. */
+const WHOLE = Int32Array.of(0, CUT_ONE);
 
 export { MAX_THREADS } from './control.js';
 import { Augmenter, sameAugment, type AugmentSettings } from '../../data/augment.js';
@@ -74,7 +80,10 @@ export interface AugmentOption {
 
 interface Shared {
   control: Int32Array;
-  eta: Float64Array;
+  /** η at ETA, the chunks' times from TIMES. */
+  floats: Float64Array;
+  /** Each phase of a step: where its chunks cut it, who ran each, in how long (balance.ts). */
+  phases: [PhaseTimes, PhaseTimes];
   set: LabelledImages;
   evaluation: LabelledImages | null;
   order: Uint32Array;
@@ -88,9 +97,12 @@ type SharedInit = Pick<ThreadInit, 'control' | 'images' | 'labels' | 'order' | '
 
 function sharedViews(init: SharedInit): Shared {
   const e = init.evaluation;
+  const control = new Int32Array(init.control, 0, CONTROL_INTS);
+  const floats = new Float64Array(init.control, CONTROL_INTS * 4, FLOATS);
   return {
-    control: new Int32Array(init.control, 0, CONTROL_INTS),
-    eta: new Float64Array(init.control, CONTROL_INTS * 4, 2),
+    control,
+    floats,
+    phases: [phaseTimes(control, floats, 0), phaseTimes(control, floats, 1)],
     set: {
       images: new Uint8Array(init.images),
       labels: new Uint8Array(init.labels),
@@ -118,7 +130,7 @@ function shareSet(set: LabelledImages): { images: SharedArrayBuffer; labels: Sha
 function doEvaluate(split: Split, s: Shared, t: number, T: number, g: number): void {
   runPhase(s.control, CLAIM_E, DONE_E, g, T, failure, (c) => {
     s.control[HITS + c] = split.evaluatePart(s.evaluation!, c, T);
-  }, RAN + 16 * t);
+  }, RAN + 16 * t, t);
 }
 
 /** The optimizer stepping the rows is at step n (Adam's t), whichever steps this thread took part in. */
@@ -129,15 +141,18 @@ function stepNumber(split: Split, n: number): void {
   opt.begin();
 }
 
-/** Thread t's side of step number g: chunks of both phases. What a chunk reads (m, start, η) is read once it is claimed, so it is this step's. */
+/** Thread t's side of step number g: chunks of both phases. What a chunk reads (m, start, η, cuts) is read once it is claimed, so it is this step's. */
 function doStep(split: Split, s: Shared, t: number, g: number): void {
   const c = s.control;
   const { columns, rows } = split.chunks;
-  runPhase(c, CLAIM_A, DONE_A, g, columns, failure, (k) => split.columns(c[M], k, columns, s.set, s.order, c[START], c[EPOCH]), RAN + 16 * t);
-  runPhase(c, CLAIM_B, DONE_B, g, rows, failure, (k) => {
+  const [A, B] = s.phases;
+  runPhase(c, CLAIM_A, DONE_A, g, columns, failure, (k) => timed(A, k, t, () => {
+    split.columns(c[M], k, columns, s.set, s.order, c[START], c[EPOCH], A.cuts);
+  }), RAN + 16 * t, t);
+  runPhase(c, CLAIM_B, DONE_B, g, rows, failure, (k) => timed(B, k, t, () => {
     stepNumber(split, c[STEPS]);
-    split.rows(c[M], k, rows, s.eta[ETA]);
-  }, RAN + 16 * t);
+    split.rows(c[M], k, rows, s.floats[ETA], B.cuts);
+  }), RAN + 16 * t, t);
 }
 
 /** The body of a worker thread: attach to the shared network, then do steps until told to exit. */
@@ -180,6 +195,8 @@ export class ThreadedSteps {
   adaptive = true;
   /** Times the steps and says which way the next one runs. */
   pace: Pick<Pace, 'together' | 'record'> = new Pace();
+  /** Cuts each phase of a step on every thread by the threads' speeds (balance.ts); null where the split's parts are fixed (replicas). */
+  balance: Pick<Balance, 'record'> | null;
 
   private constructor(
     private readonly net: LayerStack,
@@ -198,6 +215,8 @@ export class ThreadedSteps {
     readonly labelSmoothing: number,
   ) {
     this.startup = new Startup(T - 1, s.control, READY, failure);
+    this.balance = split.balanced ? new Balance(T, 2) : null;
+    for (const [p, C] of [[0, split.chunks.columns], [1, split.chunks.rows]]) Balance.even(s.phases[p].cuts, C);
   }
 
   /** Whether the workers are there yet (thread 0 steps alone until they are, in an adaptive run). */
@@ -278,10 +297,11 @@ export class ThreadedSteps {
       c[START] = start;
       c[STEPS] = n;
       c[EPOCH] = epoch;
-      this.s.eta[ETA] = eta;
+      this.s.floats[ETA] = eta;
       openPhases(c, g, [[CLAIM_A, DONE_A, columns, true], [CLAIM_B, DONE_B, rows, true], [CLAIM_E, DONE_E, this.T, false]]);
       this.go(g, STEP);
       doStep(this.split, this.s, 0, g);
+      if (this.balance) for (let p = 0; p < 2; p++) this.balance.record(p, this.s.phases[p]);
     } else {
       this.alone(start, m, eta, n, epoch);
     }
@@ -295,9 +315,10 @@ export class ThreadedSteps {
   private alone(start: number, m: number, eta: number, n: number, epoch: number): void {
     const { split, s } = this;
     const { columns, rows } = split.soloChunks;
-    for (let k = 0; k < columns; k++) split.columns(m, k, columns, s.set, s.order, start, epoch);
+    const cuts = (C: number, p: number) => (C === 1 ? WHOLE : s.phases[p].cuts);
+    for (let k = 0; k < columns; k++) split.columns(m, k, columns, s.set, s.order, start, epoch, cuts(columns, 0));
     stepNumber(split, n);
-    for (let k = 0; k < rows; k++) split.rows(m, k, rows, eta);
+    for (let k = 0; k < rows; k++) split.rows(m, k, rows, eta, cuts(rows, 1));
     s.control[RAN] += columns + rows;
   }
 

@@ -1,10 +1,11 @@
 // nn/parallel/tickets.ts: how threads share out the chunks of a phase over
-// an Int32Array of shared memory (Atomics), and how they wait. Command g's
-// chunks of a phase with C chunks are tickets (g − 1)·C … g·C − 1 (int32
-// arithmetic, wrapping): a `claim` slot holds the next ticket to take, a
-// `done` slot counts the finished ones. Thread 0 opens a command's phases
-// before it starts and closes the others, so a thread that reads a command
-// late finds nothing to claim. Waiting spins, then sleeps.
+// an Int32Array of shared memory (Atomics), and how they wait. Chunk c of a
+// phase has a claim slot: thread 0 opens it for command g by setting it to
+// g − 1, and a compare-exchange from g − 1 to g takes it; any other value
+// means taken, or open for another command, so a thread that reads a command
+// late (or is descheduled in one) never takes a chunk of the next. A `done`
+// slot counts the finished chunks: command g's are (g − 1)·C … g·C (int32
+// arithmetic, wrapping). Waiting spins, then sleeps.
 
 /** What a waiting thread checks while it sleeps: another thread's failure, to throw instead of waiting for ever. */
 export type FailureCheck = (control: Int32Array) => Error | null;
@@ -31,21 +32,20 @@ function waitFor(control: Int32Array, slot: number, target: number, failure: Fai
 }
 
 /**
- * One phase of command g, with C chunks, from this thread: claims the next
- * chunk and does it, until none is left; then waits until every chunk is done
- * (some may be on other threads). `work(c)` runs chunk c; control[ran] counts
- * the chunks this thread ran.
+ * One phase of command g, with C chunks, from thread t: claims chunk t first
+ * (so each thread keeps to its own part of the arrays, step after step, while
+ * both keep up), then any other not yet claimed, and does each it takes; then
+ * waits until every chunk is done (some may be on other threads). `work(c)`
+ * runs chunk c; control[ran] counts the chunks this thread ran.
  */
 export function runPhase(
-  control: Int32Array, claim: number, done: number, g: number, C: number, failure: FailureCheck, work: (c: number) => void, ran: number,
+  control: Int32Array, claim: number, done: number, g: number, C: number, failure: FailureCheck, work: (c: number) => void, ran: number, t: number,
 ): void {
   const end = Math.imul(g, C);
-  const first = (end - C) | 0;
-  for (;;) {
-    const ticket = Atomics.load(control, claim);
-    const c = (ticket - first) | 0;
-    if (c < 0 || c >= C) break; // all taken (or a later command's)
-    if (Atomics.compareExchange(control, claim, ticket, (ticket + 1) | 0) !== ticket) continue; // another thread took it
+  const open = (g - 1) | 0; // a chunk of command g not yet taken; anything else is taken, or another command's
+  for (let i = 0; i < C; i++) {
+    const c = (t + i) % C;
+    if (Atomics.compareExchange(control, claim + c, open, g) !== open) continue;
     work(c);
     control[ran]++;
     if (((Atomics.add(control, done, 1) + 1) | 0) === end) Atomics.notify(control, done);
@@ -53,11 +53,11 @@ export function runPhase(
   waitFor(control, done, end, failure);
 }
 
-/** Thread 0, before command g: opens the phases it has (their tickets from (g − 1)·C) and closes the others. */
+/** Thread 0, before command g: opens the phases it has (nothing claimed, (g − 1)·C done) and closes the others (all claimed and done). */
 export function openPhases(control: Int32Array, g: number, phases: [claim: number, done: number, C: number, open: boolean][]): void {
   for (const [claim, done, C, open] of phases) {
-    const at = open ? Math.imul(g - 1, C) : Math.imul(g, C);
-    Atomics.store(control, claim, at);
-    Atomics.store(control, done, at);
+    const at = open ? (g - 1) | 0 : g;
+    for (let c = 0; c < C; c++) Atomics.store(control, claim + c, at);
+    Atomics.store(control, done, Math.imul(at, C));
   }
 }
