@@ -79,16 +79,16 @@ export class Balance {
     let sum = 0;
     for (let t = 0; t < C; t++) if (speed[t] > 0) { known++; sum += speed[t]; }
     if (known === 0) return Balance.even(cuts, C);
-    const mean = sum / known;
-    const weights = Array.from(speed, (s) => (s > 0 ? s : mean)); // not measured yet: as the others
-    const total = weights.reduce((a, b) => a + b, 0);
+    const mean = sum / known; // a thread not measured yet counts as the others' mean
+    const total = sum + (C - known) * mean;
     const least = LEAST / C;
-    const shares = weights.map((w) => Math.max(w / total, least));
-    const scale = shares.reduce((a, b) => a + b, 0);
+    const share = (t: number) => Math.max((speed[t] > 0 ? speed[t] : mean) / total, least);
+    let scale = 0;
+    for (let t = 0; t < C; t++) scale += share(t);
     let at = 0;
     cuts[0] = 0;
     for (let c = 1; c < C; c++) {
-      at += shares[c - 1] / scale;
+      at += share(c - 1) / scale;
       cuts[c] = Math.round(at * CUT_STEPS) * (CUT_ONE / CUT_STEPS);
     }
     cuts[C] = CUT_ONE;
