@@ -15,13 +15,13 @@ export const STEPS = 4; // the optimizer's step number for this step (Adam's t),
 export const FAILED = 5; // 1 + the number of a thread that failed (0: none): the others stop waiting for it
 export const EPOCH = 6; // the step's epoch, which augmentation draws by
 export const READY = 7; // how many workers are ready: they add 1 once attached
-// The chunks of a phase: CLAIM + c holds the number of the last command whose
-// chunk c was claimed (a compare-exchange takes it), DONE counts the finished
-// chunks, on a 64-byte line of its own. Command g's chunks count as done
-// (g − 1)·C … g·C (int32 arithmetic, wrapping). Thread 0 opens a phase before
-// command g if it is part of it (claims at g − 1, DONE at (g − 1)·C) and closes
-// it if not (claims at g, DONE at g·C), so a thread that reads a command late
-// finds nothing to claim instead of doing the wrong work.
+// The chunks of a phase: CLAIM + c is chunk c's claim slot, DONE counts the
+// finished chunks, on a 64-byte line of its own. Thread 0 opens a phase before
+// command g if it is part of it (every claim slot at g − 1, DONE at (g − 1)·C)
+// and closes it if not (claim slots at g, DONE at g·C); a compare-exchange from
+// g − 1 to g takes a chunk (tickets.ts), so a thread that reads a command late
+// finds nothing to claim instead of doing the wrong work. Command g's chunks
+// count as done at g·C (int32 arithmetic, wrapping).
 const LINE = 16; // a 64-byte line of ints
 /** As many as the WebAssembly memory has scratch slots: each thread's gemm lists its own nonzero steps. */
 export const MAX_THREADS = SCRATCH_SLOTS;
