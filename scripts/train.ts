@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const loaded = args.resume !== undefined ? loadModelFile(args.resume) : null;
   const {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, cleanEpochs, cleanEta, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
   } = resolveSettings(args, loaded);
   // --augment: each training image distorted on the fly, by draws from a generator of its own (seeded from the run's seed)
   const augmentation = augment ? { settings: meta?.augment ?? AUGMENT_DEFAULTS, seed: (Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0 } : undefined;
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const slug = layers ? shape.replace(/ \d+x\d+/g, '').replace(/,\s*/g, '-').replace(/\s+/g, '') : shape;
   const changed = settingsInName({
     layers: Boolean(layers), preset, stackPreset, cost: (Object.keys(COSTS) as (keyof typeof COSTS)[]).find((k) => COSTS[k] === cost)!, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, dropout, labelSmoothing,
-    miniBatchSize, epochs, trainSize: args.trainSize, expand, augment, redrawn, traceScale, outlineBlobs, evalSet, shuffle, dataset: args.dataset.name,
+    miniBatchSize, epochs, trainSize: args.trainSize, expand, augment, cleanEpochs, cleanEta, redrawn, traceScale, outlineBlobs, evalSet, shuffle, dataset: args.dataset.name,
   });
   if (args.dataDir !== undefined) changed.unshift(`data-${basename(resolve(args.dataDir)).replace(/[^\w.-]+/g, '_')}`); // other data, another run
   const out = args.out ?? args.resume ?? `data/models/${[anyPreset?.name, slug, ...changed, `seed${seed}`].filter(Boolean).join('-')}.json`;
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     refuseOtherRun(out, {
       network: shape, cost: stackShape ? stackShape.costName : cost.name, ...(layers ? {} : { activation: activation.name }), seed, epochs, miniBatchSize, eta, shuffle, trainSize,
       evaluatedOn: evalSet, init, lambda, momentum, dropout, labelSmoothing, expand, redrawn, traceScale, outlineBlobs, backend: backend.name, optimizer, schedule,
+      cleanEpochs, ...(cleanEpochs ? { cleanEta } : {}),
     });
   }
   const redrawStart = performance.now();
@@ -183,6 +184,11 @@ async function main(): Promise<void> {
     const a = augmentation.settings;
     log(`augmented: each training image distorted anew each epoch: turned up to ±${a.rotate}°, sized 1 ± ${a.scale}, sheared up to ±${a.shear}, shifted up to ±${a.shift} px, an elastic field of ${a.elastic} px, a pen half a pixel wider or narrower for ${Math.round(100 * a.width)}%`);
   }
+  if (cleanEpochs) {
+    const which = cleanEpochs === 1 ? `epoch ${epochs}` : `epochs ${epochs - cleanEpochs + 1}–${epochs}`;
+    const before = epochs - cleanEpochs === 1 ? 'epoch 1' : `epochs 1–${epochs - cleanEpochs}`;
+    log(`clean: ${which} on the images as they are, ${net.optimizer.label} afresh, η from ${cleanEta} down to 0 on a cosine${schedule !== 'constant' ? `; the ${schedule} schedule runs over ${before}` : ''}`);
+  }
   if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; ${presetTarget(anyPreset)}`);
   const extras = [
     lambda ? `λ = ${lambda}` : '', labelSmoothing ? `labels smoothed by ε = ${labelSmoothing}` : '', momentum ? `μ = ${momentum}` : '', dropout ? `dropout ${dropout}` : '',
@@ -231,6 +237,7 @@ async function main(): Promise<void> {
     trace,
     threads,
     augment: augmentation,
+    clean: cleanEpochs ? { epochs: cleanEpochs, eta: cleanEta } : undefined,
     lambda,
     momentum,
     optimizer: { name: optimizer },
@@ -261,7 +268,7 @@ async function main(): Promise<void> {
         seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
         init, lambda, momentum, ...(optimizer !== 'sgd' && optimizer !== 'momentum' ? { optimizer } : {}), ...(schedule !== 'constant' ? { schedule } : {}),
-        dropout, ...(labelSmoothing ? { labelSmoothing } : {}), expand, ...(redrawn ? { redrawn } : {}), ...(traceScale > 1 ? { traceScale } : {}), ...(outlineBlobs ? { outlineBlobs } : {}), ...(augmentation ? { augment: augmentation.settings } : {}), ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
+        dropout, ...(labelSmoothing ? { labelSmoothing } : {}), expand, ...(redrawn ? { redrawn } : {}), ...(traceScale > 1 ? { traceScale } : {}), ...(outlineBlobs ? { outlineBlobs } : {}), ...(augmentation ? { augment: augmentation.settings } : {}), ...(cleanEpochs ? { cleanEpochs, cleanEta } : {}), ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
       };
       saveModelFile(out, net, trainingMeta);
       if (net.optimizer.stateNames.length) writeFileAtomic(stateOut, encodeOptimizerState(net.optimizer, net.params.length));
@@ -276,7 +283,7 @@ async function main(): Promise<void> {
       const label = anyPreset?.name ?? basename(base);
       const settings = net instanceof Network
         ? { sizes, cost: net.cost.name, activation: activation.name, init, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed, ...(labelSmoothing ? { labelSmoothing } : {}) }
-        : { layers: net.spec, cost: net.costName, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed, expand, ...(labelSmoothing ? { labelSmoothing } : {}) };
+        : { layers: net.spec, cost: net.costName, eta, lambda, momentum, optimizer, schedule, miniBatchSize, seed, expand, ...(labelSmoothing ? { labelSmoothing } : {}), ...(cleanEpochs ? { cleanEpochs, cleanEta } : {}) };
       writeFileAtomic(metricsPath, `${JSON.stringify({ run: label, evalSet, settings, epochs: curves }, null, 1)}\n`);
       const costName = net instanceof Network ? net.cost.name : net.costName;
       writeFileAtomic(chartPath, chartSvg([{ label, epochs: curves }], `${label}: ${net instanceof Network ? shape : 'layer stack'}, ${costName}, η = ${eta}${lambda ? `, λ = ${lambda}` : ''}`));
@@ -286,7 +293,8 @@ async function main(): Promise<void> {
         r.evalCost !== undefined ? `${evalSet} cost ${r.evalCost.toFixed(4)}` : '',
         args.etaSchedule ? `η = ${r.eta}` : '',
       ].filter(Boolean);
-      log(`Epoch ${r.epoch}/${epochs}: ${fmtInt(record.correct)} / ${fmtInt(record.total)} (${pct(record)})  ${fmtSeconds(r.seconds)}${more.length ? `  ${more.join(', ')}` : ''}`);
+      const clean = r.epoch > epochs - cleanEpochs ? ' (clean)' : '';
+      log(`Epoch ${r.epoch}/${epochs}${clean}: ${fmtInt(record.correct)} / ${fmtInt(record.total)} (${pct(record)})  ${fmtSeconds(r.seconds)}${more.length ? `  ${more.join(', ')}` : ''}`);
       if (r.stopped) log(`stopping: ${r.stopped}`);
       progress.startEpoch();
     },

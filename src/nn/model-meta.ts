@@ -56,6 +56,9 @@ export interface TrainingMeta {
   outlineBlobs?: boolean;
   /** The distortions the training images were drawn with, if any (data/augment.ts; --augment). */
   augment?: AugmentSettings;
+  /** The last epochs on the images undistorted, and their first η, when any (--clean-epochs, --clean-eta). */
+  cleanEpochs?: number;
+  cleanEta?: number;
   /** The preset the run came from, if any. */
   preset?: string;
 }
@@ -165,6 +168,12 @@ export function checkMeta(v: unknown, fail: (what: string) => never): TrainingMe
       settings[k] = x as number;
     }
     meta.augment = settings;
+  }
+  if (m.cleanEpochs !== undefined) {
+    meta.cleanEpochs = int('cleanEpochs', 0, epochs - 1);
+    const cleanEta = num('cleanEta', 0, Infinity, false)!;
+    if (!(cleanEta > 0)) fail(`meta.cleanEta must be a positive number; got ${preview(m.cleanEta)}`);
+    meta.cleanEta = cleanEta;
   }
   if (m.preset !== undefined) {
     if (typeof m.preset !== 'string') fail(`meta.preset must be a preset's name; got ${preview(m.preset)}`);

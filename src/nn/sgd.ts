@@ -57,6 +57,13 @@ export interface SgdOptions {
   labelSmoothing?: number;
   /** Distort each training image on the fly (data/augment.ts); with threads, they must have been started with the same. */
   augment?: { settings: AugmentSettings; seed: number };
+  /**
+   * The last `epochs` of the run on the training images as they are, after
+   * the distorted ones (--clean-epochs): the optimizer starts afresh and η
+   * falls from `eta` to 0 on a cosine over those epochs' steps; the schedule
+   * before runs over the epochs before.
+   */
+  clean?: { epochs: number; eta: number };
 }
 
 export interface EpochResult {
@@ -133,6 +140,15 @@ export function checkSgdOptions(o: Pick<SgdOptions, 'epochs' | 'miniBatchSize' |
   if (!(o.eta > 0) || !Number.isFinite(o.eta)) throw new RangeError(`eta must be a positive number; got ${o.eta}`);
 }
 
+/** The clean epochs' settings, checked against the run's. */
+export function checkClean(clean: { epochs: number; eta: number }, epochs: number, augment: boolean): void {
+  if (!Number.isInteger(clean.epochs) || clean.epochs < 0 || clean.epochs >= epochs) {
+    throw new RangeError(`clean epochs are the last of the run's ${epochs}, after at least one distorted; got ${clean.epochs}`);
+  }
+  if (!(clean.eta > 0) || !Number.isFinite(clean.eta)) throw new RangeError(`the clean epochs' eta must be a positive number; got ${clean.eta}`);
+  if (clean.epochs && !augment) throw new RangeError('clean epochs follow distorted ones; without augmentation every epoch is on the images as they are');
+}
+
 /** --debug-shapes with replicas on threads: the shapes of one step on x and y (forward, backprop), printed, with no update; the threads then take the step. */
 function traceWithoutStep(net: LayerStack, x: Matrix, y: Matrix, trace: ShapeTrace): void {
   // no masks drawn: the run's generator must draw exactly what the threads' steps draw
@@ -190,8 +206,13 @@ export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptio
   if (threads && !threads.augmentsWith(options.augment ?? null)) {
     throw new RangeError('sgd: the threads were started with other --augment settings; pass the same augment to ThreadedSteps.start');
   }
+  const cleanEpochs = options.clean?.epochs ?? 0;
+  if (cleanEpochs) checkClean(options.clean!, epochs, Boolean(augment));
+  const cleanEta = options.clean?.eta ?? 0;
+  const distorted = epochs - cleanEpochs;
   const perEpoch = Math.ceil(n / miniBatchSize);
-  const totalSteps = perEpoch * epochs;
+  const totalSteps = perEpoch * distorted;
+  const cleanSteps = perEpoch * cleanEpochs;
   const order = threads?.order ?? new Uint32Array(n);
   const results: EpochResult[] = [];
   let trace = options.trace;
@@ -203,26 +224,33 @@ export function sgd(net: LayerStack, training: LabelledImages, options: SgdOptio
     for (let i = 0; i < n; i++) order[i] = i;
     if (shuffle) rng.shuffle(order);
 
-    const epochEta = etaAt(schedule, eta, (epoch - 1) * perEpoch, totalSteps);
+    // a clean epoch: the images undistorted (no epoch to draw by), η on its own cosine, the optimizer afresh at the first
+    const clean = epoch > distorted;
+    if (epoch === distorted + 1) net.optimizer.reset();
+    const draws = clean ? null : epoch;
+    const etaOf = (k: number) => clean
+      ? etaAt('cosine', cleanEta, (epoch - distorted - 1) * perEpoch + k, cleanSteps)
+      : schedule === 'constant' ? eta : etaAt(schedule, eta, (epoch - 1) * perEpoch + k, totalSteps);
+    const epochEta = etaOf(0);
     for (let start = 0, k = 0; start < n; start += miniBatchSize, k++) {
       const m = Math.min(miniBatchSize, n - start); // the last mini-batch may be smaller
-      const stepEta = schedule === 'constant' ? eta : etaAt(schedule, eta, (epoch - 1) * perEpoch + k, totalSteps);
+      const stepEta = etaOf(k);
       if (threads && trace && !net.fullyConnected) {
         // replicas on threads round differently from one thread, so the shapes are traced on a pass that changes nothing, then the threads step
         const x = net.input(m);
         const y = net.target(m);
         gatherBatch(x.data, y.data, classes, training, order, start, m);
-        augment?.apply(x.data, training, order, start, m, epoch);
+        if (draws !== null) augment?.apply(x.data, training, order, start, m, draws);
         traceWithoutStep(net, x, y, trace);
         trace = undefined;
-        threads.step(start, m, stepEta, net.dropoutRng, epoch);
+        threads.step(start, m, stepEta, net.dropoutRng, draws);
       } else if (threads && !trace) {
-        threads.step(start, m, stepEta, net.dropoutRng, epoch);
+        threads.step(start, m, stepEta, net.dropoutRng, draws);
       } else {
         const x = net.input(m);
         const y = net.target(m);
         gatherBatch(x.data, y.data, classes, training, order, start, m);
-        augment?.apply(x.data, training, order, start, m, epoch);
+        if (draws !== null) augment?.apply(x.data, training, order, start, m, draws);
         net.updateMiniBatch(x, y, stepEta, trace);
         trace = undefined;
       }

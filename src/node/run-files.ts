@@ -185,7 +185,7 @@ export function refuseOtherRun(out: string, run: Record<string, string | number 
     ...(net instanceof Network ? { activation: net.activation.name } : {}),
     seed: m.seed, epochs: m.epochs, miniBatchSize: m.miniBatchSize, eta: m.eta, shuffle: m.shuffle, trainSize: m.trainSize,
     evaluatedOn: m.evaluatedOn, init: m.init, lambda: m.lambda ?? 0, momentum: m.momentum ?? 0, dropout: m.dropout ?? 0, labelSmoothing: m.labelSmoothing ?? 0,
-    expand: m.expand ?? false, redrawn: m.redrawn ?? false, traceScale: m.traceScale ?? 1, outlineBlobs: m.outlineBlobs ?? false, backend: m.backend,
+    expand: m.expand ?? false, cleanEpochs: m.cleanEpochs ?? 0, cleanEta: m.cleanEpochs ? m.cleanEta : undefined, redrawn: m.redrawn ?? false, traceScale: m.traceScale ?? 1, outlineBlobs: m.outlineBlobs ?? false, backend: m.backend,
   };
   const diffs = Object.keys(run)
     .filter((k) => file[k] !== undefined && file[k] !== run[k])

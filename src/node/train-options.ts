@@ -49,6 +49,8 @@ export function parseTrainOptions(argv: string[]) {
       'label-smoothing': { type: 'string' },
       expand: { type: 'boolean' },
       augment: { type: 'boolean' },
+      'clean-epochs': { type: 'string' },
+      'clean-eta': { type: 'string' },
       redrawn: { type: 'boolean' },
       'trace-scale': { type: 'string' },
       'outline-blobs': { type: 'boolean' },
@@ -153,6 +155,8 @@ export function parseTrainOptions(argv: string[]) {
     labelSmoothing,
     expand: values.expand ?? false,
     augment: values.augment ?? false,
+    cleanEpochs: values['clean-epochs'] !== undefined ? intOption('clean-epochs', values['clean-epochs'], 0, MAX_EPOCHS - 1) : undefined,
+    cleanEta: values['clean-eta'] !== undefined ? positiveOption('clean-eta', values['clean-eta']) : undefined,
     redrawn: values.redrawn ?? false,
     traceScale: values['trace-scale'] !== undefined ? intOption('trace-scale', values['trace-scale'], 1, 8) : undefined,
     outlineBlobs: values['outline-blobs'] ?? false,
@@ -216,6 +220,8 @@ export interface NameSettings {
   trainSize: number | undefined;
   expand: boolean;
   augment: boolean;
+  cleanEpochs?: number;
+  cleanEta?: number;
   redrawn?: boolean;
   traceScale?: number;
   outlineBlobs?: boolean;
@@ -253,6 +259,8 @@ export function settingsInName(r: NameSettings): string[] {
   if (r.trainSize !== undefined) differs(r.trainSize, r.preset?.trainSize, `train${r.trainSize}`);
   differs(r.expand, r.stackPreset?.expand ?? false, 'expanded');
   differs(r.augment, r.stackPreset?.augment ?? false, 'augmented');
+  differs(r.cleanEpochs ?? 0, r.stackPreset?.cleanEpochs ?? 0, `clean${r.cleanEpochs ?? 0}`);
+  if (r.cleanEpochs) differs(r.cleanEta, r.stackPreset?.cleanEta ?? r.eta / 4, `cleaneta${r.cleanEta}`);
   differs(r.redrawn ?? false, false, 'redrawn');
   differs(r.traceScale ?? 1, 1, `trace${r.traceScale}`);
   differs(r.outlineBlobs ?? false, false, 'outlined');
@@ -350,13 +358,24 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   if (labelSmoothing > 0 && (layers ? parseLayers(layers).layers.at(-1)?.kind : cost.output) !== 'softmax') {
     throw new UsageError(`--label-smoothing smooths the targets of a softmax output layer; this network's output is a sigmoid (use ${layers ? '"softmax 10" as the last layer' : '--output softmax'})`);
   }
+  // the clean epochs: the last of the run's, on the images undistorted (nn/sgd.ts)
+  const cleanEpochs = args.cleanEpochs ?? meta?.cleanEpochs ?? (meta ? 0 : stackPreset?.cleanEpochs ?? 0);
+  if (args.cleanEta !== undefined && !cleanEpochs) throw new UsageError('--clean-eta sets η of the clean epochs; add --clean-epochs N');
+  const cleanEta = args.cleanEta ?? meta?.cleanEta ?? (stackPreset?.cleanEpochs ? stackPreset.cleanEta : undefined) ?? eta / 4;
+  if (cleanEpochs && !augment) {
+    throw new UsageError(`--clean-epochs ${cleanEpochs}: the clean epochs follow distorted ones, and without --augment every epoch is on the images as they are; add --augment or drop --clean-epochs`);
+  }
+  if (cleanEpochs >= epochs) {
+    const from = args.cleanEpochs !== undefined ? `--clean-epochs ${cleanEpochs}` : `${meta ? args.resume : `--preset ${stackPreset?.name}`}'s ${cleanEpochs} clean epoch${cleanEpochs === 1 ? '' : 's'}`;
+    throw new UsageError(`${from} would leave none of the ${epochs} epochs distorted: the clean epochs are the last of --epochs; pass --epochs ${cleanEpochs + 1} or more, or fewer --clean-epochs`);
+  }
   const epochsDone = meta?.epochsCompleted ?? 0;
   if (epochsDone >= epochs) {
     throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
   }
   return {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, cleanEpochs, cleanEta, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
   };
 }
 

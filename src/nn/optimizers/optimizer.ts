@@ -71,6 +71,12 @@ export abstract class Optimizer {
     };
   }
 
+  /** Starts afresh, as if no step had been taken: every state array zeroed in place (threads share them), the step count 0. */
+  reset(): void {
+    for (const a of this.state) a.fill(0);
+    this.steps = 0;
+  }
+
   /** Before the ranges of one step are stepped (on every thread). */
   begin(): void {
     this.steps++;

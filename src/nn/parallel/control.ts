@@ -13,7 +13,7 @@ export const M = 2; // mini-batch size of this step
 export const START = 3; // its first position in `order`
 export const STEPS = 4; // the optimizer's step number for this step (Adam's t), for whichever thread steps rows
 export const FAILED = 5; // 1 + the number of a thread that failed (0: none): the others stop waiting for it
-export const EPOCH = 6; // the step's epoch, which augmentation draws by
+export const EPOCH = 6; // the step's epoch, which augmentation draws by (−1: the images undistorted)
 export const READY = 7; // how many workers are ready: they add 1 once attached
 // The chunks of a phase: CLAIM + c is chunk c's claim slot, DONE counts the
 // finished chunks, on a 64-byte line of its own. Thread 0 opens a phase before

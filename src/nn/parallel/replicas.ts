@@ -73,7 +73,7 @@ export class ReplicaSplit implements Split {
     }
   }
 
-  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number): void {
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number | null): void {
     const net = this.replicas[c];
     const j0 = Math.floor((c * m) / C); // part(m, c, C), without making a pair each step
     const n = Math.floor(((c + 1) * m) / C) - j0;
@@ -85,7 +85,7 @@ export class ReplicaSplit implements Split {
     const x = net.own.get(b, 'x', net.inputSize);
     const y = net.own.get(b, 'y', net.classes);
     gatherBatch(x, y, net.classes, set, order, start + j0, n);
-    this.augment?.apply(x, set, order, start + j0, n, epoch);
+    if (epoch !== null) this.augment?.apply(x, set, order, start + j0, n, epoch);
     net.back(net.run(x, b, true, null), y, b, true);
   }
 

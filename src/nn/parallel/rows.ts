@@ -70,14 +70,14 @@ export class RowSplit implements Split {
     for (const l of this.net.layers) if (l instanceof Dropout && l.p > 0) l.drawMasks(this.net.whole(m), rng); // every thread reads its samples' part
   }
 
-  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number, cuts: ArrayLike<number>): void {
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number | null, cuts: ArrayLike<number>): void {
     const net = this.net;
     const b = net.span(m, cutAt(m, cuts[c], SAMPLE_QUANTUM), cutAt(m, cuts[c + 1], SAMPLE_QUANTUM));
     if (b.m === 0) return;
     const x = net.own.get(b, 'x', net.inputSize);
     const y = net.own.get(b, 'y', net.classes);
     gatherBatch(x, y, net.classes, set, order, start + b.j0, b.m);
-    this.augment?.apply(x, set, order, start + b.j0, b.m, epoch);
+    if (epoch !== null) this.augment?.apply(x, set, order, start + b.j0, b.m, epoch);
     net.back(net.run(x, b, true, null), y, b, false); // BP1, BP2 for its samples; BP3, BP4 wait for the rows phase
   }
 

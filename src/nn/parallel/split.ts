@@ -30,8 +30,8 @@ export interface Split {
   augment: Augmenter | null;
   /** Whether the chunks of a phase may cut it anywhere (balance.ts) with the same values: then chunk c's part runs from cuts[c] to cuts[c + 1]. */
   readonly balanced: boolean;
-  /** Phase 1, chunk c of C: forward and back its samples of the mini-batch order[start .. start + m − 1], of epoch `epoch` (augmentation draws by it). */
-  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number, cuts: ArrayLike<number>): void;
+  /** Phase 1, chunk c of C: forward and back its samples of the mini-batch order[start .. start + m − 1], of epoch `epoch` (augmentation draws by it; null: the images as they are). */
+  columns(m: number, c: number, C: number, set: LabelledImages, order: Uint32Array, start: number, epoch: number | null, cuts: ArrayLike<number>): void;
   /** Phase 2, chunk c of C, after every chunk of phase 1: its part of the update, with learning rate η (the optimizer has begun the step). */
   rows(m: number, c: number, C: number, eta: number, cuts: ArrayLike<number>): void;
   /** Evaluation chunk c of C: its right answers among samples part(count, c, C). */

@@ -147,7 +147,7 @@ function doStep(split: Split, s: Shared, t: number, g: number): void {
   const { columns, rows } = split.chunks;
   const [A, B] = s.phases;
   runPhase(c, CLAIM_A, DONE_A, g, columns, failure, (k) => timed(A, k, t, () => {
-    split.columns(c[M], k, columns, s.set, s.order, c[START], c[EPOCH], A.cuts);
+    split.columns(c[M], k, columns, s.set, s.order, c[START], c[EPOCH] < 0 ? null : c[EPOCH], A.cuts);
   }), RAN + 16 * t, t);
   runPhase(c, CLAIM_B, DONE_B, g, rows, failure, (k) => timed(B, k, t, () => {
     stepNumber(split, c[STEPS]);
@@ -276,9 +276,11 @@ export class ThreadedSteps {
 
   /**
    * One SGD step on the samples order[start .. start + m − 1]. With dropout,
-   * `masks` draws the step's masks first, here, in one thread's order.
+   * `masks` draws the step's masks first, here, in one thread's order. With
+   * augmentation, `epoch` is what the distortions draw by; null gathers the
+   * images undistorted.
    */
-  step(start: number, m: number, eta: number, masks: Rng | null = null, epoch = 0): void {
+  step(start: number, m: number, eta: number, masks: Rng | null = null, epoch: number | null = 0): void {
     if (!this.ms.includes(m)) throw new RangeError(`threads: a mini-batch of ${m}, but the threads were started for ${this.ms.join(', ')}; pass every size the run uses to ThreadedSteps.start`);
     if (this.net.drops) {
       if (!masks) throw new Error('threads: a network with dropout needs the generator its masks come from');
@@ -296,7 +298,7 @@ export class ThreadedSteps {
       c[M] = m;
       c[START] = start;
       c[STEPS] = n;
-      c[EPOCH] = epoch;
+      c[EPOCH] = epoch ?? -1;
       this.s.floats[ETA] = eta;
       openPhases(c, g, [[CLAIM_A, DONE_A, columns, true], [CLAIM_B, DONE_B, rows, true], [CLAIM_E, DONE_E, this.T, false]]);
       this.go(g, STEP);
@@ -312,7 +314,7 @@ export class ThreadedSteps {
   }
 
   /** The step's chunks, every one on thread 0 (the workers sleep): what a step together computes, value for value. */
-  private alone(start: number, m: number, eta: number, n: number, epoch: number): void {
+  private alone(start: number, m: number, eta: number, n: number, epoch: number | null): void {
     const { split, s } = this;
     const { columns, rows } = split.soloChunks;
     const cuts = (C: number, p: number) => (C === 1 ? WHOLE : s.phases[p].cuts);
