@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const loaded = args.resume !== undefined ? loadModelFile(args.resume) : null;
   const {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, cleanEpochs, cleanEta, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, cleanEpochs, cleanEta, totalEpochs, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
   } = resolveSettings(args, loaded);
   // --augment: each training image distorted on the fly, by draws from a generator of its own (seeded from the run's seed)
   const augmentation = augment ? { settings: meta?.augment ?? AUGMENT_DEFAULTS, seed: (Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0 } : undefined;
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const ours = args.resume !== undefined && resolve(args.resume) === resolve(out);
   if (!ours && !args.force && existsSync(out)) {
     refuseOtherRun(out, {
-      network: shape, cost: stackShape ? stackShape.costName : cost.name, ...(layers ? {} : { activation: activation.name }), seed, epochs, miniBatchSize, eta, shuffle, trainSize,
+      network: shape, cost: stackShape ? stackShape.costName : cost.name, ...(layers ? {} : { activation: activation.name }), seed, epochs: totalEpochs, miniBatchSize, eta, shuffle, trainSize,
       evaluatedOn: evalSet, init, lambda, momentum, dropout, labelSmoothing, expand, redrawn, traceScale, outlineBlobs, backend: backend.name, optimizer, schedule,
       cleanEpochs, ...(cleanEpochs ? { cleanEta } : {}),
     });
@@ -185,8 +185,8 @@ async function main(): Promise<void> {
     log(`augmented: each training image distorted anew each epoch: turned up to ±${a.rotate}°, sized 1 ± ${a.scale}, sheared up to ±${a.shear}, shifted up to ±${a.shift} px, an elastic field of ${a.elastic} px, a pen half a pixel wider or narrower for ${Math.round(100 * a.width)}%`);
   }
   if (cleanEpochs) {
-    const which = cleanEpochs === 1 ? `epoch ${epochs}` : `epochs ${epochs - cleanEpochs + 1}–${epochs}`;
-    const before = epochs - cleanEpochs === 1 ? 'epoch 1' : `epochs 1–${epochs - cleanEpochs}`;
+    const which = cleanEpochs === 1 ? `epoch ${totalEpochs}` : `epochs ${epochs + 1}–${totalEpochs}`;
+    const before = epochs === 1 ? 'epoch 1' : `epochs 1–${epochs}`;
     log(`clean: ${which} on the images as they are, ${net.optimizer.label} afresh, η from ${cleanEta} down to 0 on a cosine${schedule !== 'constant' ? `; the ${schedule} schedule runs over ${before}` : ''}`);
   }
   if (anyPreset) log(`preset ${anyPreset.name}: ${anyPreset.about}; ${presetTarget(anyPreset)}`);
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     : `layers ${net.spec} (${fmtInt(net.params.length)} parameters, ${net.costName}, ${init} init)`;
   log(
     `${what}, ` +
-      `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +
+      `SGD: ${epochs} epoch${epochs === 1 ? '' : 's'}${cleanEpochs ? ` and ${cleanEpochs} clean` : ''}, mini-batch ${miniBatchSize}, η = ${eta}${extras.length ? `, ${extras.join(', ')}` : ''}, ` +
       `seed ${seed}${shuffle ? '' : ', no shuffle'}; evaluating on ${fmtInt(evaluation.count)} ${evalSet} images; ` +
       `${backend.name} kernels, ${threadCount} thread${threadCount === 1 ? '' : 's'}` +
       (threadCount > 1 ? ' (a step runs on thread 0 alone where that is faster, timed as the run goes)' : '') +
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
       : 'shapes of the first mini-batch, layer by layer (per sample; m samples flow together), forward then backward:');
   }
 
-  const progress = new Progress(process.stderr, epochs);
+  const progress = new Progress(process.stderr, totalEpochs);
   let lastSaved: { epoch: number; path: string } | null = null;
   let diverged: number | null = null;
   const started = performance.now();
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
   let results;
   try {
   results = sgd(net, training, {
-    epochs,
+    epochs: totalEpochs,
     miniBatchSize,
     eta,
     rng,
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
       history.push(record);
       const best = bestOf(history);
       const trainingMeta: TrainingMeta = {
-        seed, epochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
+        seed, epochs: totalEpochs, epochsCompleted: r.epoch, miniBatchSize, eta, shuffle, trainSize,
         evaluatedOn: evalSet, history, best, rngState: rng.state(), data: data.source, backend: backend.name,
         init, lambda, momentum, ...(optimizer !== 'sgd' && optimizer !== 'momentum' ? { optimizer } : {}), ...(schedule !== 'constant' ? { schedule } : {}),
         dropout, ...(labelSmoothing ? { labelSmoothing } : {}), expand, ...(redrawn ? { redrawn } : {}), ...(traceScale > 1 ? { traceScale } : {}), ...(outlineBlobs ? { outlineBlobs } : {}), ...(augmentation ? { augment: augmentation.settings } : {}), ...(cleanEpochs ? { cleanEpochs, cleanEta } : {}), ...(anyPreset ?? meta?.preset ? { preset: anyPreset?.name ?? meta!.preset } : {}),
@@ -293,8 +293,8 @@ async function main(): Promise<void> {
         r.evalCost !== undefined ? `${evalSet} cost ${r.evalCost.toFixed(4)}` : '',
         args.etaSchedule ? `η = ${r.eta}` : '',
       ].filter(Boolean);
-      const clean = r.epoch > epochs - cleanEpochs ? ' (clean)' : '';
-      log(`Epoch ${r.epoch}/${epochs}${clean}: ${fmtInt(record.correct)} / ${fmtInt(record.total)} (${pct(record)})  ${fmtSeconds(r.seconds)}${more.length ? `  ${more.join(', ')}` : ''}`);
+      const clean = r.epoch > epochs ? ' (clean)' : '';
+      log(`Epoch ${r.epoch}/${totalEpochs}${clean}: ${fmtInt(record.correct)} / ${fmtInt(record.total)} (${pct(record)})  ${fmtSeconds(r.seconds)}${more.length ? `  ${more.join(', ')}` : ''}`);
       if (r.stopped) log(`stopping: ${r.stopped}`);
       progress.startEpoch();
     },

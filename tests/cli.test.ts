@@ -278,18 +278,19 @@ describe('train: runs, checkpoints and resume', () => {
   it('--clean-epochs: said, recorded, and a run resumed where they begin gets the uninterrupted weights', () => {
     const common = ['--data-dir', dataDir, '--seed', '5', '--optimizer', 'adam', '--augment'];
     const whole = join(root, 'clean-whole.json');
-    const r = run('train', [...common, '--epochs', '3', '--clean-epochs', '1', '--out', whole]);
+    const r = run('train', [...common, '--epochs', '2', '--clean-epochs', '1', '--out', whole]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('clean: epoch 3 on the images as they are, Adam afresh, η from 0.00025 down to 0 on a cosine\n');
+    expect(r.stdout).toContain('SGD: 2 epochs and 1 clean, mini-batch 10');
     expect(r.stdout).toMatch(/\nEpoch 2\/3: .*\nEpoch 3\/3 \(clean\): /);
     expect(JSON.parse(readFileSync(whole, 'utf8')).meta).toMatchObject({ epochs: 3, cleanEpochs: 1, cleanEta: 0.00025 });
     // two distorted epochs alone are the whole run's first two; resumed with the clean one, the whole run
     const part = join(root, 'clean-part.json');
     expect(run('train', [...common, '--epochs', '2', '--out', part]).code).toBe(0);
-    const resumed = run('train', ['--data-dir', dataDir, '--resume', part, '--epochs', '3', '--clean-epochs', '1']);
+    const resumed = run('train', ['--data-dir', dataDir, '--resume', part, '--clean-epochs', '1']);
     expect(resumed.code).toBe(0);
     expect(readFileSync(part, 'utf8')).toBe(readFileSync(whole, 'utf8'));
-    const refused = run('train', ['--data-dir', dataDir, '--epochs', '3', '--clean-epochs', '1', '--out', join(root, 'clean-x.json')]);
+    const refused = run('train', ['--data-dir', dataDir, '--epochs', '2', '--clean-epochs', '1', '--out', join(root, 'clean-x.json')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe("train: --clean-epochs 1: the clean epochs follow distorted ones, and without --augment every epoch is on the images as they are; add --augment or drop --clean-epochs\nRun 'npm run train -- --help' for the options.\n");
   });

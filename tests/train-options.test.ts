@@ -86,7 +86,7 @@ describe('settingsInName', () => {
     expect(settingsInName({ ...base, augment: true, cleanEpochs: 2, cleanEta: 0.75 })).toEqual(['augmented', 'clean2']); // η/4, the default
     expect(settingsInName({ ...base, augment: true, cleanEpochs: 2, cleanEta: 0.1 })).toEqual(['augmented', 'clean2', 'cleaneta0.1']);
     const best = PRESETS.best as StackPreset;
-    const bestRun = { ...base, layers: true, stackPreset: best, cost: 'log-likelihood', init: 'default', eta: 0.004, optimizer: 'adam', schedule: 'one-cycle', labelSmoothing: 0.1, miniBatchSize: 64, epochs: 13, augment: true } as const;
+    const bestRun = { ...base, layers: true, stackPreset: best, cost: 'log-likelihood', init: 'default', eta: 0.004, optimizer: 'adam', schedule: 'one-cycle', labelSmoothing: 0.1, miniBatchSize: 64, epochs: 12, augment: true } as const;
     expect(settingsInName({ ...bestRun, cleanEpochs: 1, cleanEta: 0.001 })).toEqual([]);
     expect(settingsInName({ ...bestRun, cleanEpochs: 0, cleanEta: 0.001 })).toEqual(['clean0']);
   });
@@ -112,7 +112,7 @@ describe('resolveSettings: the command line, else the resumed run, else the pres
     expect(resolve(['--preset', 'fast', '--optimizer', 'adamw'])).toMatchObject({ optimizer: 'adamw', eta: 0.001 });
     expect(resolve(['--preset', 'fast', '--schedule', 'cosine', '--augment'])).toMatchObject({ schedule: 'cosine', augment: true });
     // `best` distorts its images by itself
-    expect(resolve(['--preset', 'best'])).toMatchObject({ optimizer: 'adam', schedule: 'one-cycle', eta: 0.004, miniBatchSize: 64, epochs: 13, augment: true, cleanEpochs: 1, cleanEta: 0.001 });
+    expect(resolve(['--preset', 'best'])).toMatchObject({ optimizer: 'adam', schedule: 'one-cycle', eta: 0.004, miniBatchSize: 64, epochs: 12, augment: true, cleanEpochs: 1, cleanEta: 0.001, totalEpochs: 13 });
     expect(resolve(['--preset', 'best']).layers).toBe('conv 32 5x5 relu, pool 2, conv 64 5x5 relu, pool 2, fc 256 relu, softmax 10');
   });
   it('takes a resumed run\'s settings, and the command line over them', () => {
@@ -127,20 +127,23 @@ describe('resolveSettings: the command line, else the resumed run, else the pres
     expect(() => resolve(['--init', 'he'])).toThrow('--init he is for layer stacks (--layers)');
     expect(resolve(['--preset', 'best', '--init', 'he']).init).toBe('he');
   });
-  it('clean epochs: from the command line, the resumed run or the preset; the last of --epochs, after distorted ones', () => {
-    expect(resolve([])).toMatchObject({ cleanEpochs: 0 });
-    expect(resolve(['--preset', 'best', '--clean-epochs', '0'])).toMatchObject({ cleanEpochs: 0, epochs: 13 });
-    expect(resolve(['--preset', 'best', '--clean-epochs', '2', '--clean-eta', '0.0005'])).toMatchObject({ cleanEpochs: 2, cleanEta: 0.0005 });
-    expect(resolve(['--augment', '--epochs', '5', '--clean-epochs', '2', '--eta', '2'])).toMatchObject({ cleanEpochs: 2, cleanEta: 0.5 }); // η/4
+  it('clean epochs: from the command line, the resumed run or the preset; after --epochs, which are distorted', () => {
+    expect(resolve([])).toMatchObject({ cleanEpochs: 0, epochs: 30, totalEpochs: 30 });
+    expect(resolve(['--preset', 'best', '--clean-epochs', '0'])).toMatchObject({ cleanEpochs: 0, epochs: 12, totalEpochs: 12 });
+    expect(resolve(['--preset', 'best', '--epochs', '20'])).toMatchObject({ cleanEpochs: 1, epochs: 20, totalEpochs: 21 });
+    expect(resolve(['--preset', 'best', '--clean-epochs', '2', '--clean-eta', '0.0005'])).toMatchObject({ cleanEpochs: 2, cleanEta: 0.0005, totalEpochs: 14 });
+    expect(resolve(['--augment', '--epochs', '5', '--clean-epochs', '2', '--eta', '2'])).toMatchObject({ cleanEpochs: 2, cleanEta: 0.5, totalEpochs: 7 }); // η/4
     expect(() => resolve(['--epochs', '5', '--clean-epochs', '2'])).toThrow('--clean-epochs 2: the clean epochs follow distorted ones, and without --augment every epoch is on the images as they are; add --augment or drop --clean-epochs');
-    expect(() => resolve(['--augment', '--epochs', '2', '--clean-epochs', '2'])).toThrow('--clean-epochs 2 would leave none of the 2 epochs distorted: the clean epochs are the last of --epochs; pass --epochs 3 or more, or fewer --clean-epochs');
-    expect(() => resolve(['--preset', 'best', '--epochs', '1'])).toThrow("--preset best's 1 clean epoch would leave none of the 1 epochs distorted");
+    expect(() => resolve(['--augment', '--epochs', '99999', '--clean-epochs', '2'])).toThrow('--epochs and --clean-epochs come to 100001 epochs, more than 100000');
     expect(() => resolve(['--augment', '--clean-eta', '0.1'])).toThrow('--clean-eta sets η of the clean epochs; add --clean-epochs N');
     expect(fails(['--clean-epochs', '-1'])).toContain('--clean-epochs');
     expect(fails(['--clean-eta', '0'])).toContain('--clean-eta');
     const cleaned = parseModel(serializeModel(Network.random([784, 5, 10], new Rng(1), { cost: CrossEntropyCost }), { ...meta, augment: { rotate: 12, scale: 0.12, shear: 0.15, shift: 2, elastic: 0.8, grid: 7, width: 0.2 }, cleanEpochs: 3, cleanEta: 0.02 }), 'run.json');
     expect(cleaned.meta).toMatchObject({ cleanEpochs: 3, cleanEta: 0.02 });
-    expect(resolve(['--resume', 'run.json'], cleaned)).toMatchObject({ cleanEpochs: 3, cleanEta: 0.02, augment: true });
+    // the file's 10 epochs are 7 distorted and 3 clean; 4 are done
+    expect(resolve(['--resume', 'run.json'], cleaned)).toMatchObject({ cleanEpochs: 3, cleanEta: 0.02, augment: true, epochs: 7, totalEpochs: 10 });
+    expect(resolve(['--resume', 'run.json', '--clean-epochs', '1'], cleaned)).toMatchObject({ cleanEpochs: 1, epochs: 7, totalEpochs: 8 });
+    expect(() => resolve(['--resume', 'run.json', '--epochs', '1'], cleaned)).toThrow('run.json has finished 4 of 4 epochs; pass --epochs N with N > 1 to train more');
     expect(() => parseModel(serializeModel(Network.random([784, 5, 10], new Rng(1)), { ...meta, cleanEpochs: 10, cleanEta: 0.02 }), 'bad.json')).toThrow('meta.cleanEpochs must be an integer from 0 to 9; got 10');
     expect(() => parseModel(serializeModel(Network.random([784, 5, 10], new Rng(1)), { ...meta, cleanEpochs: 1, cleanEta: -1 }), 'bad.json')).toThrow('meta.cleanEta must be a number ≥ 0; got -1');
   });

@@ -56,7 +56,7 @@ export interface TrainingMeta {
   outlineBlobs?: boolean;
   /** The distortions the training images were drawn with, if any (data/augment.ts; --augment). */
   augment?: AugmentSettings;
-  /** The last epochs on the images undistorted, and their first η, when any (--clean-epochs, --clean-eta). */
+  /** How many of `epochs` are clean ones at the end, on the images undistorted, and their first η, when any (--clean-epochs, --clean-eta). */
   cleanEpochs?: number;
   cleanEta?: number;
   /** The preset the run came from, if any. */

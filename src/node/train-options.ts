@@ -308,7 +308,8 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
     throw new UsageError(`--init ${args.init} is for layer stacks (--layers); a fully-connected network starts 'large' or 'default'`);
   }
   const sizes = resumed ? [...resumed.network.sizes] : args.sizes ?? preset?.sizes ?? [MNIST_PIXELS, ...DEFAULTS.hidden, MNIST_CLASSES];
-  const epochs = args.epochs ?? meta?.epochs ?? anyPreset?.epochs ?? DEFAULTS.epochs;
+  // --epochs: the epochs before any clean ones (a file's meta.epochs counts both)
+  const epochs = args.epochs ?? (meta ? meta.epochs - (meta.cleanEpochs ?? 0) : anyPreset?.epochs ?? DEFAULTS.epochs);
   const miniBatchSize = args.batchSize ?? meta?.miniBatchSize ?? anyPreset?.miniBatchSize ?? DEFAULTS.batchSize;
   const named = args.optimizer ?? meta?.optimizer ?? stackPreset?.optimizer;
   const adam = named === 'adam' || named === 'adamw';
@@ -358,24 +359,22 @@ export function resolveSettings(args: TrainOptions, loaded: LoadedModel | null) 
   if (labelSmoothing > 0 && (layers ? parseLayers(layers).layers.at(-1)?.kind : cost.output) !== 'softmax') {
     throw new UsageError(`--label-smoothing smooths the targets of a softmax output layer; this network's output is a sigmoid (use ${layers ? '"softmax 10" as the last layer' : '--output softmax'})`);
   }
-  // the clean epochs: the last of the run's, on the images undistorted (nn/sgd.ts)
+  // the clean epochs: after --epochs, on the images undistorted (nn/sgd.ts)
   const cleanEpochs = args.cleanEpochs ?? meta?.cleanEpochs ?? (meta ? 0 : stackPreset?.cleanEpochs ?? 0);
   if (args.cleanEta !== undefined && !cleanEpochs) throw new UsageError('--clean-eta sets η of the clean epochs; add --clean-epochs N');
   const cleanEta = args.cleanEta ?? meta?.cleanEta ?? (stackPreset?.cleanEpochs ? stackPreset.cleanEta : undefined) ?? eta / 4;
   if (cleanEpochs && !augment) {
     throw new UsageError(`--clean-epochs ${cleanEpochs}: the clean epochs follow distorted ones, and without --augment every epoch is on the images as they are; add --augment or drop --clean-epochs`);
   }
-  if (cleanEpochs >= epochs) {
-    const from = args.cleanEpochs !== undefined ? `--clean-epochs ${cleanEpochs}` : `${meta ? args.resume : `--preset ${stackPreset?.name}`}'s ${cleanEpochs} clean epoch${cleanEpochs === 1 ? '' : 's'}`;
-    throw new UsageError(`${from} would leave none of the ${epochs} epochs distorted: the clean epochs are the last of --epochs; pass --epochs ${cleanEpochs + 1} or more, or fewer --clean-epochs`);
-  }
+  const totalEpochs = epochs + cleanEpochs;
+  if (totalEpochs > MAX_EPOCHS) throw new UsageError(`--epochs and --clean-epochs come to ${totalEpochs} epochs, more than ${MAX_EPOCHS}`);
   const epochsDone = meta?.epochsCompleted ?? 0;
-  if (epochsDone >= epochs) {
-    throw new UsageError(`${args.resume} has finished ${epochsDone} of ${epochs} epochs; pass --epochs N with N > ${epochsDone} to train more`);
+  if (epochsDone >= totalEpochs) {
+    throw new UsageError(`${args.resume} has finished ${epochsDone} of ${totalEpochs} epochs; pass --epochs N with N > ${epochsDone - cleanEpochs} to train more`);
   }
   return {
     resumed, resumedStack, meta, anyPreset, stackPreset, preset, layers, sizes, epochs, miniBatchSize, eta, seed, shuffle,
-    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, cleanEpochs, cleanEta, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
+    evalSet, lambda, momentum, optimizer, schedule, dropout, labelSmoothing, expand, augment, cleanEpochs, cleanEta, totalEpochs, redrawn, traceScale, outlineBlobs, init, cost, activation, epochsDone, stackCost,
   };
 }
 

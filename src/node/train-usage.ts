@@ -77,9 +77,9 @@ Chapter 3
   --augment             distort each training image anew each epoch: turned, sized,
                         sheared, shifted, bent by a smooth elastic field, and now and
                         then drawn with a wider or narrower pen (seeded by --seed)
-  --clean-epochs 0      with --augment: the last N of the epochs on the images as they
-                        are: the optimizer starts afresh and η falls from --clean-eta
-                        to 0 on a cosine (the schedule before runs over the rest)
+  --clean-epochs 0      with --augment: N more epochs after --epochs, on the images as
+                        they are: the optimizer starts afresh and η falls from
+                        --clean-eta to 0 on a cosine (--schedule runs over --epochs)
   --clean-eta η/4       the clean epochs' first η
   --eta-schedule N      halve η after N epochs without a better accuracy; stop at η₀/128
   --early-stop N        stop after N epochs without a better accuracy
