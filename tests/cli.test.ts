@@ -631,8 +631,9 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
   }
 
   it('--tta reads each image in three views and answers with the class most likely over them, MNIST images and drawn digits', async () => {
-    // MNIST's first 600 test images, among them some whose answer the views change
-    const { first, realDir } = await firstTestImages(600, 'mnist-real');
+    // MNIST's first 2,500 test images, among them some whose answer the views change (4 for the page's default)
+    const n = 2500;
+    const { first, realDir } = await firstTestImages(n, 'mnist-real');
     const model = 'web/models/default.json';
     const r = run('evaluate', ['--model', model, '--data-dir', realDir, '--tta']);
     expect(r.stderr).toBe('');
@@ -640,15 +641,15 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
     expect(r.stdout).toContain('\ntest-time augmentation: each image read as it is and turned 9° either way; the answer is the class most likely over the 3 views\n');
     // the same answers, computed here from the views
     const { network } = loadModelFile(model);
-    const answers = vote([combineViews(TTA_VIEWS.map((v) => network.outputs(viewSet(first, v))), 600, 10)], 600, 10);
-    const plain = vote([network.outputs(first)], 600, 10);
+    const answers = vote([combineViews(TTA_VIEWS.map((v) => network.outputs(viewSet(first, v))), n, 10)], n, 10);
+    const plain = vote([network.outputs(first)], n, 10);
     const right = answers.filter((a, i) => a === first.labels[i]).length;
     const changed = answers.filter((a, i) => a !== plain[i]).length;
     expect(changed).toBeGreaterThan(0);
     const fixed = answers.filter((a, i) => a !== plain[i] && a === first.labels[i]).length;
     const broken = answers.filter((a, i) => a !== plain[i] && plain[i] === first.labels[i]).length;
     expect(r.stdout).toContain(`\nthe views changed ${changed} answer${changed === 1 ? '' : 's'} of the images as they are: ${fixed} now right, ${broken} now wrong\n`);
-    expect(r.stdout).toContain(`\naccuracy: ${right} / 600 (`);
+    expect(r.stdout).toContain(`\naccuracy: ${right.toLocaleString('en-US')} / ${n.toLocaleString('en-US')} (`);
     const d = run('evaluate', ['--model', model, '--drawn', join(root, 'drawn', 'b.json'), '--tta']);
     expect(d.code).toBe(0);
     expect(d.stdout).toContain('test-time augmentation: each image read as it is and turned 9° either way');
