@@ -5,6 +5,9 @@
 //               into strokes (draw/skeleton.ts), then redrawn at another size,
 //               place, lean, turn and width, with a pointer's sampling and a
 //               hand's tremor (draw/redraw.ts); the writers' own shapes;
+//   mnist-validation  the same from the book's validation images (the last
+//               10,000 of the training file), for choosing settings without
+//               the test set: unseen by a model trained on the first 50,000;
 //   templates   the 50 digits the page's end-to-end test draws (five of each,
 //               from draw/handwriting.ts's templates).
 
@@ -28,9 +31,12 @@ no model trains on, for npm run evaluate -- --model FILE --drawn SET.
 
   --from mnist-test  'mnist-test': MNIST test images traced into strokes and redrawn
                      (another size, place, lean, turn and width; a pointer's sampling,
-                     a hand's tremor); 'templates': the 50 digits of the page's
-                     end-to-end test
-  --count 1000       how many (mnist-test: the first N test images, at most 10,000)
+                     a hand's tremor); 'mnist-validation': the same from the book's
+                     validation images (the training file's last 10,000), to choose
+                     settings on without the test set (a model trained with
+                     --train-size 60000 has seen them); 'templates': the 50 digits
+                     of the page's end-to-end test
+  --count 1000       how many (the first N images of the set, at most 10,000)
   --seed 1           seeds the redrawing; the same seed gives the same file
   --trace-scale 1    mnist-test: thin and trace each image enlarged this many times
                      (1 to 8): 4 keeps short stubs and gaps a 28-pixel thinning
@@ -57,7 +63,9 @@ async function main(): Promise<void> {
     return;
   }
   const from = values.from ?? 'mnist-test';
-  if (from !== 'mnist-test' && from !== 'templates') throw new UsageError(`--from must be 'mnist-test' or 'templates'; got '${from}'`);
+  if (from !== 'mnist-test' && from !== 'mnist-validation' && from !== 'templates') {
+    throw new UsageError(`--from must be 'mnist-test', 'mnist-validation' or 'templates'; got '${from}'`);
+  }
   if (from === 'templates' && (values.count !== undefined || values.seed !== undefined || values['trace-scale'] !== undefined || values['outline-blobs'])) {
     throw new UsageError('--from templates is the page test\'s 50 digits: it takes no --count, --seed, --trace-scale or --outline-blobs');
   }
@@ -71,15 +79,19 @@ async function main(): Promise<void> {
     for (let d = 0; d < 10; d++) for (let k = 0; k < 5; k++) digits.push({ label: d, strokes: digitStrokes(d, variant(k, PAD, d * 10 + k)) });
     source = 'the page end-to-end test\'s digits: draw/handwriting.ts templates, variants 0-4 on a 320-pixel pad';
   } else {
-    const { test } = bookSplit((await loadMnist()).sets);
-    const count = values.count === undefined ? 1000 : intOption('count', values.count, 1, test.count);
-    const pixels = test.rows * test.cols;
+    const split = bookSplit((await loadMnist()).sets);
+    const validation = from === 'mnist-validation';
+    const images = validation ? split.validation : split.test;
+    const count = values.count === undefined ? 1000 : intOption('count', values.count, 1, images.count);
+    const pixels = images.rows * images.cols;
     for (let i = 0; i < count; i++) {
-      const strokes = redrawImage(test.images.subarray(i * pixels, (i + 1) * pixels), test.cols, test.rows, new Rng(seed * 100_003 + i), PAD, { scale: traceScale, outline });
-      if (strokes.length) digits.push({ label: test.labels[i], strokes });
+      const strokes = redrawImage(images.images.subarray(i * pixels, (i + 1) * pixels), images.cols, images.rows, new Rng(seed * 100_003 + i), PAD, { scale: traceScale, outline });
+      if (strokes.length) digits.push({ label: images.labels[i], strokes });
     }
     const scaled = (traceScale > 1 ? ` --trace-scale ${traceScale}` : '') + (outline ? ' --outline-blobs' : '');
-    source = `MNIST test images 0-${count - 1} thinned, traced and redrawn on a 320-pixel pad (npm run drawn-set -- --count ${count} --seed ${seed}${scaled})`;
+    const which = validation ? `MNIST validation images 0-${count - 1} (training file ${split.training.count}-${split.training.count + count - 1})` : `MNIST test images 0-${count - 1}`;
+    const flags = `${validation ? ' --from mnist-validation' : ''} --count ${count} --seed ${seed}${scaled}`;
+    source = `${which} thinned, traced and redrawn on a 320-pixel pad (npm run drawn-set --${flags})`;
   }
   writeFileAtomic(out, strokeSetText({ source, pad: PAD, digits }));
   process.stdout.write(`wrote ${fmtInt(digits.length)} drawn digits to ${out}\n`);

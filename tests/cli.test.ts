@@ -593,6 +593,19 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
     expect(t.stdout).toContain('wrote 50 drawn digits');
   });
 
+  it('draws the validation images with --from mnist-validation: their labels, in their order, other digits than the test set\'s', async () => {
+    const v = join(root, 'drawn-validation.json');
+    const r = run('drawn-set', ['--from', 'mnist-validation', '--count', '20', '--out', v]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`wrote 20 drawn digits to ${v}\n`);
+    const set = JSON.parse(readFileSync(v, 'utf8'));
+    expect(set.source).toBe('MNIST validation images 0-19 (training file 50000-50019) thinned, traced and redrawn on a 320-pixel pad (npm run drawn-set -- --from mnist-validation --count 20 --seed 1)');
+    const { validation } = bookSplit((await loadMnist()).sets);
+    expect(set.digits.map((d: { label: number }) => d.label)).toEqual(Array.from(validation.labels.subarray(0, 20)));
+    const test = JSON.parse(readFileSync(join(root, 'drawn', 'a.json'), 'utf8'));
+    expect(set.digits.map((d: { strokes: unknown }) => JSON.stringify(d.strokes))).not.toEqual(test.digits.map((d: { strokes: unknown }) => JSON.stringify(d.strokes)));
+  });
+
   it('evaluates a set, and a folder of sets together, per digit', () => {
     const model = 'web/models/default.json';
     const one = run('evaluate', ['--model', model, '--drawn', join(root, 'drawn', 'b.json')]);
@@ -678,7 +691,7 @@ describe('drawn digits: drawn-set writes them, evaluate --drawn reads them throu
 
   const cases: [string, string[], number, string][] = [
     ['evaluate', ['--model', 'web/models/default.json', '--drawn', 'DIR/drawn/a.json', '--dead-units'], 2, 'evaluate: --dead-units counts over MNIST images (--set); it takes no --drawn'],
-    ['drawn-set', ['--from', 'photos'], 2, "drawn-set: --from must be 'mnist-test' or 'templates'; got 'photos'"],
+    ['drawn-set', ['--from', 'photos'], 2, "drawn-set: --from must be 'mnist-test', 'mnist-validation' or 'templates'; got 'photos'"],
     ['drawn-set', ['--from', 'templates', '--count', '5'], 2, "drawn-set: --from templates is the page test's 50 digits: it takes no --count, --seed, --trace-scale or --outline-blobs"],
     ['drawn-set', ['--trace-scale', '9'], 2, "drawn-set: --trace-scale must be an integer from 1 to 8; got '9'"],
     ['drawn-set', ['--count', '0'], 2, "drawn-set: --count must be an integer from 1 to 10000; got '0'"],
