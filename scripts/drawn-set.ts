@@ -27,7 +27,8 @@ const PAD = REDRAW_PAD;
 const USAGE = `Usage: npm run drawn-set -- [options]
 
 Writes a set of drawn digits (their strokes, as the page records them) that
-no model trains on, for npm run evaluate -- --model FILE --drawn SET.
+no model trains on (the validation images: none trained on the first 50,000),
+for npm run evaluate -- --model FILE --drawn SET.
 
   --from mnist-test  'mnist-test': MNIST test images traced into strokes and redrawn
                      (another size, place, lean, turn and width; a pointer's sampling,
@@ -38,10 +39,10 @@ no model trains on, for npm run evaluate -- --model FILE --drawn SET.
                      of the page's end-to-end test
   --count 1000       how many (the first N images of the set, at most 10,000)
   --seed 1           seeds the redrawing; the same seed gives the same file
-  --trace-scale 1    mnist-test: thin and trace each image enlarged this many times
+  --trace-scale 1    mnist-*: thin and trace each image enlarged this many times
                      (1 to 8): 4 keeps short stubs and gaps a 28-pixel thinning
                      loses (a 4's crossbar end), so fewer drawings change digit
-  --outline-blobs    mnist-test: trace a blob of ink (a loop the writer filled in)
+  --outline-blobs    mnist-*: trace a blob of ink (a loop the writer filled in)
                      by its outline, so a heavy 6 or 8 keeps its loop instead of
                      thinning to a line
   --out FILE         default: data/drawn/<from>.json
